@@ -1,6 +1,43 @@
-"""Command-line interface (placeholder until the verify issue lands)."""
+"""Command-line interface of ``python -m verify``.
+
+``python -m verify [OPTIONS]`` runs the main job (the claim checks). A first argument that names
+a subcommand (``point``, ``paper``, ``double-descent``, ...) dispatches to
+``verify.commands.<name>``, a module exposing ``add_arguments(parser)`` and ``run(args) -> int``.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# subcommand name -> module under verify.commands
+SUBCOMMANDS = {
+    "check": "check",
+    "point": "point",
+    "paper": "paper",
+    "double-descent": "double_descent",
+}
 
 
-def main(argv=None):
-    print("w2s-verifier: verify layer not yet implemented")
-    return 0
+def _load(name: str):
+    return importlib.import_module(f"verify.commands.{SUBCOMMANDS[name]}")
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    name = "check"
+    if argv and argv[0] in SUBCOMMANDS:
+        name = argv.pop(0)
+    try:
+        module = _load(name)
+    except ModuleNotFoundError as exc:  # a subcommand whose issue has not landed yet
+        print(f"verify: subcommand {name!r} is not available ({exc})", file=sys.stderr)
+        return 2
+    prog = "python -m verify" + ("" if name == "check" else f" {name}")
+    parser = argparse.ArgumentParser(prog=prog, description=(module.__doc__ or "").strip().splitlines()[0])
+    module.add_arguments(parser)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exc.code or 0)
+    return int(module.run(args))
