@@ -19,3 +19,4 @@ __all__ = [
     "symbols", "FORMS", "MODELS", "Formula", "formula", "opr", "opr_lower_bound", "pgr",
     "pgr_lower_bound", "register", "registered_names", "risk", "w2s_decomposition",
 ]
+from theory import haar, regimes  # noqa: E402,F401  (issue 8: interpolation regimes)
