@@ -1,0 +1,51 @@
+"""Validity conditions: registered ones and the inference rule for unregistered expressions."""
+import pytest
+import sympy as sp
+
+import theory
+from theory.symbols import N, b_w2s, d_s, d_sw, d_w, n, rho_s, rho_w, sigma2
+
+
+def test_registered_conditions_by_name_and_by_expression():
+    assert theory.conditions("risk.weak.exact") == (sp.Gt(n, d_w + 1),)
+    assert set(theory.conditions("risk.w2s.exact")) == {
+        sp.Gt(n, d_w + 1), sp.Gt(N, d_s + 1), sp.Le(d_sw, d_s), sp.Le(d_sw, d_w)}
+    assert theory.conditions(theory.risk("w2s")) == theory.conditions("risk.w2s.exact")
+    assert theory.conditions("risk.ceiling.exact") == (sp.Gt(n + N, d_s + 1),)
+
+
+def test_every_registered_name_has_conditions_on_its_own_symbols_only():
+    for name in theory.registered_names():
+        expr = theory.formula(name).expr
+        for cond in theory.conditions(name):
+            assert isinstance(cond, sp.core.relational.Relational), (name, cond)
+            assert cond.free_symbols <= expr.free_symbols, (name, cond)
+
+
+def test_combination_of_registered_formulas_inherits_their_conditions():
+    gain = theory.risk("weak") - theory.risk("w2s")  # SymPy flattens this into a single sum
+    assert set(theory.conditions(gain)) == set(theory.conditions("risk.w2s.exact"))
+    ratio = theory.risk("strong") / theory.risk("weak")
+    assert set(theory.conditions(ratio)) == {sp.Gt(n, d_s + 1), sp.Gt(n, d_w + 1)}
+
+
+def test_linear_denominators_give_positivity_oriented_by_sample_size():
+    assert theory.conditions(sigma2 / (n - d_w - 1)) == (sp.Gt(n, d_w + 1),)
+    assert theory.conditions(sigma2 / (d_w + 1 - n)) == (sp.Gt(n, d_w + 1),)
+    assert theory.conditions(1 / (n + N - d_s - 1)) == (sp.Gt(n + N, d_s + 1),)
+    # Denominators without a sample size, or with opposite signs, are only checked pointwise.
+    assert theory.conditions(1 / (n - N)) == ()
+    assert theory.conditions(1 / (d_w - d_sw)) == (sp.Le(d_sw, d_w),)
+
+
+def test_conditions_assumptions_decide_are_dropped_and_unrelated_ones_filtered():
+    assert theory.conditions(sigma2 / (n * d_w)) == ()
+    # rho_s + rho_w is the paper's bias term, registered with the W2S conditions on n, d_w;
+    # those do not constrain an expression free of n and d_w.
+    assert theory.conditions(rho_s + rho_w + sigma2) == ()
+    assert theory.conditions(b_w2s + d_sw) == ()
+
+
+def test_unregistered_name_is_a_value_error():
+    with pytest.raises(ValueError, match="not a registered formula"):
+        theory.conditions("risk.nonsense")

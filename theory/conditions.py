@@ -1,0 +1,164 @@
+r"""Validity conditions of expressions, registered or not.
+
+Rule (also in :func:`conditions`)
+---------------------------------
+A *registered* expression (looked up by name or by structural equality) carries the conditions
+it was registered with. For any other expression ``E`` the conditions are inferred as the union of
+
+1. the conditions of every registered formula *contained* in ``E``: the formula is a node of
+   ``E``'s expression tree, or it is a sum (product) whose terms (factors) are all terms (factors)
+   of one sum (product) node of ``E`` -- SymPy flattens ``A + B`` so a registered sum rarely
+   survives as a node of a larger sum;
+2. positivity of every denominator of ``E`` that is linear in the counts
+   :math:`n, N, d_s, d_w` and involves a sample size :math:`n` or :math:`N`, oriented so that the
+   sample sizes have positive coefficients (``1/(n - d_w - 1)`` gives :math:`n > d_w + 1`). In
+   this theory such denominators come from :math:`E[(Z^\top Z)^{-1}] = I/(m - d - 1)`, finite
+   only for :math:`m > d + 1`;
+3. the geometric constraints :math:`d_{sw} \le d_s`, :math:`d_{sw} \le d_w`.
+
+In every case (registered or inferred) only conditions whose free symbols all occur in the
+expression are kept: the value of ``E`` does not depend on any other symbol, so a condition on
+one could not be checked from ``E``'s arguments. Conditions that SymPy decides are true from the
+symbols' assumptions (``d_w > 0``) are dropped. Other denominators (``ER_w - ER_c`` in PGR)
+are not turned into conditions: :func:`theory.evaluate` checks at each point that none vanishes.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from theory import formulas as _formulas
+from theory.symbols import COUNTS, N, d_s, d_sw, d_w, n
+
+__all__ = ["conditions", "resolve", "denominators", "linear_count_condition"]
+
+_SAMPLE_SIZES = (n, N)
+_DOMAIN = (sp.Le(d_sw, d_s), sp.Le(d_sw, d_w))
+
+
+def resolve(expr_or_name) -> tuple[sp.Expr, str | None]:
+    """Return ``(expr, name)`` for a registered name or any SymPy-able expression.
+
+    Raises
+    ------
+    ValueError
+        If a string is not a registered name.
+    """
+    if isinstance(expr_or_name, str):
+        record = _formulas.formula(expr_or_name)
+        if record is None:
+            raise ValueError(
+                f"expr_or_name: {expr_or_name!r} is not a registered formula; "
+                f"registered names are {', '.join(_formulas.registered_names())}"
+            )
+        return record.expr, record.name
+    try:
+        expr = sp.sympify(expr_or_name)
+    except (sp.SympifyError, TypeError) as exc:
+        raise ValueError(f"expr_or_name must be a registered name or a SymPy expression: {exc}")
+    record = _formulas.formula(expr)
+    return expr, (record.name if record is not None else None)
+
+
+def denominators(expr: sp.Expr) -> tuple[sp.Expr, ...]:
+    """Bases of every negative power in ``expr`` (its denominators), without repetition."""
+    out = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow) and node.exp.is_negative and not node.base.is_number:
+            if node.base not in out:
+                out.append(node.base)
+    return tuple(out)
+
+
+def linear_count_condition(base: sp.Expr):
+    r"""The positivity condition implied by a denominator linear in the counts, or ``None``.
+
+    ``base`` must be a polynomial of degree one in :math:`n, N, d_s, d_w` only, involving a
+    sample size. It is oriented so that the sample sizes have positive coefficients; a base in
+    which they have opposite signs (``n - N``) gives ``None``.
+    """
+    if not base.free_symbols or not base.free_symbols <= set(COUNTS):
+        return None
+    poly = sp.Poly(base, *COUNTS)
+    if poly.total_degree() != 1:
+        return None
+    coeffs = {s: poly.coeff_monomial(s) for s in COUNTS}
+    signs = {sp.sign(coeffs[s]) for s in _SAMPLE_SIZES if coeffs[s] != 0}
+    if len(signs) != 1:
+        return None
+    if signs.pop() < 0:
+        base = -base
+    lhs = sp.Add(*[t for t in sp.Add.make_args(base) if t.could_extract_minus_sign() is False])
+    rhs = -sp.Add(*[t for t in sp.Add.make_args(base) if t.could_extract_minus_sign() is True])
+    return sp.Gt(lhs, rhs)
+
+
+def _contains(expr: sp.Expr, target: sp.Expr) -> bool:
+    for node in sp.preorder_traversal(expr):
+        if node == target:
+            return True
+        for kind in (sp.Add, sp.Mul):
+            if isinstance(target, kind) and isinstance(node, kind):
+                if set(target.args) <= set(node.args):
+                    return True
+    return False
+
+
+def _keep(cond, symbols) -> bool:
+    if cond is sp.true or cond == sp.true:
+        return False
+    return cond.free_symbols <= symbols
+
+
+def _union(groups, symbols) -> tuple:
+    out = []
+    for group in groups:
+        for cond in group:
+            cond = sp.sympify(cond)
+            if _keep(cond, symbols) and cond not in out:
+                out.append(cond)
+    return tuple(out)
+
+
+@lru_cache(maxsize=512)
+def _conditions_of(expr: sp.Expr, registry_size: int) -> tuple:
+    # registry_size is part of the cache key so that later registrations invalidate it.
+    symbols = expr.free_symbols
+    record = _formulas.formula(expr)
+    if record is not None:
+        return _union([record.conditions], symbols)
+    groups = []
+    for name in _formulas.registered_names():
+        reg = _formulas.formula(name)
+        if reg.expr.free_symbols and _contains(expr, reg.expr):
+            groups.append(reg.conditions)
+    linear = [linear_count_condition(b) for b in denominators(expr)]
+    groups.append([c for c in linear if c is not None])
+    groups.append(_DOMAIN)
+    return _union(groups, symbols)
+
+
+def conditions(expr_or_name) -> tuple:
+    """Validity conditions of a registered formula or of any expression built from them.
+
+    Parameters
+    ----------
+    expr_or_name : str or sympy.Expr
+        A registered name (``"risk.w2s.exact"``) or an expression.
+
+    Returns
+    -------
+    tuple of sympy relationals
+        For a registered formula, its registered conditions; otherwise the conditions inferred
+        by the rule in this module's docstring. Only conditions on symbols of the expression
+        are returned.
+
+    Examples
+    --------
+    >>> import theory
+    >>> theory.conditions("risk.weak.exact")
+    (n > d_w + 1,)
+    """
+    expr, _ = resolve(expr_or_name)
+    return _conditions_of(expr, len(_formulas.registered_names()))
