@@ -1,0 +1,228 @@
+"""The run context handed to every claim: settings, deterministic seeds and draws, simulations.
+
+A claim's ``run(ctx)`` must take all its randomness from the context, so that a run is
+reproducible from ``(seed, options)`` alone and its numbers do not depend on which other claims
+were selected, on the order in which they run, or on the batch size / worker count of
+``numeric.simulate``.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from verify import stats
+from verify.strategies import canonical_json, config_seed, scenario_from_config
+
+#: Preset sizes: (configurations per claim, initial trials, trial budget per configuration,
+#: resolution target as a relative MDE).
+PRESETS = {
+    "quick": dict(examples=2, trials=512, trials_budget=8192, resolution=0.10),
+    "default": dict(examples=4, trials=1024, trials_budget=32768, resolution=0.05),
+}
+
+# derived quantities: name -> (kind, numerator / value key(s))
+_RISKS = ("weak", "strong", "ceiling", "w2s", "misfit")
+
+
+class _Enough(Exception):
+    pass
+
+
+@dataclass
+class Context:
+    """Run settings and services for claims.
+
+    Parameters
+    ----------
+    seed : int
+        Run seed (>= 0). Every configuration's simulation seed is
+        :func:`verify.strategies.config_seed` of ``(config, seed)``.
+    alpha : float
+        Family-wise false-alarm rate of the run (Holm), default 0.001.
+    power : float
+        Power at which minimum detectable deviations are stated (default 0.8).
+    examples : int
+        Configurations drawn per expectation claim.
+    trials : int
+        Initial Monte Carlo trials per configuration.
+    trials_budget : int
+        Maximum trials per configuration (adaptive increase stops there).
+    resolution : float
+        Default target MDE (relative to ``scale``) of a check.
+    quick : bool
+        CI-sized run (claims may shrink their work accordingly).
+    engine : str
+        ``numeric.simulate`` engine.
+    """
+
+    seed: int = 0
+    alpha: float = stats.DEFAULT_ALPHA
+    power: float = stats.DEFAULT_POWER
+    examples: int = PRESETS["default"]["examples"]
+    trials: int = PRESETS["default"]["trials"]
+    trials_budget: int = PRESETS["default"]["trials_budget"]
+    resolution: float = PRESETS["default"]["resolution"]
+    quick: bool = False
+    engine: str = "auto"
+    planning_level: float = field(default=None)  # alpha / m_planned, set by the runner
+    progress: Callable | None = field(default=None, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
+    _geometry: dict = field(default_factory=dict, repr=False)
+    simulated_trials: int = 0
+
+    def __post_init__(self):
+        if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool) or self.seed < 0:
+            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
+        stats._check_alpha(self.alpha, "alpha")
+        stats._check_alpha(self.power, "power")
+        for nm in ("examples", "trials", "trials_budget"):
+            v = getattr(self, nm)
+            if not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{nm} must be an integer >= 1, got {v!r}")
+        if self.trials < 2 * self.block:
+            raise ValueError(f"trials must be >= {2 * self.block}, got {self.trials}")
+        if self.trials_budget < self.trials:
+            raise ValueError(f"trials_budget must be >= trials ({self.trials}), got {self.trials_budget}")
+        if not (0 < self.resolution < math.inf):
+            raise ValueError(f"resolution must be > 0, got {self.resolution!r}")
+        self.trials = self._round(self.trials)
+        self.trials_budget = self._round(self.trials_budget, up=False)
+        if self.planning_level is None:
+            self.planning_level = self.alpha
+
+    @classmethod
+    def preset(cls, name: str = "default", **overrides) -> "Context":
+        if name not in PRESETS:
+            raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {name!r}")
+        kw = dict(PRESETS[name])
+        kw.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(quick=(name == "quick"), **kw)
+
+    # --- seeds and draws ------------------------------------------------------------------
+
+    @property
+    def block(self) -> int:
+        import numeric
+
+        return int(getattr(numeric, "TRIAL_BLOCK", 16))
+
+    def _round(self, t: int, up: bool = True) -> int:
+        b = self.block
+        return max(b, (math.ceil(t / b) if up else t // b) * b)
+
+    def seed_sequence(self, *key) -> np.random.SeedSequence:
+        """A SeedSequence determined by the run seed and a JSON-serialisable ``key``."""
+        digest = hashlib.sha256(canonical_json(list(key)).encode()).digest()
+        words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 32, 4)]
+        return np.random.SeedSequence([int(self.seed), *words])
+
+    def config_seed(self, config: dict) -> int:
+        return config_seed(config, self.seed)
+
+    def draw(self, strategy, count: int, *key) -> list:
+        """``count`` distinct examples of a Hypothesis ``strategy``, deterministic in
+        ``(seed, key)``. The first is Hypothesis' simplest example; fewer are returned if the
+        strategy cannot produce ``count`` distinct ones."""
+        from hypothesis import HealthCheck, Phase, given, settings
+        from hypothesis import seed as hseed
+
+        if count < 1:
+            raise ValueError(f"count must be >= 1, got {count!r}")
+        found: dict[str, object] = {}
+        hyp_seed = int(self.seed_sequence("draw", *key).generate_state(1, np.uint32)[0])
+
+        @hseed(hyp_seed)
+        @settings(max_examples=max(10, 5 * count), database=None, derandomize=False, deadline=None,
+                  phases=[Phase.generate], suppress_health_check=list(HealthCheck),
+                  print_blob=False)
+        @given(strategy)
+        def collect(x):
+            if len(found) < count:
+                found.setdefault(canonical_json(x) if isinstance(x, (dict, list)) else repr(x), x)
+
+        collect()
+        return list(found.values())
+
+    def random(self, *key) -> random.Random:
+        """A ``random.Random`` (e.g. for ``hypothesis.find``) seeded from ``(seed, key)``."""
+        return random.Random(int(self.seed_sequence("random", *key).generate_state(1, np.uint64)[0]))
+
+    # --- geometry and theory --------------------------------------------------------------
+
+    def geometry(self, config: dict) -> dict:
+        """Derived geometry (theory symbol names -> float) of a configuration (cached)."""
+        key = canonical_json(config)
+        if key not in self._geometry:
+            self._geometry[key] = {k: (float(v) if not isinstance(v, (int, np.integer)) else int(v))
+                                   for k, v in scenario_from_config(config).geometry().items()}
+        return self._geometry[key]
+
+    @staticmethod
+    def evaluate(expr, geometry: dict, prec: int = 30) -> float:
+        """Value of a SymPy expression at a geometry; ``ValueError`` outside its conditions."""
+        import theory
+
+        return float(theory.evaluate(expr, prec=prec, **geometry))
+
+    # --- simulation -----------------------------------------------------------------------
+
+    def simulate(self, config: dict, trials: int):
+        """Per-trial risks of ``config`` for the first ``trials`` trials (a dict of arrays with
+        keys ``weak, strong, ceiling, w2s, misfit``). Cached: a later call with more trials
+        extends the same deterministic stream, so a prefix never changes."""
+        import numeric
+
+        trials = self._round(int(trials))
+        key = canonical_json(config)
+        cached = self._cache.get(key)
+        if cached is None or cached["trials"] < trials:
+            res = numeric.simulate(scenario_from_config(config), trials, seed=self.config_seed(config),
+                                   engine=self.engine)
+            self.simulated_trials += trials
+            cached = {"trials": trials,
+                      "per_trial": {k: np.asarray(res.per_trial[k], dtype=float) for k in _RISKS},
+                      "engine": getattr(res, "engine", self.engine)}
+            self._cache[key] = cached
+        return {k: v[:trials] for k, v in cached["per_trial"].items()}
+
+    def quantity(self, config: dict, quantity: str, trials: int) -> tuple[float, float]:
+        """Estimate and standard error of a quantity from the first ``trials`` trials.
+
+        Risks: mean and SE. ``pgr``: ratio of means of ``weak - w2s`` over ``weak - ceiling``;
+        ``opr``: ratio of means of ``strong`` over ``w2s`` (ratios of *expected* risks, with
+        delta-method SEs).
+        """
+        pt = self.simulate(config, trials)
+        if quantity in _RISKS:
+            return stats.mean_se(pt[quantity])
+        if quantity == "pgr":
+            return stats.ratio_of_means(pt["weak"] - pt["w2s"], pt["weak"] - pt["ceiling"])
+        if quantity == "opr":
+            return stats.ratio_of_means(pt["strong"], pt["w2s"])
+        raise ValueError(f"quantity must be one of {_RISKS + ('pgr', 'opr')}, got {quantity!r}")
+
+    def adaptive(self, measure: Callable[[int], tuple[float, float]], scale: float,
+                 alternative: str, resolution: float | None = None) -> tuple[float, float, int]:
+        """Run ``measure(trials) -> (estimate, se)`` with more trials, adaptively, until the
+        MDE at ``planning_level`` is at most ``resolution`` or ``trials_budget`` is reached.
+
+        Returns ``(estimate, se, trials)``. The trial ladder depends only on the measured SEs,
+        so it is reproducible.
+        """
+        res = self.resolution if resolution is None else resolution
+        t = self.trials
+        est, se = measure(t)
+        for _ in range(3):
+            if scale == 0 or not math.isfinite(se):
+                break
+            now = stats.mde(se, scale, self.planning_level, self.power, alternative)
+            if now <= res or t >= self.trials_budget:
+                break
+            t = min(self._round(stats.trials_for(now, t, res)), self.trials_budget)
+            est, se = measure(t)
+        return est, se, t

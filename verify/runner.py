@@ -1,0 +1,205 @@
+"""Run a list of claims: plan, check, correct (Holm), decide, shrink failures.
+
+The run's outcome for each claim is compared with the claim's ``expect`` (``pass`` for claims
+believed true, ``fail`` for registered known-false claims). Exit codes (:func:`exit_code`):
+
+* 0 -- every claim had its expected outcome;
+* 1 -- some claim had an unexpected definite outcome (a believed claim failed, or a known-false
+  claim passed);
+* 3 -- nothing unexpected was definite, but some claim was inconclusive.
+"""
+from __future__ import annotations
+
+import math
+import platform
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from verify import stats
+from verify.claims import Observation
+
+
+@dataclass
+class ClaimResult:
+    """Outcome of one claim."""
+
+    claim: object
+    observations: list
+    status: str = "inconclusive"
+    seconds: float = 0.0
+    counterexample: dict | None = None
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.claim.name
+
+    @property
+    def expect(self) -> str:
+        return self.claim.expect
+
+    @property
+    def as_expected(self) -> bool:
+        return self.status == self.expect
+
+    @property
+    def worst(self) -> Observation | None:
+        """The observation with the smallest p-value (statistical) or the first non-pass one."""
+        stat = [o for o in self.observations if o.alternative != "none" and o.p_value is not None]
+        if stat:
+            return min(stat, key=lambda o: (o.p_value, -abs(o.deviation or 0)))
+        bad = [o for o in self.observations if o.status != "pass"]
+        return (bad or self.observations or [None])[0]
+
+    @property
+    def worst_deviation(self) -> float | None:
+        """Largest |estimate - theory| / scale over the statistical observations."""
+        devs = [abs(o.deviation) for o in self.observations if o.deviation is not None]
+        return max(devs) if devs else None
+
+    @property
+    def max_mde(self) -> float | None:
+        """Largest minimum detectable deviation (the weakest check's power), in scale units."""
+        m = [o.mde for o in self.observations if o.mde is not None]
+        return max(m) if m else None
+
+    def to_dict(self) -> dict:
+        return {"claim": self.claim.describe(), "status": self.status, "expect": self.expect,
+                "as_expected": self.as_expected, "seconds": round(self.seconds, 3),
+                "worst_deviation": self.worst_deviation, "max_mde": self.max_mde,
+                "counterexample": self.counterexample, "error": self.error,
+                "observations": [o.to_dict() for o in self.observations]}
+
+
+@dataclass
+class RunResult:
+    """Outcome of a run: per-claim results plus the run's settings and statistics."""
+
+    results: list
+    summary: dict
+    settings: dict
+    seconds: float = 0.0
+    environment: dict = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.results)
+
+    def counts(self) -> dict:
+        out = {s: 0 for s in ("pass", "fail", "inconclusive")}
+        for r in self.results:
+            out[r.status] += 1
+        out["as_expected"] = sum(r.as_expected for r in self.results)
+        out["total"] = len(self.results)
+        return out
+
+    def to_dict(self) -> dict:
+        return {"settings": self.settings, "summary": self.summary, "environment": self.environment,
+                "seconds": round(self.seconds, 3), "counts": self.counts(), "exit_code": self.exit_code,
+                "claims": [r.to_dict() for r in self.results]}
+
+
+def exit_code(results) -> int:
+    """0 all as expected; 1 some unexpected definite outcome; 3 inconclusive, nothing unexpected."""
+    if any(not r.as_expected and r.status != "inconclusive" for r in results):
+        return 1
+    if any(r.status == "inconclusive" for r in results):
+        return 3
+    return 0
+
+
+def environment() -> dict:
+    """Package versions and platform, for reproducibility."""
+    import importlib.metadata as md
+
+    versions = {}
+    for pkg in ("w2s-verifier", "numpy", "scipy", "sympy", "mpmath", "hypothesis", "matplotlib"):
+        try:
+            versions[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            versions[pkg] = None
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "versions": versions}
+
+
+def _claim_status(observations) -> str:
+    st = [o.status for o in observations]
+    if not st:
+        return "inconclusive"
+    if "fail" in st:
+        return "fail"
+    if "inconclusive" in st:
+        return "inconclusive"
+    return "pass"
+
+
+def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False) -> RunResult:
+    """Check ``claims`` under context ``ctx`` and return a :class:`RunResult`.
+
+    1. Plan: ``m_planned`` = sum of ``claim.plan(ctx)``; ``ctx.planning_level = alpha / m_planned``.
+    2. Run every claim (an exception other than a bad configuration becomes an ``error``
+       observation with status ``inconclusive``).
+    3. Holm over every statistical observation of every claim (:func:`verify.stats.decide`).
+    4. Shrink the strongest failure of each failing claim to a minimal counterexample.
+    """
+    t0 = time.monotonic()
+    claims = list(claims)
+    m_planned = sum(max(int(c.plan(ctx)), 0) for c in claims)
+    ctx.planning_level = ctx.alpha / max(m_planned, 1)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(claims), unit="claim", file=sys.stderr, dynamic_ncols=True)
+    results = []
+    for c in claims:
+        if bar is not None:
+            bar.set_description(c.name[:40])
+        t = time.monotonic()
+        error = None
+        try:
+            obs = list(c.run(ctx))
+        except Exception as exc:  # noqa: BLE001 - one broken claim must not stop the run
+            error = f"{type(exc).__name__}: {exc}"
+            obs = [Observation.check("error while running the claim", "inconclusive",
+                                     details={"traceback": traceback.format_exc(limit=6)})]
+        for o in obs:
+            o.claim = c.name
+        results.append(ClaimResult(c, obs, seconds=time.monotonic() - t, error=error))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    summary = stats.decide([o for r in results for o in r.observations], ctx.alpha, ctx.power)
+    summary["m_planned"] = m_planned
+    summary["planning_level"] = ctx.planning_level
+    for r in results:
+        r.status = _claim_status(r.observations)
+    if shrink:
+        for r in results:
+            if r.status != "fail":
+                continue
+            bad = [o for o in r.observations if o.status == "fail"]
+            worst = min(bad, key=lambda o: o.p_value if o.p_value is not None else 0.0)
+            t = time.monotonic()
+            try:
+                ce = r.claim.counterexample(ctx, worst)
+            except Exception as exc:  # noqa: BLE001 - shrinking is best effort
+                ce = {"error": f"{type(exc).__name__}: {exc}"}
+            if ce is None:
+                ce = {"shrunk": False, "config": worst.config, "theory": worst.theory,
+                      "estimate": worst.estimate, "stderr": worst.stderr, "p_value": worst.p_value,
+                      "label": worst.label, "details": worst.details}
+            r.counterexample = ce
+            r.seconds += time.monotonic() - t
+    settings = {"seed": ctx.seed, "alpha": ctx.alpha, "power": ctx.power, "examples": ctx.examples,
+                "trials": ctx.trials, "trials_budget": ctx.trials_budget, "resolution": ctx.resolution,
+                "quick": ctx.quick, "engine": ctx.engine, "simulated_trials": ctx.simulated_trials}
+    return RunResult(results, summary, settings, seconds=time.monotonic() - t0, environment=environment())
+
+
+def fmt(x, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return f"{x:.{digits}g}"

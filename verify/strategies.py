@@ -1,0 +1,293 @@
+r"""Hypothesis strategies over W2S configurations, reusable from users' own tests.
+
+A *configuration* is a plain JSON-serialisable dict::
+
+    {"d_s": 4, "d_w": 6, "n": 30, "N": 50, "sigma2": 0.5,
+     "cosines": [0.9, 0.3, 0.0, 0.0],           # canonical cosines, k = min(d_s, d_w) of them
+     "theta": {"s": 0.2, "w": 0.5, "o": 0.1, "seed": 7},   # target energies, see below
+     "features": "gaussian", "noise": "gaussian"}
+
+The target is :math:`\theta = \sqrt{a}\,u_s + \sqrt{b}\,u_w + \sqrt{c}\,e_o` with ``a, b, c =
+theta["s"], theta["w"], theta["o"]``, :math:`u_s \in \operatorname{span} V_s` and
+:math:`u_w \in \operatorname{span} V_w` random unit vectors (drawn from ``theta["seed"]``) and
+:math:`e_o` the canonical direction orthogonal to both subspaces. All-zero energies give the
+pure-variance case :math:`\theta = 0`; ``a`` alone makes the target realisable by the student.
+
+:func:`scenario_from_config` turns a configuration into a ``numeric.Scenario``;
+:func:`config_seed` derives a simulation seed from the configuration and the run seed (SHA-256
+of the canonical JSON as ``SeedSequence`` entropy), so that Hypothesis replays and shrinking are
+deterministic.
+
+Sample sizes are drawn relative to the interpolation thresholds: ``n = n_base + margin`` with
+``n_base = max(max(d_s, d_w) + 1, ceil(n_ratio * max(d_s, d_w)))`` and likewise ``N`` against
+``d_s``. The default margins (>= 10) keep every model well inside its OLS regime: the
+per-trial risks then have finite variance (the inverse-Wishart second moment needs
+``m > d + 3``), so the normal approximation of the tests applies.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+
+FEATURES = ("gaussian", "rademacher", "student-t:<df>")
+NOISES = FEATURES
+OVERLAPS = ("random", "integer")
+
+
+def check_law(law, name: str = "features") -> str:
+    """Validate a law name: ``gaussian``, ``rademacher`` or ``student-t:<df>`` with ``df > 2``."""
+    ok = law in ("gaussian", "rademacher")
+    if isinstance(law, str) and law.startswith("student-t:"):
+        try:
+            ok = 2 < float(law.split(":", 1)[1]) < math.inf
+        except ValueError:
+            ok = False
+    if not ok:
+        raise ValueError(f"{name} must be one of {FEATURES} (df > 2), got {law!r}")
+    return law
+
+
+def _pair(name, v, lo_ok, kind=float):
+    if not (isinstance(v, (tuple, list)) and len(v) == 2):
+        raise ValueError(f"{name} must be a (low, high) pair, got {v!r}")
+    lo, hi = v
+    if not (lo_ok(lo) and lo <= hi):
+        raise ValueError(f"{name} must satisfy the lower bound and low <= high, got {v!r}")
+    if kind is int and not (float(lo).is_integer() and float(hi).is_integer()):
+        raise ValueError(f"{name} must be a pair of integers, got {v!r}")
+    return (kind(lo), kind(hi))
+
+
+@dataclass(frozen=True)
+class Regime:
+    """Ranges from which configurations are drawn.
+
+    Parameters
+    ----------
+    d_s, d_w : (int, int)
+        Ranges of the dimensions (>= 1).
+    n_margin, N_margin : (int, int)
+        ``n - n_base`` and ``N - N_base`` (>= 0), see the module docstring.
+    n_ratio, N_ratio : float
+        Minimum ``n / max(d_s, d_w)`` and ``N / d_s`` (0 disables).
+    sigma2 : (float, float)
+        Range of the noise variance (> 0).
+    theta_s, theta_w, theta_o : (float, float)
+        Ranges of the target energies along V_s, V_w and the orthogonal direction (>= 0).
+    overlap : tuple of {"random", "integer"}
+        Cosine kinds: uniform cosines, or an integer overlap ``(1, .., 1, 0, .., 0)``.
+    features, noise : str
+        Feature law (``gaussian | rademacher | student-t:<df>``) and noise law.
+    where : callable, optional
+        Predicate on ``config | geometry`` (the config dict updated with the derived geometry
+        ``d_sw, rho_s, rho_w, b_w2s, m_sw, t2, c_sw, p_sw``); draws failing it are rejected.
+    """
+
+    d_s: tuple = (1, 6)
+    d_w: tuple = (1, 6)
+    n_margin: tuple = (10, 40)
+    N_margin: tuple = (10, 60)
+    n_ratio: float = 0.0
+    N_ratio: float = 0.0
+    sigma2: tuple = (0.1, 2.0)
+    theta_s: tuple = (0.0, 1.0)
+    theta_w: tuple = (0.0, 1.0)
+    theta_o: tuple = (0.0, 1.0)
+    overlap: tuple = OVERLAPS
+    features: str = "gaussian"
+    noise: str = "gaussian"
+    where: Callable | None = field(default=None, compare=False)
+
+    def __post_init__(self):
+        pos = lambda v: v >= 1  # noqa: E731
+        nonneg = lambda v: v >= 0  # noqa: E731
+        object.__setattr__(self, "d_s", _pair("d_s", self.d_s, pos, int))
+        object.__setattr__(self, "d_w", _pair("d_w", self.d_w, pos, int))
+        object.__setattr__(self, "n_margin", _pair("n_margin", self.n_margin, nonneg, int))
+        object.__setattr__(self, "N_margin", _pair("N_margin", self.N_margin, nonneg, int))
+        object.__setattr__(self, "sigma2", _pair("sigma2", self.sigma2, lambda v: v > 0))
+        for nm in ("theta_s", "theta_w", "theta_o"):
+            object.__setattr__(self, nm, _pair(nm, getattr(self, nm), nonneg))
+        for nm in ("n_ratio", "N_ratio"):
+            v = getattr(self, nm)
+            if not (isinstance(v, (int, float)) and 0 <= v < math.inf):
+                raise ValueError(f"{nm} must be a finite number >= 0, got {v!r}")
+        ov = tuple(self.overlap)
+        if not ov or any(o not in OVERLAPS for o in ov):
+            raise ValueError(f"overlap must be a non-empty subset of {OVERLAPS}, got {self.overlap!r}")
+        object.__setattr__(self, "overlap", ov)
+        check_law(self.features, "features")
+        check_law(self.noise, "noise")
+        if self.where is not None and not callable(self.where):
+            raise ValueError(f"where must be callable or None, got {self.where!r}")
+
+    def replace(self, **kw) -> "Regime":
+        return dataclasses.replace(self, **kw)
+
+    def describe(self) -> dict:
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "where"}
+        d = {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+        d["where"] = None if self.where is None else getattr(self.where, "__doc__", None) or repr(self.where)
+        return d
+
+
+def as_regime(regime, features: str = "gaussian") -> Regime:
+    """A :class:`Regime` from ``None``, a Regime, a dict of Regime fields, or a predicate."""
+    if regime is None:
+        return Regime(features=features)
+    if isinstance(regime, Regime):
+        return regime if regime.features == features else regime.replace(features=features)
+    if isinstance(regime, dict):
+        return Regime(**{"features": features, **regime})
+    if callable(regime):
+        return Regime(features=features, where=regime)
+    raise ValueError(f"regime must be a Regime, a dict, a predicate or None, got {regime!r}")
+
+
+# --- primitive strategies ---------------------------------------------------------------------
+
+def dimensions(low: int = 1, high: int = 6) -> st.SearchStrategy:
+    """Feature dimensions ``(d_s, d_w)``, each in ``[low, high]``."""
+    return st.tuples(st.integers(low, high), st.integers(low, high))
+
+
+def canonical_cosines(k: int, overlap=OVERLAPS) -> st.SearchStrategy:
+    """``k`` canonical cosines in ``[0, 1]``: uniform (sorted, descending) or an integer overlap."""
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k!r}")
+    options = []
+    if "random" in overlap:
+        options.append(st.lists(st.floats(0.0, 1.0, allow_nan=False), min_size=k, max_size=k)
+                       .map(lambda c: sorted((round(x, 6) for x in c), reverse=True)))
+    if "integer" in overlap:
+        options.append(st.integers(0, k).map(lambda j: [1.0] * j + [0.0] * (k - j)))
+    return st.one_of(*options)
+
+
+def noise_levels(low: float = 0.1, high: float = 2.0) -> st.SearchStrategy:
+    """Noise variances ``sigma2`` in ``[low, high]`` (rounded to 6 digits for canonical JSON)."""
+    return st.floats(low, high, allow_nan=False).map(lambda x: round(x, 6))
+
+
+def target_energies(theta_s=(0.0, 1.0), theta_w=(0.0, 1.0), theta_o=(0.0, 1.0)) -> st.SearchStrategy:
+    """Target geometry ``{"s", "w", "o", "seed"}`` (energies along V_s, V_w, orthogonal; seed of
+    the random directions)."""
+    def energy(r):
+        return st.just(0.0) if r[1] == 0 else st.floats(r[0], r[1]).map(lambda x: round(x, 6))
+    return st.fixed_dictionaries({"s": energy(theta_s), "w": energy(theta_w), "o": energy(theta_o),
+                                  "seed": st.integers(0, 2**31 - 1)})
+
+
+def sample_sizes(d_s: int, d_w: int, regime: Regime | None = None) -> st.SearchStrategy:
+    """``(n, N)`` inside the regime's margins above the interpolation thresholds."""
+    r = regime or Regime()
+    dmax = max(d_s, d_w)
+    n_base = max(dmax + 1, math.ceil(r.n_ratio * dmax))
+    N_base = max(d_s + 1, math.ceil(r.N_ratio * d_s))
+    return st.tuples(st.integers(n_base + r.n_margin[0], n_base + r.n_margin[1]),
+                     st.integers(N_base + r.N_margin[0], N_base + r.N_margin[1]))
+
+
+@st.composite
+def configs(draw, regime: Regime | None = None) -> dict:
+    """Configurations (plain dicts, see the module docstring) inside ``regime``."""
+    r = regime or Regime()
+    d_s = draw(st.integers(*r.d_s))
+    d_w = draw(st.integers(*r.d_w))
+    n, N = draw(sample_sizes(d_s, d_w, r))
+    cfg = {
+        "d_s": d_s, "d_w": d_w, "n": n, "N": N,
+        "sigma2": draw(noise_levels(*r.sigma2)),
+        "cosines": draw(canonical_cosines(min(d_s, d_w), r.overlap)),
+        "theta": draw(target_energies(r.theta_s, r.theta_w, r.theta_o)),
+        "features": r.features, "noise": r.noise,
+    }
+    if r.where is not None:
+        assume(r.where({**cfg, **geometry(cfg)}))
+    return cfg
+
+
+def scenarios(regime: Regime | None = None) -> st.SearchStrategy:
+    """``numeric.Scenario`` objects inside ``regime`` (built from :func:`configs`)."""
+    return configs(regime).map(scenario_from_config)
+
+
+# --- configuration -> scenario, seeds ---------------------------------------------------------
+
+def canonical_json(obj) -> str:
+    """Canonical JSON (sorted keys, no whitespace) used for hashing configurations."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def config_seed(config: dict, run_seed: int) -> int:
+    """Simulation seed of a configuration: a 128-bit integer drawn from
+    ``SeedSequence([run_seed, *sha256(canonical_json(config))])``."""
+    if not isinstance(run_seed, (int, np.integer)) or run_seed < 0:
+        raise ValueError(f"run_seed must be an integer >= 0, got {run_seed!r}")
+    digest = hashlib.sha256(canonical_json(config).encode()).digest()
+    words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 32, 4)]
+    state = np.random.SeedSequence([int(run_seed), *words]).generate_state(4, np.uint32)
+    return int(sum(int(w) << (32 * i) for i, w in enumerate(state)))
+
+
+def validate_config(config: dict) -> None:
+    """Raise ``ValueError`` naming the offending key of a malformed configuration."""
+    for key in ("d_s", "d_w", "n", "N"):
+        v = config.get(key)
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"config[{key!r}] must be an integer >= 1, got {v!r}")
+    s2 = config.get("sigma2")
+    if not isinstance(s2, (int, float)) or not s2 > 0:
+        raise ValueError(f"config['sigma2'] must be > 0, got {s2!r}")
+    k = min(config["d_s"], config["d_w"])
+    cos = config.get("cosines")
+    if not isinstance(cos, (list, tuple)) or len(cos) != k or any(not 0 <= c <= 1 for c in cos):
+        raise ValueError(f"config['cosines'] must be {k} numbers in [0, 1], got {cos!r}")
+    th = config.get("theta", {})
+    for part in ("s", "w", "o"):
+        if not th.get(part, 0.0) >= 0:
+            raise ValueError(f"config['theta'][{part!r}] must be >= 0, got {th.get(part)!r}")
+    check_law(config.get("features", "gaussian"), "config['features']")
+    check_law(config.get("noise", "gaussian"), "config['noise']")
+
+
+def _theta(config: dict, V_s: np.ndarray, V_w: np.ndarray) -> np.ndarray:
+    th = config.get("theta") or {}
+    D = V_s.shape[0]
+    rng = np.random.default_rng(np.random.SeedSequence(int(th.get("seed", 0))))
+    g_s = rng.standard_normal(V_s.shape[1])
+    g_w = rng.standard_normal(V_w.shape[1])
+    u_s = V_s @ (g_s / np.linalg.norm(g_s))
+    u_w = V_w @ (g_w / np.linalg.norm(g_w))
+    e_o = np.zeros(D)
+    e_o[D - 1] = 1.0  # canonical basis: the last coordinate is orthogonal to both subspaces
+    return (math.sqrt(th.get("s", 0.0)) * u_s + math.sqrt(th.get("w", 0.0)) * u_w
+            + math.sqrt(th.get("o", 0.0)) * e_o)
+
+
+def scenario_from_config(config: dict):
+    """The ``numeric.Scenario`` of a configuration (canonical bases, the config's target)."""
+    import numeric
+
+    validate_config(config)
+    kw = dict(cosines=list(config["cosines"]), features=config.get("features", "gaussian"),
+              noise=config.get("noise", "gaussian"))
+    base = numeric.Scenario(int(config["d_s"]), int(config["d_w"]), int(config["n"]), int(config["N"]),
+                            float(config["sigma2"]), **kw)
+    theta = _theta(config, np.asarray(base.V_s), np.asarray(base.V_w))
+    return numeric.Scenario(int(config["d_s"]), int(config["d_w"]), int(config["n"]), int(config["N"]),
+                            float(config["sigma2"]), theta=theta, **kw)
+
+
+def geometry(config: dict) -> dict:
+    """Derived geometry of a configuration, keyed by the theory symbol names
+    (``d_sw, rho_s, rho_w, b_w2s, m_sw, t2, c_sw, p_sw`` plus ``n, N, d_s, d_w, sigma2``)."""
+    return dict(scenario_from_config(config).geometry())
