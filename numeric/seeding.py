@@ -1,0 +1,70 @@
+"""Seed handling: one independent stream per trial, fixed by the trial's index only.
+
+Trials are grouped in blocks of :data:`TRIAL_BLOCK`. Trial ``j`` lives in block
+``b = j // TRIAL_BLOCK`` at position ``i = j % TRIAL_BLOCK`` and draws from
+``SeedSequence(seed).spawn(n_blocks)[b].spawn(TRIAL_BLOCK)[i]``. The children are built
+directly from their spawn keys (what ``spawn`` does), so nothing is mutated and the stream
+of a trial does not depend on batch size, worker count or how many trials were requested.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["TRIAL_BLOCK", "as_seed_sequence", "child", "trial_generator", "trial_seed_sequences"]
+
+TRIAL_BLOCK = 16
+"""Number of trials per seed block."""
+
+
+def as_seed_sequence(seed) -> np.random.SeedSequence:
+    """Turn a seed input into a :class:`numpy.random.SeedSequence` (like ``check_random_state``).
+
+    Parameters
+    ----------
+    seed : None, int, sequence of int, SeedSequence or Generator
+        ``None`` draws fresh OS entropy (recorded in the result's ``seed``); a non-negative int
+        or sequence of ints is used as entropy; a ``SeedSequence`` is used as is; a
+        ``Generator`` is consumed to derive 128 bits of entropy.
+
+    Raises
+    ------
+    ValueError
+        If an integer seed is negative or the type is not supported.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if seed is None:
+        return np.random.SeedSequence()
+    if isinstance(seed, np.random.Generator):
+        return np.random.SeedSequence(seed.integers(0, 2**63, size=2, dtype=np.uint64).tolist())
+    if isinstance(seed, bool):
+        raise ValueError(f"seed must be None, an int >= 0, a SeedSequence or a Generator, got {seed!r}")
+    if isinstance(seed, numbers.Integral):
+        if seed < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        return np.random.SeedSequence(int(seed))
+    if isinstance(seed, (list, tuple)) and all(
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 0 for s in seed):
+        return np.random.SeedSequence([int(s) for s in seed])
+    raise ValueError(f"seed must be None, an int >= 0, a SeedSequence or a Generator, got {seed!r}")
+
+
+def child(parent: np.random.SeedSequence, index: int) -> np.random.SeedSequence:
+    """The ``index``-th child that ``parent.spawn`` would create from a fresh parent."""
+    return np.random.SeedSequence(
+        entropy=parent.entropy,
+        spawn_key=tuple(parent.spawn_key) + (int(index),),
+        pool_size=parent.pool_size,
+    )
+
+
+def trial_seed_sequences(root: np.random.SeedSequence, trial_indices) -> list:
+    """Seed sequences of the given global trial indices (block/position rule above)."""
+    return [child(child(root, j // TRIAL_BLOCK), j % TRIAL_BLOCK) for j in trial_indices]
+
+
+def trial_generator(ss: np.random.SeedSequence) -> np.random.Generator:
+    """The generator a trial draws from."""
+    return np.random.Generator(np.random.PCG64(ss))

@@ -1,0 +1,125 @@
+"""Entry points: :func:`simulate` and :func:`simulate_block`."""
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from numeric.design import build_design
+from numeric.engines import ENGINES
+from numeric.result import SimulationResult
+from numeric.seeding import (
+    TRIAL_BLOCK, as_seed_sequence, child, trial_generator, trial_seed_sequences,
+)
+from numeric.validation import as_count
+
+__all__ = ["simulate", "simulate_block", "choose_engine", "TRIAL_BLOCK"]
+
+_ENGINE_NAMES = ("auto", "samples", "wishart")
+# Trials processed together: enough to amortise Python overhead, small enough for memory.
+_DEFAULT_BATCH = {"samples": 4, "wishart": 16}
+
+
+def choose_engine(scenario, engine: str = "auto") -> tuple[str, str]:
+    """Resolve ``engine`` to ``(name, reason)``.
+
+    ``"auto"`` picks ``"wishart"`` when features and noise are Gaussian, else ``"samples"``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown engine, or ``"wishart"`` with a non-Gaussian law.
+    """
+    if engine not in _ENGINE_NAMES:
+        raise ValueError(f"engine must be one of {_ENGINE_NAMES}, got {engine!r}")
+    gauss = scenario.feature_law.is_gaussian and scenario.noise_law.is_gaussian
+    if engine == "wishart" and not gauss:
+        raise ValueError("engine='wishart' needs features='gaussian' and noise='gaussian', got "
+                         f"features={scenario.features!r}, noise={scenario.noise!r}")
+    if engine == "auto":
+        if gauss:
+            return "wishart", "auto: Gaussian features and noise, sufficient statistics are exact"
+        return "samples", (f"auto: non-Gaussian law (features={scenario.features!r}, "
+                           f"noise={scenario.noise!r}) needs actual samples")
+    return engine, "requested"
+
+
+def _run(scenario, design, name, seqs):
+    gens = [trial_generator(s) for s in seqs]
+    out = ENGINES[name](design, gens, scenario.n, scenario.N)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["pgr"] = (out["weak"] - out["w2s"]) / (out["weak"] - out["ceiling"])
+        out["opr"] = out["strong"] / out["w2s"]
+    return out
+
+
+def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: str = "auto") -> dict:
+    """Run the first ``trials`` (<= TRIAL_BLOCK) trials of one seed block.
+
+    ``seed_sequence`` is the block's ``SeedSequence`` (``SeedSequence(seed).spawn(n)[b]``);
+    trial ``i`` uses its ``i``-th child. It is not mutated. Returns the per-trial dict.
+    """
+    trials = as_count("trials", trials)
+    if trials > TRIAL_BLOCK:
+        raise ValueError(f"trials must be in [1, TRIAL_BLOCK={TRIAL_BLOCK}], got {trials}")
+    name, _ = choose_engine(scenario, engine)
+    design = build_design(scenario)
+    return _run(scenario, design, name, [child(seed_sequence, i) for i in range(trials)])
+
+
+def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size: int | None = None,
+             quiet: bool = True, workers: int = 1) -> SimulationResult:
+    """Simulate ``trials`` independent trials of the four ridgeless models.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    trials : int
+        Number of trials (>= 1).
+    seed : None, int, SeedSequence or Generator
+        Root seed; trial ``j`` draws from ``SeedSequence(seed).spawn(..)[j // TRIAL_BLOCK]``'s
+        child ``j % TRIAL_BLOCK``. ``None`` uses fresh entropy, recorded in ``result.seed``.
+    engine : {"auto", "samples", "wishart"}
+    batch_size : int, optional
+        Trials computed together (memory/speed trade-off only; results do not depend on it).
+    quiet : bool
+        Hide the progress bar (it is also hidden when stderr is not a terminal).
+    workers : int
+        Threads running batches concurrently (results do not depend on it).
+
+    Returns
+    -------
+    SimulationResult
+    """
+    trials = as_count("trials", trials)
+    workers = as_count("workers", workers)
+    name, reason = choose_engine(scenario, engine)
+    bs = _DEFAULT_BATCH[name] if batch_size is None else as_count("batch_size", batch_size)
+    root = as_seed_sequence(seed)
+    design = build_design(scenario)
+    starts = list(range(0, trials, bs))
+    batches = [trial_seed_sequences(root, range(s, min(s + bs, trials))) for s in starts]
+    show = (not quiet) and sys.stderr.isatty()
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=trials, desc=f"simulate[{name}]", leave=False)
+    try:
+        def job(seqs):
+            out = _run(scenario, design, name, seqs)
+            if bar is not None:
+                bar.update(len(seqs))
+            return out
+        if workers == 1:
+            parts = [job(s) for s in batches]
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as ex:
+                parts = list(ex.map(job, batches))
+    finally:
+        if bar is not None:
+            bar.close()
+    per_trial = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    entropy = root.entropy
+    return SimulationResult.from_per_trial(per_trial, seed=entropy, engine=name,
+                                           engine_reason=reason, scenario=scenario)
