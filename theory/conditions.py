@@ -6,14 +6,17 @@ A *registered* expression (looked up by name or by structural equality) carries 
 it was registered with. For any other expression ``E`` the conditions are inferred as the union of
 
 1. the conditions of every registered formula *contained* in ``E``: the formula is a node of
-   ``E``'s expression tree, or it is a sum (product) whose terms (factors) are all terms (factors)
-   of one sum (product) node of ``E`` -- SymPy flattens ``A + B`` so a registered sum rarely
-   survives as a node of a larger sum;
-2. positivity of every denominator of ``E`` that is linear in the counts
-   :math:`n, N, d_s, d_w` and involves a sample size :math:`n` or :math:`N`, oriented so that the
-   sample sizes have positive coefficients (``1/(n - d_w - 1)`` gives :math:`n > d_w + 1`). In
-   this theory such denominators come from :math:`E[(Z^\top Z)^{-1}] = I/(m - d - 1)`, finite
-   only for :math:`m > d + 1`;
+   ``E``'s expression tree, or it is a sum whose terms are all terms of one sum node of ``E``
+   (SymPy flattens ``A + B``, so a registered sum rarely survives as a node of a larger sum).
+   Only formulas with a regime-defining denominator (rule 2) take part: a bare ``n/d_w`` or
+   ``rho_s + rho_w`` occurs in many contexts, and matching it would import the conditions of
+   whichever context registered it;
+2. for every denominator of ``E`` linear in the counts :math:`n, N, d_s, d_w` with a non-zero
+   constant term, the condition that it is positive once oriented to have a negative constant
+   (``1/(n - d_w - 1)`` gives :math:`n > d_w + 1`; ``1/(d_w - n - 1)`` gives :math:`d_w > n + 1`).
+   Such denominators come from the inverse-Wishart means
+   :math:`E[(Z^\top Z)^{-1}] = I/(m - d - 1)` and :math:`E[(Z Z^\top)^{-1}] = I/(d - m - 1)`,
+   finite only when positive (see :func:`linear_count_condition`);
 3. the geometric constraints :math:`d_{sw} \le d_s`, :math:`d_{sw} \le d_w`.
 
 In every case (registered or inferred) only conditions whose free symbols all occur in the
@@ -29,11 +32,10 @@ from functools import lru_cache
 import sympy as sp
 
 from theory import formulas as _formulas
-from theory.symbols import COUNTS, N, d_s, d_sw, d_w, n
+from theory.symbols import COUNTS, d_s, d_sw, d_w
 
 __all__ = ["conditions", "resolve", "denominators", "linear_count_condition"]
 
-_SAMPLE_SIZES = (n, N)
 _DOMAIN = (sp.Le(d_sw, d_s), sp.Le(d_sw, d_w))
 
 
@@ -72,37 +74,56 @@ def denominators(expr: sp.Expr) -> tuple[sp.Expr, ...]:
 
 
 def linear_count_condition(base: sp.Expr):
-    r"""The positivity condition implied by a denominator linear in the counts, or ``None``.
+    r"""The sign condition implied by a denominator linear in the counts, or ``None``.
 
-    ``base`` must be a polynomial of degree one in :math:`n, N, d_s, d_w` only, involving a
-    sample size. It is oriented so that the sample sizes have positive coefficients; a base in
-    which they have opposite signs (``n - N``) gives ``None``.
+    ``base`` must be a polynomial of degree one in :math:`n, N, d_s, d_w` only with a non-zero
+    constant term. The theory's denominators come from the inverse-Wishart means
+    :math:`E[(Z^\top Z)^{-1}] = I/(m - d - 1)` (more samples than dimensions) and
+    :math:`E[(Z Z^\top)^{-1}] = I/(d - m - 1)` (fewer), each finite only when positive; in both
+    the constant is :math:`-1`. So ``base`` is oriented to make its constant negative and
+    required to be positive: ``1/(n - d_w - 1)`` and ``1/(d_w + 1 - n)`` both give
+    :math:`n > d_w + 1`, ``1/(d_w - n - 1)`` gives :math:`d_w > n + 1`. A base that SymPy can
+    sign from the assumptions (``n + 1``) or without a constant (``n - N``) gives ``None``.
     """
     if not base.free_symbols or not base.free_symbols <= set(COUNTS):
+        return None
+    if base.is_positive or (-base).is_positive:
         return None
     poly = sp.Poly(base, *COUNTS)
     if poly.total_degree() != 1:
         return None
-    coeffs = {s: poly.coeff_monomial(s) for s in COUNTS}
-    signs = {sp.sign(coeffs[s]) for s in _SAMPLE_SIZES if coeffs[s] != 0}
-    if len(signs) != 1:
+    constant = poly.coeff_monomial(1)
+    if constant == 0:
         return None
-    if signs.pop() < 0:
+    if constant > 0:
         base = -base
-    lhs = sp.Add(*[t for t in sp.Add.make_args(base) if t.could_extract_minus_sign() is False])
-    rhs = -sp.Add(*[t for t in sp.Add.make_args(base) if t.could_extract_minus_sign() is True])
+    terms = sp.Add.make_args(sp.expand(base))
+    lhs = sp.Add(*[t for t in terms if not t.could_extract_minus_sign()])
+    rhs = -sp.Add(*[t for t in terms if t.could_extract_minus_sign()])
     return sp.Gt(lhs, rhs)
 
 
+def _specific(expr: sp.Expr) -> bool:
+    """True if ``expr`` has a regime-defining denominator (so matching it is not a coincidence)."""
+    return any(linear_count_condition(b) is not None for b in denominators(expr))
+
+
 def _contains(expr: sp.Expr, target: sp.Expr) -> bool:
+    is_sum = isinstance(target, sp.Add) and len(target.args) >= 2
     for node in sp.preorder_traversal(expr):
         if node == target:
             return True
-        for kind in (sp.Add, sp.Mul):
-            if isinstance(target, kind) and isinstance(node, kind):
-                if set(target.args) <= set(node.args):
-                    return True
+        if is_sum and isinstance(node, sp.Add) and set(target.args) <= set(node.args):
+            return True
     return False
+
+
+def _key(cond):
+    """Key identifying equivalent inequalities (``n > d_w + 1`` and ``d_w + 1 < n``)."""
+    if isinstance(cond, (sp.StrictGreaterThan, sp.StrictLessThan, sp.GreaterThan, sp.LessThan)):
+        strict = isinstance(cond, (sp.StrictGreaterThan, sp.StrictLessThan))
+        return (strict, sp.expand(cond.gts - cond.lts))
+    return cond
 
 
 def _keep(cond, symbols) -> bool:
@@ -112,11 +133,12 @@ def _keep(cond, symbols) -> bool:
 
 
 def _union(groups, symbols) -> tuple:
-    out = []
+    out, seen = [], set()
     for group in groups:
         for cond in group:
             cond = sp.sympify(cond)
-            if _keep(cond, symbols) and cond not in out:
+            if _keep(cond, symbols) and _key(cond) not in seen:
+                seen.add(_key(cond))
                 out.append(cond)
     return tuple(out)
 
@@ -131,7 +153,7 @@ def _conditions_of(expr: sp.Expr, registry_size: int) -> tuple:
     groups = []
     for name in _formulas.registered_names():
         reg = _formulas.formula(name)
-        if reg.expr.free_symbols and _contains(expr, reg.expr):
+        if _specific(reg.expr) and _contains(expr, reg.expr):
             groups.append(reg.conditions)
     linear = [linear_count_condition(b) for b in denominators(expr)]
     groups.append([c for c in linear if c is not None])

@@ -29,13 +29,28 @@ def test_combination_of_registered_formulas_inherits_their_conditions():
     assert set(theory.conditions(ratio)) == {sp.Gt(n, d_s + 1), sp.Gt(n, d_w + 1)}
 
 
-def test_linear_denominators_give_positivity_oriented_by_sample_size():
+def test_linear_denominators_are_positive_oriented_by_their_minus_one():
     assert theory.conditions(sigma2 / (n - d_w - 1)) == (sp.Gt(n, d_w + 1),)
     assert theory.conditions(sigma2 / (d_w + 1 - n)) == (sp.Gt(n, d_w + 1),)
     assert theory.conditions(1 / (n + N - d_s - 1)) == (sp.Gt(n + N, d_s + 1),)
-    # Denominators without a sample size, or with opposite signs, are only checked pointwise.
+    # interpolating regime: E[(Z Z^T)^{-1}] = I/(d - m - 1)
+    assert theory.conditions(sigma2 * n / (d_w - n - 1)) == (sp.Gt(d_w, n + 1),)
+    # no constant, or a sign the assumptions decide: only checked pointwise / nothing to check
     assert theory.conditions(1 / (n - N)) == ()
+    assert theory.conditions(1 / (n + 1)) == ()
     assert theory.conditions(1 / (d_w - d_sw)) == (sp.Le(d_sw, d_w),)
+
+
+def test_equivalent_conditions_are_not_repeated():
+    expr = 1 / (n - d_w - 1) + 1 / (d_w + 1 - n) ** 2
+    assert theory.conditions(expr) == (sp.Gt(n, d_w + 1),)
+
+
+def test_bare_products_do_not_import_conditions_from_other_contexts():
+    # n/d_w occurs inside the paper's bound but is also registered elsewhere with other
+    # conditions (e.g. the interpolating teacher's mean factor); it must not be matched.
+    bound = theory.pgr_lower_bound().subs({rho_s: 0, rho_w: 0})
+    assert set(theory.conditions(bound)) == {sp.Gt(n, d_w + 1), sp.Le(d_sw, d_s), sp.Le(d_sw, d_w)}
 
 
 def test_conditions_assumptions_decide_are_dropped_and_unrelated_ones_filtered():
