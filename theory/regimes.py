@@ -407,8 +407,9 @@ def _validate(values: dict) -> dict:
             raise ValueError(f"sigma2 must be > 0, got {v!r}")
         if name in _NONNEG_NAMES and fv < 0:
             raise ValueError(f"{name} must be >= 0, got {v!r}")
-        # Exact rational keeps Eq(d_sw, d_w) and the band tests exact.
-        subs[BY_NAME[name]] = sp.Rational(v) if isinstance(v, int) else sp.nsimplify(fv, rational=True)
+        # The exact binary value of the float, as a Rational, keeps Eq(d_sw, d_w) and the band
+        # tests exact and loses nothing before the evaluation at ``prec`` digits.
+        subs[BY_NAME[name]] = sp.Integer(v) if isinstance(v, int) else sp.Rational(fv)
     return subs
 
 
@@ -439,7 +440,9 @@ def evaluate(name_or_expr, prec: int = 50, **values) -> mpmath.mpf:
     else:
         expr, conditions, bands = rec.expr, rec.conditions, _BANDS.get(rec.name, ())
     subs = _validate(values)
-    missing = sorted(s.name for s in expr.free_symbols if s not in subs)
+    needed = set(expr.free_symbols).union(*(c.free_symbols for c in conditions),
+                                          *(b.free_symbols for b, _ in bands))
+    missing = sorted(s.name for s in needed if s not in subs)
     if missing:
         raise ValueError(f"missing values for {missing}")
     for band, message in bands:
