@@ -1,0 +1,362 @@
+r"""Every form of the theory next to the simulation, for one scenario.
+
+:func:`compare` is what ``python -m verify point`` prints and what ``python -m verify paper``
+records at each grid point. The theory is evaluated by :func:`theory_values`, which is vectorised
+(broadcasting NumPy through :func:`theory.lambdify_numpy`) and returns NaN, never garbage, wherever
+an expression's validity conditions fail; :func:`violated_conditions` says which.
+
+Quantities: the expected excess risks ``weak, strong, ceiling, w2s`` and the ratios of expected
+risks
+
+.. math::
+    \mathrm{PGR} = \frac{E\,\mathrm{ER}_w - E\,\mathrm{ER}_{w2s}}{E\,\mathrm{ER}_w - E\,\mathrm{ER}_c},
+    \qquad
+    \mathrm{OPR} = \frac{E\,\mathrm{ER}_s}{E\,\mathrm{ER}_{w2s}},
+
+in the ``exact`` form (theory.md section 2) and the ``paper`` form (section 3), plus the paper's
+PGR/OPR lower bounds. The simulation reports the same ratios in two senses: the ratio of the mean
+risks (``pgr_of_means``, an estimate of the quantity above) and the mean of per-trial ratios
+(``mean_of_pgr``, what the authors' notebook plots; Jensen-biased).
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+from scipy import stats
+
+import theory
+
+RISKS = ("weak", "strong", "ceiling", "w2s")
+QUANTITIES = RISKS + ("pgr", "opr")
+FORMS = ("exact", "paper")
+BOUNDS = {"pgr": "pgr.lower_bound", "opr": "opr.lower_bound"}
+SIM_MEANS = RISKS + ("misfit",)
+
+# d_sw is a float sum of squared cosines; an excess over min(d_s, d_w) this small is rounding.
+_REL_TOL = 1e-9
+
+
+def formula_name(quantity: str, form: str) -> str:
+    """Registered theory name of ``quantity`` in ``form`` (``"bound"`` for the lower bounds)."""
+    if form == "bound":
+        if quantity not in BOUNDS:
+            raise ValueError(f"quantity must be one of {tuple(BOUNDS)} for bounds, got {quantity!r}")
+        return BOUNDS[quantity]
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {FORMS} or 'bound', got {form!r}")
+    if quantity in RISKS:
+        return f"risk.{quantity}.{form}"
+    if quantity in ("pgr", "opr"):
+        return f"{quantity}.{form}"
+    raise ValueError(f"quantity must be one of {QUANTITIES}, got {quantity!r}")
+
+
+@lru_cache(maxsize=None)
+def _compiled(name: str):
+    func = theory.lambdify_numpy(name)
+    checks = []
+    for cond in func.conditions:
+        syms = sorted(cond.free_symbols, key=lambda s: s.name)
+        diff = sp.lambdify(syms, cond.lhs - cond.rhs, "numpy")
+        checks.append((cond, [s.name for s in syms], diff))
+    return func, [s.name for s in func.symbols], checks
+
+
+def _inputs(names, values) -> dict:
+    missing = [k for k in names if k not in values]
+    if missing:
+        raise ValueError(f"theory values need {', '.join(missing)}")
+    return {k: np.asarray(values[k], dtype=float) for k in names}
+
+
+def _clean(values: dict) -> dict:
+    """Clip d_sw onto min(d_s, d_w) where it exceeds it by rounding only (it is a float sum of
+    squared cosines; the theory checks d_sw <= d_s exactly)."""
+    if not all(k in values for k in ("d_sw", "d_s", "d_w")):
+        return values
+    d_sw = np.asarray(values["d_sw"], dtype=float)
+    cap = np.minimum(np.asarray(values["d_s"], dtype=float), np.asarray(values["d_w"], dtype=float))
+    rounding = (d_sw > cap) & (d_sw - cap <= _REL_TOL * cap)
+    if not np.any(rounding):
+        return values
+    return {**values, "d_sw": np.where(rounding, cap, d_sw)}
+
+
+def _holds(cond, diff, args) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        d = np.asarray(diff(**args), dtype=float)
+    if isinstance(cond, sp.StrictGreaterThan):
+        return d > 0
+    if isinstance(cond, sp.StrictLessThan):
+        return d < 0
+    if isinstance(cond, sp.GreaterThan):
+        return d >= 0
+    if isinstance(cond, sp.LessThan):
+        return d <= 0
+    if isinstance(cond, sp.Equality):
+        return d == 0
+    return d != 0  # sp.Unequality
+
+
+def valid_mask(name: str, values: dict) -> np.ndarray:
+    """Boolean array: where every validity condition of formula ``name`` holds
+    (``theory.conditions(name)``, the conditions :func:`theory.lambdify_numpy` checks)."""
+    func, names, checks = _compiled(name)
+    values = _clean(values)
+    args = _inputs(names, values)
+    mask = np.ones(np.broadcast_shapes(*(a.shape for a in args.values())), dtype=bool)
+    for cond, ns, diff in checks:
+        mask = mask & _holds(cond, diff, {k: args[k] for k in ns})
+    return mask
+
+
+def violated_conditions(name: str, values: dict) -> list[str]:
+    """Conditions of formula ``name`` that fail for scalar ``values`` (as text, e.g. ``N > d_s + 1``)."""
+    func, names, checks = _compiled(name)
+    args = _inputs(names, _clean(values))
+    return [str(cond) for cond, ns, diff in checks
+            if not bool(np.all(_holds(cond, diff, {k: args[k] for k in ns})))]
+
+
+def evaluate(name: str, values: dict) -> np.ndarray:
+    """Formula ``name`` at (broadcast) ``values``, NaN wherever its conditions fail.
+
+    Parameters
+    ----------
+    name : str
+        A registered theory name, e.g. ``"risk.w2s.exact"`` or ``"pgr.lower_bound"``.
+    values : dict
+        Arrays or scalars keyed by theory symbol names (``scenario.geometry()`` has them all).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float array of the broadcast shape, NaN where the expression is undefined (a violated
+        condition, or a denominator such as ``ER_w - ER_c`` vanishing to float precision).
+    """
+    func, names, _ = _compiled(name)
+    values = _clean(values)
+    args = _inputs(names, values)
+    shape = np.broadcast_shapes(*(a.shape for a in args.values()))
+    mask = np.broadcast_to(valid_mask(name, values), shape)
+    out = np.full(shape, np.nan)
+    if not mask.any():
+        return out
+    sub = {k: np.broadcast_to(a, shape)[mask] for k, a in args.items()}
+    try:
+        out[mask] = func(**sub)
+    except ValueError:
+        # A vanishing denominator somewhere: evaluate point by point, NaN where it fails.
+        flat = np.flatnonzero(mask.ravel())
+        vals = out.reshape(-1)
+        for j, i in enumerate(flat):
+            try:
+                vals[i] = func(**{k: v[j] for k, v in sub.items()})
+            except ValueError:
+                vals[i] = np.nan
+        out = vals.reshape(shape)
+    return out
+
+
+def theory_values(values: dict, forms=FORMS) -> dict:
+    """Every quantity in every form, plus the paper's bounds, at (broadcast) ``values``.
+
+    Returns
+    -------
+    dict
+        ``{form: {quantity: ndarray}}`` for each form in ``forms`` and
+        ``{"bound": {"pgr": ndarray, "opr": ndarray}}``; NaN where undefined.
+    """
+    # Every output gets the shape of all inputs, also where a formula ignores some of them.
+    shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
+
+    def ev(q, form):
+        return np.broadcast_to(evaluate(formula_name(q, form), values), shape).copy()
+
+    out = {form: {q: ev(q, form) for q in QUANTITIES} for form in forms}
+    out["bound"] = {q: ev(q, "bound") for q in BOUNDS}
+    return out
+
+
+def _float(x):
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _seed_json(seed):
+    if isinstance(seed, np.random.SeedSequence):
+        return {"entropy": int(seed.entropy) if np.ndim(seed.entropy) == 0 else
+                [int(e) for e in seed.entropy], "spawn_key": [int(k) for k in seed.spawn_key]}
+    if isinstance(seed, (int, np.integer)):
+        return int(seed)
+    return seed
+
+
+def scenario_summary(scenario) -> dict:
+    """Inputs and derived geometry of a scenario (JSON-ready)."""
+    geometry = {k: (int(v) if k in ("n", "N", "d_s", "d_w") else float(v))
+                for k, v in scenario.geometry().items()}
+    for key in ("features", "noise"):
+        value = getattr(scenario, key, None)
+        if value is not None:
+            geometry[key] = value if isinstance(value, (str, int, float)) else str(value)
+    geometry["D"] = int(np.shape(scenario.V_s)[0])
+    return geometry
+
+
+def simulation_summary(result) -> dict:
+    """The simulation half of :func:`compare` (JSON-ready except NaN, which :func:`compare` maps
+    to ``None``)."""
+    return {
+        "engine": result.engine,
+        "trials": int(result.trials),
+        "seed": _seed_json(result.seed),
+        "mean": {k: float(result.mean[k]) for k in SIM_MEANS},
+        "stderr": {k: float(result.stderr[k]) for k in SIM_MEANS},
+        "pgr_of_means": float(result.pgr_of_means),
+        "pgr_of_means_se": float(result.pgr_of_means_se),
+        "opr_of_means": float(result.opr_of_means),
+        "opr_of_means_se": float(result.opr_of_means_se),
+        "mean_of_pgr": float(result.mean_of_pgr),
+        "mean_of_pgr_se": float(result.stderr["pgr"]),
+        "mean_of_opr": float(result.mean_of_opr),
+        "mean_of_opr_se": float(result.stderr["opr"]),
+    }
+
+
+def simulated(sim: dict, quantity: str) -> tuple[float, float]:
+    """(estimate, standard error) of the expectation-level ``quantity`` from a simulation summary:
+    the mean risk, or for PGR/OPR the ratio of mean risks (delta-method SE)."""
+    if quantity in SIM_MEANS:
+        return sim["mean"][quantity], sim["stderr"][quantity]
+    return sim[f"{quantity}_of_means"], sim[f"{quantity}_of_means_se"]
+
+
+def z_test(estimate: float, se: float, target: float, df: int | None) -> tuple[float, float]:
+    """Two-sided test of ``E[estimate] = target``: (z, p). Student t with ``df`` degrees of
+    freedom for a sample mean, normal (``df=None``) for a delta-method ratio."""
+    if not (math.isfinite(target) and math.isfinite(estimate) and se > 0):
+        return math.nan, math.nan
+    z = (estimate - target) / se
+    p = 2 * (stats.t.sf(abs(z), df) if df else stats.norm.sf(abs(z)))
+    return float(z), float(p)
+
+
+def deviations(theory_scalars: dict, sim: dict) -> dict:
+    """Per quantity: theory values, the simulation estimate and its SE, relative errors, and the
+    two-sided test of the simulation against each form."""
+    out = {}
+    for q in QUANTITIES:
+        est, se = simulated(sim, q)
+        exact, paper = theory_scalars["exact"][q], theory_scalars["paper"][q]
+        df = sim["trials"] - 1 if q in RISKS else None
+        row = {
+            "exact": exact,
+            "paper": paper,
+            "simulated": est,
+            "se": se,
+            "paper_minus_exact": paper - exact,
+            "rel_paper_vs_exact": (paper - exact) / exact if exact else math.nan,
+            "rel_sim_vs_exact": (est - exact) / exact if exact else math.nan,
+            "rel_se": se / abs(exact) if exact else math.nan,
+        }
+        row["z_vs_exact"], row["p_vs_exact"] = z_test(est, se, exact, df)
+        row["z_vs_paper"], row["p_vs_paper"] = z_test(est, se, paper, df)
+        if q in BOUNDS:
+            bound = theory_scalars["bound"][q]
+            row["lower_bound"] = bound
+            row["bound_minus_exact"] = bound - exact  # > 0: the bound fails
+            row["mean_of_ratios"] = sim[f"mean_of_{q}"]
+            row["mean_of_ratios_se"] = sim[f"mean_of_{q}_se"]
+        out[q] = row
+    return out
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return _float(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def build_record(scenario_info: dict, values: dict, sim: dict, theory_scalars=None) -> dict:
+    """Assemble a :func:`compare` record from its parts (the paper study evaluates the theory
+    for all grid points at once and passes each point's ``theory_scalars``).
+
+    Parameters
+    ----------
+    scenario_info : dict
+        :func:`scenario_summary` of the scenario.
+    values : dict
+        Theory inputs (``scenario.geometry()``).
+    sim : dict
+        :func:`simulation_summary` of the simulation.
+    theory_scalars : dict, optional
+        ``{form: {quantity: float}}`` as from :func:`theory_values` at ``values``.
+    """
+    if theory_scalars is None:
+        theory_scalars = theory_values(values)
+    scalars = {form: {q: float(v) for q, v in d.items()} for form, d in theory_scalars.items()}
+    undefined = {}
+    for form in (*FORMS, "bound"):
+        names = tuple(BOUNDS) if form == "bound" else QUANTITIES
+        undefined[form] = {q: violated_conditions(formula_name(q, form), values)
+                           for q in names if not math.isfinite(scalars[form][q])}
+    return _jsonable({
+        "scenario": scenario_info,
+        "theory": scalars,
+        "undefined": undefined,
+        "simulation": sim,
+        "deviation": deviations(scalars, sim),
+    })
+
+
+def compare(scenario, *, trials: int | None = None, seed=None, engine: str = "wishart",
+            result=None) -> dict:
+    """Every theory form next to the simulation, for one scenario.
+
+    Parameters
+    ----------
+    scenario : numeric.Scenario
+    trials, seed, engine
+        Passed to :func:`numeric.simulate` when ``result`` is not given.
+    result : numeric.SimulationResult, optional
+        An existing simulation of ``scenario`` (then ``trials``/``seed``/``engine`` are ignored).
+
+    Returns
+    -------
+    dict
+        JSON-ready (undefined values are ``None``):
+
+        - ``scenario``: inputs and derived geometry (``d_sw, rho_s, rho_w, b_w2s, m_sw, ...``);
+        - ``theory``: ``exact``, ``paper`` (each keyed by ``weak, strong, ceiling, w2s, pgr, opr``)
+          and ``bound`` (the paper's ``pgr``/``opr`` lower bounds);
+        - ``undefined``: per form, the violated conditions of each undefined quantity;
+        - ``simulation``: ``engine, trials, seed, mean, stderr`` (keys ``weak, strong, ceiling,
+          w2s, misfit``), ``pgr_of_means(_se)``, ``opr_of_means(_se)``, ``mean_of_pgr(_se)``,
+          ``mean_of_opr(_se)``;
+        - ``deviation``: per quantity, relative errors and tests of the simulation against each
+          form (:func:`deviations`).
+
+    Raises
+    ------
+    ValueError
+        Bad ``trials``, ``seed`` or ``engine`` (from :func:`numeric.simulate`).
+    """
+    if result is None:
+        import numeric
+
+        if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 2:
+            raise ValueError(f"trials must be an integer >= 2, got {trials!r}")
+        result = numeric.simulate(scenario, int(trials), seed=seed, engine=engine)
+    return build_record(scenario_summary(scenario), scenario.geometry(), simulation_summary(result))

@@ -1,0 +1,145 @@
+"""Simulate every grid point of the paper study, in worker processes.
+
+Seeding: point ``i`` of the saved grid draws from ``SeedSequence(seed).spawn(len(grid))[i]``,
+whichever worker runs it, so the numbers do not depend on ``workers``.
+
+Workers are *spawned* processes started with single-threaded BLAS: the engines do many small
+batched solves, for which OpenBLAS threads only contend with each other (and with the other
+worker) on a small machine. This module imports nothing heavier than NumPy and ``numeric`` so
+that a worker starts quickly.
+"""
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from functools import lru_cache
+from types import SimpleNamespace
+
+import numpy as np
+
+# Environment variables that fix the BLAS/OpenMP thread count of a freshly started process.
+_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def spectrum_scenario(latent: int, decay: float, d_s: int, d_w: int, theta_seed: int, d_sw: int,
+                      n: int, N: int, sigma2: float):
+    r"""The authors' diagonal-spectrum scenario (theory.md section 5), any parameters.
+
+    :math:`\lambda_i = i^{-\mathrm{decay}}` over ``latent`` coordinates; strong features are
+    coordinates ``[0, d_s)``, weak ``[d_s - d_sw, d_s - d_sw + d_w)``; target
+    :math:`\theta_i = \pm 1/\sqrt{d_s d_w}` with Rademacher signs from
+    ``numpy.random.default_rng(theta_seed)`` (the same draw as
+    :meth:`numeric.Scenario.paper_notebook`).
+    """
+    import numeric
+
+    doff = d_s - d_sw
+    if doff < 0 or doff + d_w > latent:
+        raise ValueError(f"d_sw must be in [{max(0, d_s + d_w - latent)}, {min(d_s, d_w)}] so that "
+                         f"the weak block fits in {latent} latent coordinates, got {d_sw}")
+    lam = np.arange(1, latent + 1, dtype=float) ** (-float(decay))
+    signs = np.random.default_rng(theta_seed).choice([-1.0, 1.0], size=latent)
+    theta = signs / math.sqrt(d_s * d_w)
+    return numeric.Scenario.from_spectrum(lam, np.arange(d_s), np.arange(doff, doff + d_w), theta,
+                                          n=n, N=N, sigma2=sigma2)
+
+
+@lru_cache(maxsize=16)
+def _base(latent, decay, d_s, d_w, theta_seed, d_sw):
+    # Geometry (an SVD of the bases) is computed once per d_sw; points only change n, N, sigma2.
+    return spectrum_scenario(latent, decay, d_s, d_w, theta_seed, d_sw, 1, 1, 1.0)
+
+
+def point_scenario(spec: tuple, n: int, N: int, sigma2: float):
+    """Scenario of one grid point; ``spec = (latent, decay, d_s, d_w, theta_seed, d_sw)``."""
+    return _base(*spec).replace(n=int(n), N=int(N), sigma2=float(sigma2))
+
+
+def summarise(result, seed_record) -> SimpleNamespace:
+    """What :func:`verify.compare.simulation_summary` reads from a ``SimulationResult``, without
+    its scenario and per-trial arrays (which would cost about 1 MB per grid point to keep)."""
+    return SimpleNamespace(
+        engine=result.engine, trials=int(result.trials), seed=seed_record,
+        mean={k: float(v) for k, v in result.mean.items()},
+        stderr={k: float(v) for k, v in result.stderr.items()},
+        pgr_of_means=float(result.pgr_of_means), pgr_of_means_se=float(result.pgr_of_means_se),
+        opr_of_means=float(result.opr_of_means), opr_of_means_se=float(result.opr_of_means_se),
+        mean_of_pgr=float(result.mean_of_pgr), mean_of_opr=float(result.mean_of_opr),
+    )
+
+
+def seed_record(seq: np.random.SeedSequence) -> dict:
+    """JSON form of a point's seed: ``SeedSequence(entropy, spawn_key=spawn_key)``."""
+    return {"entropy": int(seq.entropy), "spawn_key": [int(k) for k in seq.spawn_key]}
+
+
+@contextmanager
+def _single_threaded_children():
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update({k: "1" for k in _THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def grid_seeds(config, points) -> list[np.random.SeedSequence]:
+    """Each point's own child of ``SeedSequence(config.seed)``, by its index in the grid."""
+    seqs = np.random.SeedSequence(config.seed).spawn(len(points))
+    return [seqs[p.index] for p in points]
+
+
+def simulate_grid(config, points, workers: int = 1, progress: bool = False) -> list:
+    """Simulate every point; returns :func:`summarise` records in grid order.
+
+    Parameters
+    ----------
+    workers : int
+        0 runs in this process (for debugging); ``k >= 1`` uses ``k`` spawned processes with
+        single-threaded BLAS. The worker's entry point is :func:`numeric.simulate` itself, so a
+        worker imports only ``numeric`` (importing ``verify`` would cost seconds per worker).
+    progress : bool
+        Show a progress bar on a terminal.
+    """
+    import numeric
+
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ValueError(f"workers must be an integer >= 0, got {workers!r}")
+    seqs = grid_seeds(config, points)
+    spec = (config.latent, config.decay, config.d_s, config.d_w, config.theta_seed)
+    scenarios = (point_scenario((*spec, p.d_sw), p.n, p.N, p.sigma2) for p in points)
+    m = len(points)
+    bar = None
+    if progress and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+        bar = tqdm(total=m, desc="paper study", unit="point", leave=False)
+    out = []
+    try:
+        if workers == 0:
+            results = map(numeric.simulate, scenarios, [config.trials] * m, seqs,
+                          [config.engine] * m)
+            for r, seq in zip(results, seqs):
+                out.append(summarise(r, seed_record(seq)))
+                if bar is not None:
+                    bar.update()
+            return out
+        ctx = multiprocessing.get_context("spawn")
+        with _single_threaded_children(), ProcessPoolExecutor(workers, mp_context=ctx) as ex:
+            results = ex.map(numeric.simulate, scenarios, [config.trials] * m, seqs,
+                             [config.engine] * m, chunksize=1)
+            for r, seq in zip(results, seqs):
+                out.append(summarise(r, seed_record(seq)))  # drop the ~1 MB result at once
+                if bar is not None:
+                    bar.update()
+        return out
+    finally:
+        if bar is not None:
+            bar.close()
