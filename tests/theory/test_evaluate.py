@@ -117,7 +117,25 @@ def test_lambdify_broadcasts_and_reports_the_first_offending_index():
     assert isinstance(f(**GEOM), np.floating)
 
 
-names = st.sampled_from(theory.registered_names())
+def test_integral_float_counts_are_accepted_as_from_scenario_geometry():
+    floats = {k: float(v) for k, v in GEOM.items()}
+    assert theory.evaluate_exact("pgr.exact", **floats) == theory.evaluate_exact(
+        "pgr.exact", **{**GEOM, "sigma2": floats["sigma2"]})
+
+
+def test_interpolating_formulas_registered_elsewhere_are_checked_with_their_own_conditions():
+    expr = 2 * theory.formula("risk.weak.regime.interp").expr  # unregistered: inferred
+    assert len(theory.conditions(expr)) == 1  # n < d_w - 1 and d_w > n + 1 are one condition
+    values = dict(d_w=200, sigma2=1, rho_w=0, t2=1)
+    assert theory.evaluate_exact(expr, n=50, **values) > 0
+    with pytest.raises(ValueError, match="is violated"):
+        theory.evaluate_exact(expr, n=199, **values)
+
+
+# The formulas of this issue (the other regimes have other domains, tested in test_regimes.py).
+OWN = [x for x in theory.registered_names()
+       if x.split(".")[-1] in ("exact", "paper", "asymptotic", "lower_bound")]
+names = st.sampled_from(OWN)
 
 
 @st.composite
