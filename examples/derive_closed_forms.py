@@ -7,7 +7,7 @@ import numpy as np
 import sympy as sp
 
 import theory
-from theory.symbols import N, b_w2s, d_sw, m_sw, rho_s, rho_w
+from theory.symbols import N, b_w2s, m_sw, rho_s, rho_w
 
 # 1. The exact expected risk of the W2S student and its validity conditions.
 print("E ER_w2s =", theory.risk("w2s"))

@@ -7,7 +7,7 @@ N in {400, 4000}, d_sw in {10, 50, 90}. All values are computed exactly and roun
 import sympy as sp
 
 import theory
-from theory.symbols import N, b_w2s, d_s, d_sw, d_w, m_sw, n, rho_s, rho_w
+from theory.symbols import b_w2s, m_sw, rho_s, rho_w
 
 NO_BIAS = {rho_s: 0, rho_w: 0, b_w2s: 0, m_sw: 0}
 BASE = dict(n=2000, d_s=100, d_w=200, sigma2=0.1)

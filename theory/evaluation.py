@@ -225,7 +225,7 @@ def _scale(base: sp.Expr) -> sp.Expr:
 
 
 class _Vectorised:
-    """Callable returned by :func:`lambdify_numpy` (kept as a class so it pickles its source)."""
+    """Callable returned by :func:`lambdify_numpy`; ``symbols`` and ``conditions`` are attributes."""
 
     def __init__(self, expr: sp.Expr, conds: tuple):
         self.expr = expr

@@ -64,13 +64,12 @@ def test_w2s_variance_below_teachers_iff_N_exceeds_2_d_s_plus_1():
     claimed = sigma2 * (d_w - d_sw) * (2 * d_s + 1 - N) / ((n - d_w - 1) * (N - d_s - 1))
     assert is_zero(gap - claimed)
     strict = (sp.Lt(d_sw, d_w),)
-    below = theory.spot_check(theory.risk("w2s").subs(RHO0), theory.risk("weak").subs(RHO0),
-                              n_points=15, seed=3, op="<", assume=strict + (sp.Gt(N, 2 * d_s + 1),))
-    above = theory.spot_check(theory.risk("w2s").subs(RHO0), theory.risk("weak").subs(RHO0),
-                              n_points=15, seed=4, op=">", assume=strict + (sp.Lt(N, 2 * d_s + 1),))
-    equal = theory.spot_check(theory.risk("w2s").subs(RHO0), theory.risk("weak").subs(RHO0),
-                              n_points=5, seed=5, assume=(sp.Eq(N, 2 * d_s + 1),),
-                              ranges={N: (3, 121)})
+    w2s, weak = theory.risk("w2s").subs(RHO0), theory.risk("weak").subs(RHO0)
+    below = theory.spot_check(w2s, weak, n_points=10, seed=3, op="<",
+                              assume=strict + (sp.Gt(N, 2 * d_s + 1),))
+    above = theory.spot_check(w2s, weak, n_points=10, seed=4, op=">",
+                              assume=strict + (sp.Lt(N, 2 * d_s + 1),))
+    equal = theory.spot_check(w2s.subs(N, 2 * d_s + 1), weak, n_points=5, seed=5)
     assert below and above and equal
 
 
