@@ -98,19 +98,21 @@ _BANDS: dict[str, tuple] = {}
 """Registered name -> ((condition, message), ...) under which its expectation is infinite."""
 
 
-def _band_message(what: str, samples: str, dim: str) -> str:
+def _band_message(fit: str, samples: str, dim: str) -> str:
     return (
-        f"E[{what}] is infinite when |{samples} - {dim}| <= 1: the min-norm fit's "
-        f"(pseudo-)inverse Gram matrix has no finite mean within one sample of the "
-        f"interpolation threshold {samples} = {dim} (risk curves peak there: double descent)"
+        f"the expectation is infinite when |{samples} - {dim}| <= 1: the {fit} min-norm fit on "
+        f"{samples} samples of {dim} features has an inverse Gram matrix with no finite mean "
+        f"within one sample of its interpolation threshold {samples} = {dim} (the risk curve "
+        f"peaks there: double descent)"
     )
 
 
-_TEACHER_BAND_MSG = _band_message("risk", "n", "d_w")
-_STUDENT_BAND_MSG = _band_message("risk", "N", "d_s") + (
+_TEACHER_BAND_MSG = _band_message("weak teacher's", "n", "d_w")
+_STUDENT_BAND_MSG = _band_message("W2S student's", "N", "d_s") + (
     "; it is finite only in the degenerate case d_sw = d_w (V_w inside V_s), where the "
     "pseudo-labels are exactly representable"
 )
+_SINGLE_FIT = {"weak": "weak model's", "strong": "strong baseline's", "ceiling": "strong ceiling's"}
 
 
 def _check_regime(regime: str, what: str) -> str:
@@ -315,7 +317,7 @@ _teacher_band = ((TEACHER_BAND, _TEACHER_BAND_MSG),)
 _student_band = ((sp.And(STUDENT_BAND, sp.Ne(d_sw, d_w)), _STUDENT_BAND_MSG),)
 
 for _model, (_m, _d, _rho) in _SINGLE.items():
-    _msg = _band_message(f"ER_{_model}", str(_m).replace(" ", ""), str(_d))
+    _msg = _band_message(_SINGLE_FIT[_model], "n + N" if _model == "ceiling" else "n", str(_d))
     _band = ((sp.Le(sp.Abs(_m - _d), 1), _msg),)
     _pieces = [(sp.oo, _band[0][0])]
     for _reg in REGIMES:
@@ -324,7 +326,9 @@ for _model, (_m, _d, _rho) in _SINGLE.items():
         _register(f"risk.{_model}.regime.{_reg}", _e, _c,
                   f"expected excess risk of the {_model} model, {_reg} regime", _band)
         _pieces.append((_e, _c[0]))
-    _register(f"risk.{_model}.piecewise", sp.Piecewise(*_pieces), (),
+    # The exclusion is also a registered condition, so that theory.evaluate refuses the bands
+    # (with a ValueError naming it) instead of returning or failing on oo.
+    _register(f"risk.{_model}.piecewise", sp.Piecewise(*_pieces), (sp.Gt(sp.Abs(_m - _d), 1),),
               f"expected excess risk of the {_model} model, all regimes", _band)
 
 TEACHER = {reg: teacher_moments(reg) for reg in REGIMES}
@@ -360,9 +364,10 @@ for _t, _tm in TEACHER.items():
         _risk_pieces.append((_r, _cond_and))
         _misfit_pieces.append((_mf, _cond_and))
 
-_register("risk.w2s.piecewise", sp.Piecewise(*_risk_pieces), GEOMETRY_CONDITIONS,
+_FINITE = (sp.Gt(sp.Abs(n - d_w), 1), sp.Or(sp.Gt(sp.Abs(N - d_s), 1), sp.Eq(d_sw, d_w)))
+_register("risk.w2s.piecewise", sp.Piecewise(*_risk_pieces), _FINITE + GEOMETRY_CONDITIONS,
           "expected excess risk of the W2S student, all regimes", _teacher_band + _student_band)
-_register("misfit.piecewise", sp.Piecewise(*_misfit_pieces), GEOMETRY_CONDITIONS,
+_register("misfit.piecewise", sp.Piecewise(*_misfit_pieces), _FINITE + GEOMETRY_CONDITIONS,
           "expected misfit, all regimes", _teacher_band + _student_band)
 _register("misfit_identity.ratio", (N - 2 * d_s - 1) / (N - 1), (sp.Gt(N, d_s + 1),),
           "E[gain] / E[misfit] for an OLS student when theta^T (I - P_s) P_w theta = 0")

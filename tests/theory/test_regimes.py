@@ -272,6 +272,16 @@ def test_single_model_threshold_rejected(n_, N_, model):
         R.evaluate(f"risk.{model}.piecewise", **_V, n=n_, N=N_)
 
 
+@pytest.mark.parametrize("name, k", [("risk.w2s.piecewise", dict(n=12, N=30)),
+                                     ("risk.w2s.piecewise", dict(n=30, N=10)),
+                                     ("misfit.piecewise", dict(n=30, N=11)),
+                                     ("risk.ceiling.piecewise", dict(n=5, N=5))])
+def test_theory_evaluate_refuses_bands(name, k):
+    """The generic theory.evaluate also refuses the bands (via the registered exclusions)."""
+    with pytest.raises(ValueError, match=r"Abs\(.*\) > 1"):
+        theory.evaluate(name, **_V, **k)
+
+
 def test_infinite_expectation_is_a_value_error_and_regime_helper():
     assert issubclass(R.InfiniteExpectation, ValueError)
     assert R.regime(20, 10) == "ols" and R.regime(3, 10) == "interp"
