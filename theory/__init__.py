@@ -32,3 +32,4 @@ __all__ = [
     "SpotCheck", "random_point", "spot_check",
 ]
 from theory import haar, regimes  # noqa: E402,F401  (issue 8: interpolation regimes)
+from theory import complexity, scaling  # noqa: E402,F401  (issue 6: sample complexities, scaling laws)
