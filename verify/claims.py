@@ -21,9 +21,9 @@ and returns a list of :class:`Observation`. An observation is either
   of ``scale``) and ``p_value`` -- the p-value of the test whose rejection means *the claim is
   false*. The runner puts every such p-value of every claim into ONE Holm family at the run's
   family-wise level ``alpha`` and then sets the status (:func:`verify.stats.decide`): rejected
-  -> ``fail``; else ``pass`` if the observation has enough power (MDE <= resolution) or, when it
-  carries a ``pass_p_value`` (a confirmatory test such as TOST), if that p-value is at most
-  ``alpha / m``; else ``inconclusive``. Claims must NOT set ``status`` on statistical
+  -> ``fail``; else ``pass`` if the observation has enough power (MDE <= resolution; not for
+  equivalence) or is confirmed (its ``pass_p_value``, the p-value of a confirmatory test such as
+  TOST or a strict bound, is at most ``alpha / m``); else ``inconclusive``. Claims must NOT set ``status`` on statistical
   observations; or
 * *deterministic* (``alternative="none"``): the claim sets ``status`` itself (symbolic proofs,
   exact-rational searches). Deterministic observations are not in the Holm family.
@@ -114,8 +114,9 @@ class Observation:
              *, config: dict | None = None, scale: float | None = None, margin: float = 0.0,
              resolution: float | None = None, trials: int | None = None,
              details: dict | None = None) -> "Observation":
-        """A statistical observation with its falsifying p-value (and TOST p-value when
-        ``alternative="equivalence"``). ``scale`` defaults to ``|theory|`` (or 1 if that is 0)."""
+        """A statistical observation with its falsifying p-value and, where one exists, its
+        confirmatory p-value (TOST for ``equivalence``; the strict bound for ``less`` /
+        ``greater``). ``scale`` defaults to ``|theory|`` (or 1 if that is 0)."""
         from verify import stats
 
         if alternative == "none":
@@ -126,7 +127,13 @@ class Observation:
         if scale is None:
             scale = abs(theory) if theory != 0 else 1.0
         pv = stats.p_value(estimate, stderr, theory, alternative, margin)
-        pp = stats.equivalence_pass_p(estimate, stderr, theory, margin) if alternative == "equivalence" else None
+        if alternative == "equivalence":
+            pp = stats.equivalence_pass_p(estimate, stderr, theory, margin)
+        elif alternative in ("less", "greater"):
+            # a bound is confirmed when the estimate is significantly on the claimed side of it
+            pp = stats.p_value(estimate, stderr, theory, "greater" if alternative == "less" else "less")
+        else:
+            pp = None
         return cls(label=label, config=dict(config or {}), alternative=alternative,
                    estimate=float(estimate), stderr=float(stderr), theory=float(theory),
                    scale=float(scale), margin=float(margin) if alternative == "equivalence" else None,

@@ -21,8 +21,8 @@ from verify.strategies import canonical_json, config_seed, scenario_from_config
 #: Preset sizes: (configurations per claim, initial trials, trial budget per configuration,
 #: resolution target as a relative MDE).
 PRESETS = {
-    "quick": dict(examples=2, trials=512, trials_budget=8192, resolution=0.10),
-    "default": dict(examples=4, trials=1024, trials_budget=32768, resolution=0.05),
+    "quick": dict(examples=2, trials=1024, trials_budget=8192, resolution=0.20),
+    "default": dict(examples=3, trials=2048, trials_budget=32768, resolution=0.10),
 }
 
 # derived quantities: name -> (kind, numerator / value key(s))
@@ -126,27 +126,39 @@ class Context:
 
     def draw(self, strategy, count: int, *key) -> list:
         """``count`` distinct examples of a Hypothesis ``strategy``, deterministic in
-        ``(seed, key)``. The first is Hypothesis' simplest example; fewer are returned if the
-        strategy cannot produce ``count`` distinct ones."""
+        ``(seed, key)``: Hypothesis generates a pool of distinct examples (about four times
+        ``count``), from which ``count`` are picked uniformly at random with a generator seeded
+        from ``(seed, key)`` -- Hypothesis' first examples are its simplest, and picking from a
+        pool keeps the checked configurations varied. Fewer are returned if the strategy cannot
+        produce ``count`` distinct ones."""
         from hypothesis import HealthCheck, Phase, given, settings
         from hypothesis import seed as hseed
+        from hypothesis.errors import Unsatisfiable
 
-        if count < 1:
-            raise ValueError(f"count must be >= 1, got {count!r}")
+        if not isinstance(count, (int, np.integer)) or count < 1:
+            raise ValueError(f"count must be an integer >= 1, got {count!r}")
+        pool = max(4 * count, 12)
         found: dict[str, object] = {}
         hyp_seed = int(self.seed_sequence("draw", *key).generate_state(1, np.uint32)[0])
 
         @hseed(hyp_seed)
-        @settings(max_examples=max(10, 5 * count), database=None, derandomize=False, deadline=None,
+        @settings(max_examples=3 * pool, database=None, derandomize=False, deadline=None,
                   phases=[Phase.generate], suppress_health_check=list(HealthCheck),
                   print_blob=False)
         @given(strategy)
         def collect(x):
-            if len(found) < count:
+            if len(found) < pool:
                 found.setdefault(canonical_json(x) if isinstance(x, (dict, list)) else repr(x), x)
 
-        collect()
-        return list(found.values())
+        try:
+            collect()
+        except Unsatisfiable:
+            pass  # the strategy's filters rejected everything: return what was found (maybe nothing)
+        items = list(found.values())
+        if len(items) <= count:
+            return items
+        rng = np.random.default_rng(self.seed_sequence("pick", *key))
+        return [items[i] for i in sorted(rng.choice(len(items), size=count, replace=False))]
 
     def random(self, *key) -> random.Random:
         """A ``random.Random`` (e.g. for ``hypothesis.find``) seeded from ``(seed, key)``."""
@@ -174,20 +186,31 @@ class Context:
     def simulate(self, config: dict, trials: int):
         """Per-trial risks of ``config`` for the first ``trials`` trials (a dict of arrays with
         keys ``weak, strong, ceiling, w2s, misfit``). Cached: a later call with more trials
-        extends the same deterministic stream, so a prefix never changes."""
+        simulates only the missing seed blocks (``numeric.simulate_block``), which extend the
+        same deterministic stream, so a prefix never changes."""
         import numeric
+        from numeric.seeding import as_seed_sequence, child
 
         trials = self._round(int(trials))
         key = canonical_json(config)
         cached = self._cache.get(key)
-        if cached is None or cached["trials"] < trials:
-            res = numeric.simulate(scenario_from_config(config), trials, seed=self.config_seed(config),
-                                   engine=self.engine)
-            self.simulated_trials += trials
-            cached = {"trials": trials,
+        if cached is None:
+            scenario = scenario_from_config(config)
+            seed = self.config_seed(config)
+            res = numeric.simulate(scenario, trials, seed=seed, engine=self.engine)
+            cached = {"trials": trials, "scenario": scenario, "root": as_seed_sequence(seed),
                       "per_trial": {k: np.asarray(res.per_trial[k], dtype=float) for k in _RISKS},
-                      "engine": getattr(res, "engine", self.engine)}
+                      "engine": res.engine}
             self._cache[key] = cached
+            self.simulated_trials += trials
+        elif cached["trials"] < trials:
+            b = self.block
+            parts = [numeric.simulate_block(cached["scenario"], child(cached["root"], i), b, self.engine)
+                     for i in range(cached["trials"] // b, trials // b)]
+            cached["per_trial"] = {k: np.concatenate([v] + [np.asarray(p[k], dtype=float) for p in parts])
+                                   for k, v in cached["per_trial"].items()}
+            self.simulated_trials += trials - cached["trials"]
+            cached["trials"] = trials
         return {k: v[:trials] for k, v in cached["per_trial"].items()}
 
     def quantity(self, config: dict, quantity: str, trials: int) -> tuple[float, float]:

@@ -9,9 +9,9 @@ from verify import stats
 from verify.strategies import configs
 
 _LABEL = {"eq": "=", "le": "<=", "ge": ">=", "approx": "~="}
-_SHRINK_CALLS = {True: 40, False: 120}  # quick / default: simulations spent on shrinking
-_SHRINK_TRIALS = 4096
-_SHRINK_SECONDS = {True: 10.0, False: 40.0}
+_SHRINK_CALLS = {True: 25, False: 60}  # quick / default: simulations spent on shrinking
+_SHRINK_TRIALS = 2048
+_SHRINK_SECONDS = {True: 8.0, False: 20.0}
 
 
 def _valid(claim, ctx):

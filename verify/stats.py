@@ -208,10 +208,11 @@ def decide(observations: Iterable, alpha: float = DEFAULT_ALPHA, power: float = 
     Rules (``level`` = ``alpha / m``, the smallest Holm threshold):
 
     * rejected by Holm -> ``fail``;
-    * otherwise, if the observation carries a ``pass_p_value`` (confirmatory test, e.g. TOST),
-      ``pass`` iff ``pass_p_value <= level``, else ``inconclusive``;
-    * otherwise ``pass`` iff its MDE at ``level`` is at most its ``resolution``, else
-      ``inconclusive`` (never ``pass`` without power).
+    * otherwise ``pass`` if the claim is *confirmed* (the observation carries a ``pass_p_value``,
+      the p-value of a confirmatory test -- TOST for ``equivalence``, the strict bound for
+      ``less``/``greater`` -- and it is at most ``level``), or if the test has *power*: its MDE
+      at ``level`` is at most its ``resolution`` (not for ``equivalence``, which needs TOST);
+    * otherwise ``inconclusive`` (never ``pass`` without power or confirmation).
 
     Deterministic observations (``alternative == "none"``) keep the status they carry.
     Returns a summary dict: ``alpha``, ``power``, ``m`` (family size), ``level``.
@@ -232,12 +233,13 @@ def decide(observations: Iterable, alpha: float = DEFAULT_ALPHA, power: float = 
         o.level = level
         if o.stderr is not None and o.scale:
             o.mde = mde(o.stderr, o.scale, level, power, o.alternative)
+        confirmed = o.pass_p_value is not None and o.pass_p_value <= level
+        powered = (o.alternative != "equivalence" and o.mde is not None and o.resolution is not None
+                   and o.mde <= o.resolution)
         if rej:
             o.status = "fail"
-        elif o.pass_p_value is not None:
-            o.status = "pass" if o.pass_p_value <= level else "inconclusive"
-        elif o.mde is not None and o.resolution is not None:
-            o.status = "pass" if o.mde <= o.resolution else "inconclusive"
+        elif confirmed or powered:
+            o.status = "pass"
         else:
             o.status = "inconclusive"
     return {"alpha": alpha, "power": power, "m": m, "level": level}

@@ -20,7 +20,7 @@ deterministic.
 
 Sample sizes are drawn relative to the interpolation thresholds: ``n = n_base + margin`` with
 ``n_base = max(max(d_s, d_w) + 1, ceil(n_ratio * max(d_s, d_w)))`` and likewise ``N`` against
-``d_s``. The default margins (>= 10) keep every model well inside its OLS regime: the
+``d_s``. The default margins (>= 12) keep every model well inside its OLS regime: the
 per-trial risks then have finite variance (the inverse-Wishart second moment needs
 ``m > d + 3``), so the normal approximation of the tests applies.
 """
@@ -40,6 +40,7 @@ from hypothesis import strategies as st
 FEATURES = ("gaussian", "rademacher", "student-t:<df>")
 NOISES = FEATURES
 OVERLAPS = ("random", "integer")
+OVERLAP_KINDS = ("random", "integer", "full", "none")
 
 
 def check_law(law, name: str = "features") -> str:
@@ -82,8 +83,9 @@ class Regime:
         Range of the noise variance (> 0).
     theta_s, theta_w, theta_o : (float, float)
         Ranges of the target energies along V_s, V_w and the orthogonal direction (>= 0).
-    overlap : tuple of {"random", "integer"}
-        Cosine kinds: uniform cosines, or an integer overlap ``(1, .., 1, 0, .., 0)``.
+    overlap : tuple of {"random", "integer", "full", "none"}
+        Cosine kinds: uniform cosines, an integer overlap ``(1, .., 1, 0, .., 0)``, all ones
+        (``d_sw = min(d_s, d_w)``) or all zeros (``d_sw = 0``).
     features, noise : str
         Feature law (``gaussian | rademacher | student-t:<df>``) and noise law.
     where : callable, optional
@@ -93,8 +95,8 @@ class Regime:
 
     d_s: tuple = (1, 6)
     d_w: tuple = (1, 6)
-    n_margin: tuple = (10, 40)
-    N_margin: tuple = (10, 60)
+    n_margin: tuple = (12, 48)
+    N_margin: tuple = (12, 72)
     n_ratio: float = 0.0
     N_ratio: float = 0.0
     sigma2: tuple = (0.1, 2.0)
@@ -121,8 +123,8 @@ class Regime:
             if not (isinstance(v, (int, float)) and 0 <= v < math.inf):
                 raise ValueError(f"{nm} must be a finite number >= 0, got {v!r}")
         ov = tuple(self.overlap)
-        if not ov or any(o not in OVERLAPS for o in ov):
-            raise ValueError(f"overlap must be a non-empty subset of {OVERLAPS}, got {self.overlap!r}")
+        if not ov or any(o not in OVERLAP_KINDS for o in ov):
+            raise ValueError(f"overlap must be a non-empty subset of {OVERLAP_KINDS}, got {self.overlap!r}")
         object.__setattr__(self, "overlap", ov)
         check_law(self.features, "features")
         check_law(self.noise, "noise")
@@ -160,10 +162,17 @@ def dimensions(low: int = 1, high: int = 6) -> st.SearchStrategy:
 
 
 def canonical_cosines(k: int, overlap=OVERLAPS) -> st.SearchStrategy:
-    """``k`` canonical cosines in ``[0, 1]``: uniform (sorted, descending) or an integer overlap."""
+    """``k`` canonical cosines in ``[0, 1]``: uniform (sorted, descending), an integer overlap,
+    all ones (``"full"``) or all zeros (``"none"``)."""
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k!r}")
+    if not overlap or any(o not in OVERLAP_KINDS for o in overlap):
+        raise ValueError(f"overlap must be a non-empty subset of {OVERLAP_KINDS}, got {overlap!r}")
     options = []
+    if "full" in overlap:
+        options.append(st.just([1.0] * k))
+    if "none" in overlap:
+        options.append(st.just([0.0] * k))
     if "random" in overlap:
         options.append(st.lists(st.floats(0.0, 1.0, allow_nan=False), min_size=k, max_size=k)
                        .map(lambda c: sorted((round(x, 6) for x in c), reverse=True)))

@@ -1,0 +1,118 @@
+"""Claim classes, the registry, selection and claims files."""
+import textwrap
+
+import pytest
+import sympy as sp
+
+import theory
+import verify
+from verify.claims import Claim, CustomClaim, Observation, SymbolicClaim, load_claims_file, registry, select
+
+
+def test_claim_validation_names_the_parameter():
+    with pytest.raises(ValueError, match="quantity"):
+        Claim("x.a", "teacher", "risk.weak.exact")
+    with pytest.raises(ValueError, match="relation"):
+        Claim("x.a", "weak", "risk.weak.exact", relation="approximately")
+    with pytest.raises(ValueError, match="tolerance"):
+        Claim("x.a", "weak", "risk.weak.exact", relation="approx")
+    with pytest.raises(ValueError, match="tolerance"):
+        Claim("x.a", "weak", "risk.weak.exact", relation="approx", tolerance=-0.1)
+    with pytest.raises(ValueError, match="tolerance"):
+        Claim("x.a", "weak", "risk.weak.exact", relation="eq", tolerance=0.1)
+    with pytest.raises(ValueError, match="features"):
+        Claim("x.a", "weak", "risk.weak.exact", features="cauchy")
+    with pytest.raises(ValueError, match="registered formula"):
+        Claim("x.a", "weak", "risk.teacher.exact")
+    with pytest.raises(ValueError, match="name"):
+        Claim("has space", "weak", "risk.weak.exact")
+    with pytest.raises(ValueError, match="expect"):
+        Claim("x.a", "weak", "risk.weak.exact", expect="maybe")
+    with pytest.raises(ValueError, match="regime"):
+        Claim("x.a", "weak", "risk.weak.exact", regime=42)
+    with pytest.raises(ValueError, match="relation"):
+        SymbolicClaim("x.s", 1, 1, relation="approx")
+    with pytest.raises(ValueError, match="variable"):
+        SymbolicClaim("x.s", 1, 1, relation="limit")
+
+
+def test_claim_accepts_names_and_expressions():
+    a = Claim("x.a", "weak", "risk.weak.exact")
+    b = Claim("x.b", "weak", theory.risk("weak"))
+    assert a.expr == b.expr and a.formula_name == b.formula_name == "risk.weak.exact"
+    d = Claim("x.c", "w2s", "risk.w2s.paper", relation="approx", tolerance=theory.symbols.d_w / theory.symbols.n,
+              features="student-t:10").describe()
+    assert d["relation"] == "approx" and d["features"] == "student-t:10" and d["regime"]["features"] == "student-t:10"
+
+
+def test_observation_helpers():
+    o = Observation.test("t", 1.1, 0.05, 1.0, "greater", scale=2.0)
+    assert o.deviation == pytest.approx(0.05) and o.status is None and 0 < o.p_value < 0.05
+    with pytest.raises(ValueError, match="estimate"):
+        Observation.test("t", float("nan"), 0.1, 1.0, "two-sided")
+    with pytest.raises(ValueError, match="alternative"):
+        Observation.test("t", 1.0, 0.1, 1.0, "none")
+    with pytest.raises(ValueError, match="status"):
+        Observation.check("t", "great")
+    assert Observation.check("t", "fail").to_dict()["status"] == "fail"
+
+
+def test_registry_is_unique_and_complete():
+    claims = registry()
+    names = [c.name for c in claims]
+    assert len(names) == len(set(names))
+    assert {"core.weak.exact", "core.strong.exact", "core.ceiling.exact", "core.w2s.exact",
+            "core.pgr.exact", "core.opr.exact"} <= set(names)
+    kinds = {c.kind for c in claims}
+    assert {"expectation", "symbolic", "custom"} <= kinds
+    assert any(c.expect == "fail" for c in claims)
+    assert [c.name for c in verify.claims.REGISTRY] == names
+    for c in claims:
+        if isinstance(c, Claim) and c.relation == "approx" and "robust" in c.name:
+            assert c.features != "gaussian"
+
+
+def test_select():
+    claims = registry()
+    assert [c.name for c in select(claims, only=["core.weak.exact"])] == ["core.weak.exact"]
+    sel = select(claims, patterns=["core.paper.*"])
+    assert sel and all(c.name.startswith("core.paper.") for c in sel)
+    assert select(claims) == claims
+    with pytest.raises(ValueError, match="--only"):
+        select(claims, only=["nope"])
+    with pytest.raises(ValueError, match="--claims"):
+        select(claims, patterns=["zzz*"])
+    with pytest.raises(ValueError, match="duplicate"):
+        select(claims[:1] * 2)
+
+
+def test_load_claims_file(tmp_path):
+    f = tmp_path / "mine.py"
+    f.write_text(textwrap.dedent("""
+        import verify
+        CLAIMS = [verify.SymbolicClaim("mine.id", "risk.weak.exact", "risk.weak.exact")]
+    """))
+    (c,) = load_claims_file(f)
+    assert isinstance(c, CustomClaim) and c.name == "mine.id"
+    bad = tmp_path / "bad.py"
+    bad.write_text("CLAIMS = 3\n")
+    with pytest.raises(ValueError, match="CLAIMS"):
+        load_claims_file(bad)
+    with pytest.raises(ValueError, match="does not exist"):
+        load_claims_file(tmp_path / "missing.py")
+
+
+def test_symbolic_claims_decide(ctx_small):
+    from verify import stats
+
+    n, d_w = theory.symbols.n, theory.symbols.d_w
+    good = SymbolicClaim("s.good", "risk.w2s.exact", sum(theory.w2s_decomposition("exact").values()))
+    bad = SymbolicClaim("s.bad", "risk.weak.exact", theory.symbols.sigma2 * d_w / n)
+    lim = SymbolicClaim("s.lim", "w2s.reduced.exact", 0, "limit", variable=theory.symbols.N, point=sp.oo)
+    badlim = SymbolicClaim("s.badlim", "risk.w2s.exact", 0, "limit", variable=theory.symbols.N, point=sp.oo)
+    obs = {c.name: c.run(ctx_small)[0] for c in (good, bad, lim, badlim)}
+    stats.decide(obs.values())
+    assert obs["s.good"].status == "pass" and obs["s.good"].details["spot_checks"] >= 1
+    assert obs["s.bad"].status == "fail" and obs["s.bad"].details["spot_failures"]
+    assert obs["s.lim"].status == "pass"
+    assert obs["s.badlim"].status == "fail"

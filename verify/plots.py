@@ -1,0 +1,171 @@
+"""Error plots: simulation against theory along n and N sweeps (matplotlib, PNG).
+
+:func:`plot_suite` simulates the sweeps (through the run's context, so seeds follow the run
+seed) and returns their data; :func:`render` draws the figures into a folder:
+
+* ``relative_error_vs_n.png`` / ``relative_error_vs_N.png`` -- (simulated mean - theory) /
+  theory for each model, against the exact and the paper form, with 95 % confidence bands;
+* ``risks_vs_n.png`` / ``risks_vs_N.png`` -- theory curves (exact: solid, paper: dashed) over
+  simulated means with 95 % error bars, one panel per model;
+* ``pgr_opr_vs_n.png`` / ``pgr_opr_vs_N.png`` -- PGR and OPR as ratios of mean risks (delta-method
+  95 % bars) and as means of per-trial ratios (the notebook's quantity), with the exact and paper
+  forms and the paper's lower bounds.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from verify import stats
+
+MODELS = ("weak", "strong", "ceiling", "w2s")
+BASE = {"d_s": 4, "d_w": 6, "sigma2": 1.0, "cosines": [0.9, 0.6, 0.3, 0.0],
+        "theta": {"s": 0.1, "w": 0.1, "o": 0.05, "seed": 1}, "features": "gaussian", "noise": "gaussian"}
+N_GRID = (17, 20, 24, 30, 40, 55, 75, 100)       # labelled samples, at N = N_FIXED
+N_FIXED = 60
+BIG_N_GRID = (15, 18, 22, 30, 45, 70, 110, 170)  # pseudo-labelled samples, at n = n_FIXED
+n_FIXED = 40
+Z95 = 1.959963984540054
+
+
+def _point(ctx, cfg, trials) -> dict:
+    pt = ctx.simulate(cfg, trials)
+    g = ctx.geometry(cfg)
+    row = {"n": cfg["n"], "N": cfg["N"], "trials": trials, "mean": {}, "se": {}}
+    for m in MODELS:
+        row["mean"][m], row["se"][m] = stats.mean_se(pt[m])
+    for q in ("pgr", "opr"):
+        row["mean"][q], row["se"][q] = ctx.quantity(cfg, q, trials)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        row["mean_of_pgr"] = float(np.mean((pt["weak"] - pt["w2s"]) / (pt["weak"] - pt["ceiling"])))
+        row["mean_of_opr"] = float(np.mean(pt["strong"] / pt["w2s"]))
+    row["theory"] = {}
+    for form in ("exact", "paper"):
+        row["theory"][form] = {}
+        for q in MODELS + ("pgr", "opr"):
+            name = f"risk.{q}.{form}" if q in MODELS else f"{q}.{form}"
+            try:
+                row["theory"][form][q] = ctx.evaluate(name, g)
+            except ValueError:
+                row["theory"][form][q] = None
+    for q in ("pgr", "opr"):
+        try:
+            row["theory"][f"{q}_lower_bound"] = ctx.evaluate(f"{q}.lower_bound", g)
+        except ValueError:
+            row["theory"][f"{q}_lower_bound"] = None
+    return row
+
+
+def plot_suite(ctx) -> dict:
+    """Simulate the n and N sweeps around :data:`BASE` and return their data (JSON-able)."""
+    trials = ctx._round(512 if ctx.quick else 2048)
+    n_sweep = [_point(ctx, {**BASE, "n": n, "N": N_FIXED}, trials) for n in N_GRID]
+    N_sweep = [_point(ctx, {**BASE, "n": n_FIXED, "N": N}, trials) for N in BIG_N_GRID]
+    geo = {k: v for k, v in ctx.geometry({**BASE, "n": n_FIXED, "N": N_FIXED}).items() if k not in ("n", "N")}
+    return {"base": BASE, "geometry": geo, "trials": trials, "n_sweep": n_sweep, "N_sweep": N_sweep,
+            "n_fixed": n_FIXED, "N_fixed": N_FIXED}
+
+
+def _curve(name, geo, var, grid, fixed):
+    import theory
+
+    f = theory.lambdify_numpy(name)
+    vals = {**geo, var: grid, ("N" if var == "n" else "n"): fixed}
+    try:
+        return np.asarray(f(**vals), dtype=float) * np.ones_like(grid, dtype=float)
+    except ValueError:
+        return np.full(grid.shape, np.nan)
+
+
+def _dense(var, rows):
+    xs = [r[var] for r in rows]
+    return np.arange(min(xs), max(xs) + 1)
+
+
+def render(data: dict, folder: str) -> list[str]:
+    """Draw every figure of ``data`` into ``folder``; returns the file names written."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    written = []
+    geo = data["geometry"]
+    title_geo = (f"d_s={int(geo['d_s'])}, d_w={int(geo['d_w'])}, d_sw={geo['d_sw']:.2f}, "
+                 f"sigma2={geo['sigma2']:g}, rho_s={geo['rho_s']:.3f}, rho_w={geo['rho_w']:.3f}")
+    sweeps = (("n", data["n_sweep"], data["N_fixed"], "N"), ("N", data["N_sweep"], data["n_fixed"], "n"))
+
+    for var, rows, fixed, other in sweeps:
+        x = np.array([r[var] for r in rows], dtype=float)
+        # relative error
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=False)
+        for ax, form in zip(axes, ("exact", "paper")):
+            for i, m in enumerate(MODELS):
+                th = np.array([r["theory"][form][m] if r["theory"][form][m] is not None else np.nan
+                               for r in rows])
+                mu = np.array([r["mean"][m] for r in rows])
+                se = np.array([r["se"][m] for r in rows])
+                rel = (mu - th) / th
+                band = Z95 * se / np.abs(th)
+                off = (i - 1.5) * 0.004 * (x.max() - x.min())
+                ax.errorbar(x + off, rel, yerr=band, fmt="o-", ms=3, capsize=2, label=m)
+            ax.axhline(0, color="k", lw=0.8)
+            ax.set_xlabel(f"{var} ({'labelled' if var == 'n' else 'pseudo-labelled'} samples; {other}={fixed})")
+            ax.set_ylabel("(simulated mean - theory) / theory")
+            ax.set_title(f"relative error vs {form} form (95% bands)")
+            ax.legend(fontsize=8)
+        fig.suptitle(title_geo, fontsize=9)
+        fig.tight_layout()
+        name = f"relative_error_vs_{var}.png"
+        fig.savefig(f"{folder}/{name}", dpi=110)
+        plt.close(fig)
+        written.append(name)
+
+        # theory curves over simulated points
+        grid = _dense(var, rows)
+        fig, axes = plt.subplots(2, 2, figsize=(10, 7.5))
+        for ax, m in zip(axes.ravel(), MODELS):
+            mu = np.array([r["mean"][m] for r in rows])
+            se = np.array([r["se"][m] for r in rows])
+            ax.errorbar(x, mu, yerr=Z95 * se, fmt="o", ms=4, capsize=2, color="k", label="simulation (95%)")
+            ax.plot(grid, _curve(f"risk.{m}.exact", geo, var, grid, fixed), "-", label="exact form")
+            ax.plot(grid, _curve(f"risk.{m}.paper", geo, var, grid, fixed), "--", label="paper form")
+            ax.set_yscale("log")
+            ax.set_xlabel(var)
+            ax.set_ylabel(f"expected excess risk, {m}")
+            ax.set_title(f"{m} ({other}={fixed})")
+            ax.legend(fontsize=8)
+        fig.suptitle(title_geo, fontsize=9)
+        fig.tight_layout()
+        name = f"risks_vs_{var}.png"
+        fig.savefig(f"{folder}/{name}", dpi=110)
+        plt.close(fig)
+        written.append(name)
+
+        # PGR / OPR
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        for ax, q in zip(axes, ("pgr", "opr")):
+            mu = np.array([r["mean"][q] for r in rows])
+            se = np.array([r["se"][q] for r in rows])
+            ax.errorbar(x, mu, yerr=Z95 * se, fmt="o", ms=4, capsize=2, color="k",
+                        label="ratio of mean risks (95%)")
+            ax.plot(x, [r[f"mean_of_{q}"] for r in rows], "x", color="gray", label="mean of per-trial ratios")
+            ax.plot(grid, _curve(f"{q}.exact", geo, var, grid, fixed), "-", label="exact form")
+            ax.plot(grid, _curve(f"{q}.paper", geo, var, grid, fixed), "--", label="paper form")
+            ax.plot(grid, _curve(f"{q}.lower_bound", geo, var, grid, fixed), ":", label="paper lower bound")
+            ax.set_xlabel(var)
+            ax.set_ylabel(q.upper() + " (ratio of expected risks)")
+            ax.set_title(f"{q.upper()} vs {var} ({other}={fixed})")
+            ax.legend(fontsize=8)
+        fig.suptitle(title_geo, fontsize=9)
+        fig.tight_layout()
+        name = f"pgr_opr_vs_{var}.png"
+        fig.savefig(f"{folder}/{name}", dpi=110)
+        plt.close(fig)
+        written.append(name)
+    return written
+
+
+def _finite(x) -> bool:
+    return x is not None and math.isfinite(x)

@@ -1,0 +1,230 @@
+"""Reports of a run: terminal summary, ``report.md``, ``report.json``, ``junit.xml``, ``plots/``.
+
+:func:`write_outputs` writes everything into a fresh temporary folder next to the destination
+and then swaps it in with ``os.replace``, so a reader never sees a half-written report (an
+existing destination is moved aside first and removed after the swap).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+from verify.runner import RunResult, fmt
+
+_MARK = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        x = float(obj)
+        return x if math.isfinite(x) else None
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    return str(obj)
+
+
+def _row(r) -> list[str]:
+    status = _MARK[r.status] + ("" if r.expect == "pass" else (" (expected)" if r.as_expected else " (UNEXPECTED)"))
+    return [r.name, r.claim.kind, status, fmt(r.worst_deviation), fmt(r.max_mde), str(len(r.observations))]
+
+
+HEAD = ["claim", "kind", "status", "worst dev.", "MDE", "checks"]
+
+
+def summary_table(result: RunResult) -> str:
+    rows = [HEAD] + [_row(r) for r in result.results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEAD))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def print_summary(result: RunResult, out: str | None = None, seconds: float | None = None,
+                  file=None) -> None:
+    """Print the summary table and the run's verdict."""
+    file = file or sys.stdout
+    s = result.summary
+    print(summary_table(result), file=file)
+    c = result.counts()
+    print(f"\n{c['total']} claims: {c['pass']} pass, {c['fail']} fail, {c['inconclusive']} inconclusive; "
+          f"{c['as_expected']} with their expected outcome.", file=file)
+    print(f"Family-wise false-alarm rate alpha = {s['alpha']:g} (Holm over {s['m']} statistical checks); "
+          f"MDE = minimum detectable deviation (relative to scale) at level alpha/m = {s['level']:.3g} "
+          f"and power {s['power']:g}.", file=file)
+    for r in result.results:
+        if r.status == "fail" and r.counterexample:
+            ce = r.counterexample
+            print(f"  counterexample for {r.name}{' (known-false)' if r.expect == 'fail' else ''}: "
+                  f"theory {fmt(ce.get('theory'), 5)}, simulated {fmt(ce.get('estimate'), 5)} "
+                  f"+- {fmt(ce.get('stderr'), 2)} at {_short(ce.get('config'))}"
+                  f"{'' if ce.get('shrunk') else ' (not shrunk)'}", file=file)
+    tail = f"Exit code {result.exit_code}."
+    if seconds is not None:
+        tail += f" {seconds:.1f} s."
+    if out:
+        tail += f" Report: {out}/report.md"
+    print(tail, file=file)
+
+
+def _short(cfg) -> str:
+    if not cfg:
+        return "-"
+    keys = ("d_s", "d_w", "n", "N", "sigma2", "features")
+    parts = [f"{k}={cfg[k]}" for k in keys if k in cfg]
+    if "cosines" in cfg:
+        parts.append("cosines=[" + ", ".join(f"{c:.3g}" for c in cfg["cosines"]) + "]")
+    if "theta" in cfg:
+        th = cfg["theta"]
+        parts.append("theta energies s/w/o=" + "/".join(f"{th.get(k, 0):.3g}" for k in "swo"))
+    return ", ".join(parts)
+
+
+def markdown(result: RunResult, plots: list[str] | None = None) -> str:
+    s, st = result.summary, result.settings
+    c = result.counts()
+    env = result.environment
+    out = ["# w2s-verifier report", ""]
+    out.append(f"**Exit code {result.exit_code}** -- {c['total']} claims: {c['pass']} pass, {c['fail']} fail, "
+               f"{c['inconclusive']} inconclusive; {c['as_expected']} with their expected outcome.")
+    out.append("")
+    out.append(f"- Family-wise false-alarm rate **alpha = {s['alpha']:g}**, Holm's step-down procedure over "
+               f"all {s['m']} statistical checks of all claims (planned {s['m_planned']}).")
+    out.append(f"- Power: each check states its minimum detectable deviation (MDE, in units of its scale, "
+               f"relative to |theory| unless stated) at level alpha/m = {s['level']:.3g} and power "
+               f"{s['power']:g}; a check whose MDE exceeds its resolution is `inconclusive`, never `pass`.")
+    out.append(f"- Seed {st['seed']}; {st['examples']} configurations per expectation claim; "
+               f"{st['trials']} initial trials, adaptive up to {st['trials_budget']}; resolution "
+               f"{st['resolution']:g}; {st['simulated_trials']} trials simulated; {result.seconds:.1f} s.")
+    out.append(f"- Python {env.get('python')}; " + ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items()))
+    out.append("- Known-false claims (`expect=fail`) are registered refutations: their expected outcome is "
+               "`fail`, and the run confirms them.")
+    out.append("")
+    out.append("## Summary")
+    out.append("")
+    out.append("| " + " | ".join(HEAD) + " |")
+    out.append("|" + "---|" * len(HEAD))
+    for r in result.results:
+        out.append("| " + " | ".join(x.replace("|", "\\|") for x in _row(r)) + " |")
+    out.append("")
+    out.append("## Claims")
+    for r in result.results:
+        d = r.claim.describe()
+        out.append("")
+        out.append(f"### `{r.name}` -- {_MARK[r.status]}" + ("" if r.expect == "pass" else
+                   f" (known-false; outcome {'as expected' if r.as_expected else 'NOT as expected'})"))
+        out.append("")
+        if d.get("description"):
+            out.append(d["description"] + (f" ({d['source']})" if d.get("source") else ""))
+            out.append("")
+        if d["kind"] == "expectation":
+            out.append(f"`E[{d['quantity']}]` {d['relation']} `{d['formula'] or d['expr']}`"
+                       + (f", tolerance {d['tolerance']}" if d.get("tolerance") else "")
+                       + f", features {d['features']}.")
+            out.append("")
+        if r.error:
+            out.append(f"Error: `{r.error}`")
+            out.append("")
+        stat = [o for o in r.observations if o.alternative != "none"]
+        if stat:
+            out.append("| config | theory | simulated | SE | rel. dev. | MDE | trials | p | status |")
+            out.append("|---|---|---|---|---|---|---|---|---|")
+            for o in stat:
+                out.append(f"| {_short(o.config)} | {fmt(o.theory, 5)} | {fmt(o.estimate, 5)} | {fmt(o.stderr, 2)} | "
+                           f"{fmt(o.deviation)} | {fmt(o.mde)} | {o.trials} | {fmt(o.p_value, 2)} | {o.status} |")
+            out.append("")
+        for o in r.observations:
+            if o.alternative == "none":
+                det = o.details
+                out.append(f"- {o.label}: **{o.status}**" + (f" -- {det.get('proof')}" if det.get("proof") else "")
+                           + (f"; {det.get('spot_checks')} spot checks at {det.get('prec')} digits"
+                              if "spot_checks" in det else ""))
+        if r.counterexample:
+            ce = r.counterexample
+            out.append("")
+            out.append(f"Counterexample ({'shrunk with hypothesis.find' if ce.get('shrunk') else 'not shrunk'}): "
+                       f"{_short(ce.get('config'))}; theory {fmt(ce.get('theory'), 5)}, simulated "
+                       f"{fmt(ce.get('estimate'), 5)} +- {fmt(ce.get('stderr'), 2)} (SE).")
+    if plots:
+        out.append("")
+        out.append("## Plots")
+        out.append("")
+        for p in plots:
+            out.append(f"![{p}](plots/{p})")
+    out.append("")
+    return "\n".join(out)
+
+
+def junit(result: RunResult) -> str:
+    c = result.counts()
+    suite = ET.Element("testsuite", name="w2s-verifier", tests=str(c["total"]),
+                       failures=str(sum(not r.as_expected and r.status != "inconclusive" for r in result.results)),
+                       skipped=str(sum(r.status == "inconclusive" for r in result.results)),
+                       errors="0", time=f"{result.seconds:.3f}")
+    props = ET.SubElement(suite, "properties")
+    for k in ("seed", "alpha", "trials_budget"):
+        ET.SubElement(props, "property", name=k, value=str(result.settings.get(k)))
+    for r in result.results:
+        case = ET.SubElement(suite, "testcase", classname=f"verify.{r.claim.kind}", name=r.name,
+                             time=f"{r.seconds:.3f}")
+        msg = f"status {r.status}, expected {r.expect}; worst deviation {fmt(r.worst_deviation)}, MDE {fmt(r.max_mde)}"
+        if r.status == "inconclusive":
+            ET.SubElement(case, "skipped", message=msg)
+        elif not r.as_expected:
+            f = ET.SubElement(case, "failure", message=msg, type="ClaimFailed" if r.status == "fail" else "UnexpectedPass")
+            if r.counterexample:
+                f.text = json.dumps(_jsonable(r.counterexample))
+        else:
+            ET.SubElement(case, "system-out").text = msg
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+
+
+def write_outputs(result: RunResult, out: str, plots: dict | None = None) -> str:
+    """Write report.md, report.json, junit.xml and plots/ into ``out`` (swapped in atomically)."""
+    out = os.path.abspath(out)
+    parent = os.path.dirname(out)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".verify-report-", dir=parent)
+    try:
+        names = []
+        if plots is not None:
+            from verify.plots import render
+
+            os.makedirs(os.path.join(tmp, "plots"))
+            names = render(plots, os.path.join(tmp, "plots"))
+        data = result.to_dict()
+        if plots is not None:
+            data["plots"] = {"files": names, "data": plots}
+        with open(os.path.join(tmp, "report.json"), "w") as f:
+            json.dump(_jsonable(data), f, indent=1, allow_nan=False)
+        with open(os.path.join(tmp, "report.md"), "w") as f:
+            f.write(markdown(result, names))
+        with open(os.path.join(tmp, "junit.xml"), "w") as f:
+            f.write(junit(result))
+        old = None
+        if os.path.exists(out):
+            old = tempfile.mkdtemp(prefix=".verify-old-", dir=parent)
+            os.replace(out, os.path.join(old, "r"))
+        os.replace(tmp, out)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
