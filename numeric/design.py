@@ -101,6 +101,8 @@ class Design:
     sigma2: float
     proj_s: Projector
     proj_w: Projector
+    C_w: np.ndarray | None = None
+    """Orthonormal complement of span(B_w) in the drawn coordinates (reduced designs only)."""
 
     @property
     def d_s(self) -> int:
@@ -139,12 +141,20 @@ def build_design(scenario, reduce: bool | None = None) -> Design:
         B_w = np.zeros((m, d_w))
         B_w[np.arange(k), np.arange(k)] = c
         B_w[pos[d_s + comp_i], comp_i] = np.concatenate([s[s > 0], np.ones(d_w - k)])
+        # Complement of span(B_w): strong coordinate i < k with s_i > 0 contributes
+        # u_i = s_i e_i - c_i e_{pos(d_s+i)}; strong coordinates i >= k contribute e_i.
+        pc = np.flatnonzero(s > 0)
+        C_w = np.zeros((m, pc.size + d_s - k))
+        C_w[pc, np.arange(pc.size)] = s[pc]
+        C_w[pos[d_s + pc], np.arange(pc.size)] = -c[pc]
+        C_w[np.arange(k, d_s), pc.size + np.arange(d_s - k)] = 1.0
         unused = np.setdiff1d(np.arange(d_s + d_w + 1), used)
         theta = th[used].copy()
         fold = float(math.sqrt(float(th[unused] @ th[unused])))
     else:
         B_s, B_w = np.array(scenario.V_s), np.array(scenario.V_w)
         theta, fold, m = np.array(scenario.theta), 0.0, scenario.D
+        C_w = None
     return Design(m=m, B_s=B_s, B_w=B_w, theta=theta, fold=fold, features=scenario.feature_law,
                   noise=scenario.noise_law, sigma2=scenario.sigma2, proj_s=Projector(B_s),
-                  proj_w=Projector(B_w))
+                  proj_w=Projector(B_w), C_w=C_w)

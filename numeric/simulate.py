@@ -1,6 +1,7 @@
 """Entry points: :func:`simulate` and :func:`simulate_block`."""
 from __future__ import annotations
 
+import contextlib
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -65,11 +66,27 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
         raise ValueError(f"trials must be in [1, TRIAL_BLOCK={TRIAL_BLOCK}], got {trials}")
     name, _ = choose_engine(scenario, engine)
     design = build_design(scenario)
-    return _run(scenario, design, name, [child(seed_sequence, i) for i in range(trials)])
+    with blas_limit(1):
+        return _run(scenario, design, name, [child(seed_sequence, i) for i in range(trials)])
+
+
+def blas_limit(threads):
+    """Context limiting BLAS threads (``threadpoolctl``); a no-op for ``None`` or if missing.
+
+    The engines make many small (d <= a few hundred) BLAS calls; on a shared machine a
+    multi-threaded BLAS spins and can be an order of magnitude slower than one thread.
+    """
+    if threads is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=threads, user_api="blas")
 
 
 def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size: int | None = None,
-             quiet: bool = True, workers: int = 1) -> SimulationResult:
+             quiet: bool = True, workers: int = 1, blas_threads: int | None = 1) -> SimulationResult:
     """Simulate ``trials`` independent trials of the four ridgeless models.
 
     Parameters
@@ -87,6 +104,9 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
         Hide the progress bar (it is also hidden when stderr is not a terminal).
     workers : int
         Threads running batches concurrently (results do not depend on it).
+    blas_threads : int or None
+        BLAS threads during the run (default 1, see :func:`blas_limit`); ``None`` leaves the
+        BLAS setting alone.
 
     Returns
     -------
@@ -106,16 +126,19 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
         from tqdm.auto import tqdm
         bar = tqdm(total=trials, desc=f"simulate[{name}]", leave=False)
     try:
+        limit = blas_limit(None if blas_threads is None else as_count("blas_threads", blas_threads))
+
         def job(seqs):
             out = _run(scenario, design, name, seqs)
             if bar is not None:
                 bar.update(len(seqs))
             return out
-        if workers == 1:
-            parts = [job(s) for s in batches]
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as ex:
-                parts = list(ex.map(job, batches))
+        with limit:
+            if workers == 1:
+                parts = [job(s) for s in batches]
+            else:
+                with ThreadPoolExecutor(max_workers=workers) as ex:
+                    parts = list(ex.map(job, batches))
     finally:
         if bar is not None:
             bar.close()

@@ -16,7 +16,7 @@ import numpy as np
 
 from numeric.solvers import min_norm_solve
 
-__all__ = ["LabelledStats", "UnlabelledStats", "teacher_and_strong", "finish"]
+__all__ = ["LabelledStats", "UnlabelledStats", "teacher_and_strong", "finish", "risks"]
 
 
 def _gram(P: np.ndarray) -> np.ndarray:
@@ -82,16 +82,20 @@ def finish(design, lab: LabelledStats, unl: UnlabelledStats, beta_s: np.ndarray,
     baseline plus the student's ``N`` samples with their true labels (fresh noise), so its
     statistics are the sums of the two accumulators.
     """
-    beta_w = unl.beta_w
     b_w2s = min_norm_solve(unl.G_s, unl.t, N)
     b_c = min_norm_solve(lab.G_s + unl.G_s, lab.r_s + unl.r, n + N)
+    return risks(design, unl.beta_w, beta_s, b_w2s, b_c)
+
+
+def risks(design, beta_w, beta_s, b_w2s, b_c) -> dict:
+    """Exact excess risks of the four fits and the misfit, per trial."""
     th, f2 = design.theta, design.fold ** 2
     f_w = beta_w @ design.B_w.T               # teacher's function on the drawn coordinates
+    f_w2s = b_w2s @ design.B_s.T
 
     def er(v):
         return np.sum((v - th) ** 2, axis=-1) + f2
 
-    f_w2s = b_w2s @ design.B_s.T
     return {
         "weak": er(f_w),
         "strong": er(beta_s @ design.B_s.T),

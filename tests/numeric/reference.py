@@ -1,0 +1,47 @@
+"""A deliberately naive reference simulator: explicit samples in ambient D, explicit pinv.
+
+One trial at a time, no sufficient statistics, no canonical reduction: the point is to be
+obviously right, not fast.
+"""
+import numpy as np
+
+from numeric.laws import parse_law
+
+
+def naive_trials(V_s, V_w, theta, n, N, sigma2, trials, rng, features="gaussian",
+                 noise="gaussian", scale=None, cov=None):
+    """Per-trial risks ``weak, strong, ceiling, w2s, misfit`` (dict of arrays).
+
+    ``scale`` (D,), if given, multiplies every ambient coordinate (unwhitened features
+    ``x_i = sqrt(lambda_i) g_i``); then ``V_s``, ``V_w`` must be coordinate selections, the
+    models regress on the *scaled* coordinates, and risks are measured under
+    ``cov = diag(scale**2)`` against the coefficient ``theta`` of the scaled coordinates.
+    """
+    fl, nl = parse_law(features), parse_law(noise)
+    D = V_s.shape[0]
+    s = np.ones(D) if scale is None else np.asarray(scale)
+    C = np.diag(s ** 2) if cov is None else cov
+    out = {k: np.empty(trials) for k in ("weak", "strong", "ceiling", "w2s", "misfit")}
+
+    def draw(rows):
+        X = fl.fill(rng, np.empty((rows, D))) * s
+        e = nl.fill(rng, np.empty(rows)) * np.sqrt(sigma2)
+        return X, X @ theta + e
+
+    def er(beta_amb):
+        d = beta_amb - theta
+        return float(d @ C @ d)
+
+    for t in range(trials):
+        X, y = draw(n)
+        Xu, yu = draw(N)
+        bw = V_w @ (np.linalg.pinv(X @ V_w) @ y)          # ambient coefficient of the fit
+        bs = V_s @ (np.linalg.pinv(X @ V_s) @ y)
+        fw_u = Xu @ bw
+        b2 = V_s @ (np.linalg.pinv(Xu @ V_s) @ fw_u)
+        bc = V_s @ (np.linalg.pinv(np.vstack([X, Xu]) @ V_s) @ np.concatenate([y, yu]))
+        out["weak"][t], out["strong"][t] = er(bw), er(bs)
+        out["ceiling"][t], out["w2s"][t] = er(bc), er(b2)
+        dm = b2 - bw
+        out["misfit"][t] = float(dm @ C @ dm)
+    return out
