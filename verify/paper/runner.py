@@ -5,8 +5,8 @@ whichever worker runs it, so the numbers do not depend on ``workers``.
 
 Workers are *spawned* processes started with single-threaded BLAS: the engines do many small
 batched solves, for which OpenBLAS threads only contend with each other (and with the other
-worker) on a small machine. This module imports nothing heavier than NumPy and ``numeric`` so
-that a worker starts quickly.
+worker) on a small machine. Their entry point is :func:`numeric.simulate`, so a worker imports
+``numeric`` only.
 """
 from __future__ import annotations
 
@@ -92,9 +92,12 @@ def _single_threaded_children():
 
 
 def grid_seeds(config, points) -> list[np.random.SeedSequence]:
-    """Each point's own child of ``SeedSequence(config.seed)``, by its index in the grid."""
-    seqs = np.random.SeedSequence(config.seed).spawn(len(points))
-    return [seqs[p.index] for p in points]
+    """Each point's own child of ``SeedSequence(config.seed)``, by its index in the grid.
+
+    ``SeedSequence(seed, spawn_key=(i,))`` is exactly ``SeedSequence(seed).spawn(m)[i]`` for any
+    ``m > i``, so a subset of the grid gets the same numbers as in the full study.
+    """
+    return [np.random.SeedSequence(config.seed, spawn_key=(p.index,)) for p in points]
 
 
 def simulate_grid(config, points, workers: int = 1, progress: bool = False) -> list:
