@@ -110,7 +110,8 @@ def sandwich(A, rank: int) -> np.ndarray:
     A = np.asarray(A, dtype=float)
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise ValueError(f"A must be square with shape (..., d, d), got shape {A.shape}")
-    if not np.allclose(A, np.swapaxes(A, -1, -2), rtol=1e-12, atol=1e-12 * max(1.0, np.abs(A).max(initial=0.0))):
+    scale = max(1.0, float(np.abs(A).max(initial=0.0)))
+    if not np.allclose(A, np.swapaxes(A, -1, -2), rtol=1e-12, atol=1e-12 * scale):
         raise ValueError("A must be symmetric (the lemma covers symmetric matrices)")
     dim = A.shape[-1]
     _, a, b = coefficients(rank, dim)

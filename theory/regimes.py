@@ -2,19 +2,15 @@ r"""Exact expected risks of ridgeless (min-norm) fits in every parameterization 
 
 The paper covers an OLS teacher and an OLS student (``n > d_w + 1``, ``N > d_s + 1``). A
 min-norm fit interpolates below its threshold, so there are four W2S regimes
+``<teacher>_<student>``, each side ``ols`` or ``interp``:
 
-============  =====================  =========================
-name          teacher (n vs d_w)     student (N vs d_s)
-============  =====================  =========================
-``ols_ols``   ``n > d_w + 1``        ``N > d_s + 1``
-``ols_interp`` ``n > d_w + 1``       ``N < d_s - 1``
-``interp_ols`` ``n < d_w - 1``       ``N > d_s + 1``
-``interp_interp`` ``n < d_w - 1``    ``N < d_s - 1``
-============  =====================  =========================
+- teacher ``ols`` if ``n > d_w + 1``, ``interp`` if ``n < d_w - 1``;
+- student ``ols`` if ``N > d_s + 1``, ``interp`` if ``N < d_s - 1``;
 
 and two regimes for each single model (weak: ``n`` vs ``d_w``; strong: ``n`` vs ``d_s``;
 ceiling: ``n + N`` vs ``d_s``). Within one sample of a threshold the expectation is infinite
-(an inverse-Wishart factor with no finite mean): :func:`evaluate` raises
+(an inverse-Wishart factor with no finite mean; the one exception is the student threshold
+when ``d_sw = d_w``, where the pseudo-labels are exactly representable): :func:`evaluate` raises
 :class:`InfiniteExpectation` there instead of returning a number. Derivations:
 ``notes/regimes.md``; the Haar lemma used for interpolating fits: ``notes/haar-lemma.md``.
 
@@ -257,7 +253,8 @@ def w2s_risk(teacher: str = "ols", student: str = "ols") -> sp.Expr:
 
 
 def misfit(teacher: str = "ols", student: str = "ols") -> sp.Expr:
-    r"""Expected misfit :math:`\mathbb{E}\,\mathbb{E}_x (f_{w2s}(x) - f_w(x))^2 = \mathbb{E}\|\beta_{w2s} - \beta_w\|^2`.
+    r"""Expected misfit
+    :math:`\mathbb{E}\,\mathbb{E}_x (f_{w2s}(x) - f_w(x))^2 = \mathbb{E}\|\beta_{w2s} - \beta_w\|^2`.
 
     .. math::
         \text{OLS student: } E_\perp \frac{N - 1}{N - d_s - 1}, \qquad
@@ -278,7 +275,8 @@ def misfit_identity_ratio() -> sp.Expr:
 
 
 def gain_misfit_gap(teacher: str = "ols", student: str = "ols") -> sp.Expr:
-    r"""Closed form of :math:`\mathbb{E}[\mathrm{gain}] - \dfrac{N - 2d_s - 1}{N - 1}\mathbb{E}[\mathrm{misfit}]`
+    r"""Closed form of
+    :math:`\mathbb{E}[\mathrm{gain}] - \dfrac{N - 2d_s - 1}{N - 1}\mathbb{E}[\mathrm{misfit}]`
     for an OLS student, or of :math:`\mathbb{E}[\mathrm{gain}] - \mathbb{E}[\mathrm{misfit}]` for an
     interpolating one.
 
@@ -452,7 +450,8 @@ def evaluate(name_or_expr, prec: int = 50, **values) -> mpmath.mpf:
         raise ValueError(f"missing values for {missing}")
     for band, message in bands:
         if _truth(band, subs):
-            raise InfiniteExpectation(f"{message} (got {', '.join(f'{k}={v}' for k, v in values.items())})")
+            given = ", ".join(f"{k}={v}" for k, v in values.items())
+            raise InfiniteExpectation(f"{message} (got {given})")
     for cond in conditions:
         if not _truth(cond, subs):
             raise ValueError(f"condition {cond} violated by the given values "

@@ -197,7 +197,8 @@ def test_theory_md_section6_teacher_moments():
     pw = t2 - rho_w
     tm = R.teacher_moments("interp")
     assert sp.simplify(tm.mean_factor - n / d) == 0
-    assert sp.simplify(tm.proj_energy - ((n / d - d * beta) * p_sw + beta * d_sw * pw + q * d_sw * n / (d * (d - n - 1)))) == 0
+    stated = (n / d - d * beta) * p_sw + beta * d_sw * pw + q * d_sw * n / (d * (d - n - 1))
+    assert sp.simplify(tm.proj_energy - stated) == 0
     assert sp.simplify(tm.energy - (n / d * pw + q * n / (d - n - 1))) == 0
     tm = R.teacher_moments("ols")
     assert sp.simplify(tm.proj_energy - (p_sw + q * d_sw / (n - d_w - 1))) == 0
@@ -480,3 +481,18 @@ def test_regimes_monte_carlo_heavy_rademacher_noise():
                for n_, N_ in ((34, 30), (34, 8), (12, 30), (12, 8), (8, 2))]
     rows, crit = _run_family(configs, trials=40_000, seed=83, noise="rademacher")
     _assert_family(rows, crit)
+
+
+def test_beyond_the_paper_tables_match_the_note():
+    """notes/beyond-the-paper.md quotes the tables of examples/beyond_the_paper_tables.py; they
+    must not drift from what the committed script computes."""
+    import pathlib
+    import runpy
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    script = runpy.run_path(str(root / "examples" / "beyond_the_paper_tables.py"))
+    note = (root / "notes" / "beyond-the-paper.md").read_text()
+    blocks = [b.strip() for b in script["render"]().split("\n\n") if b.strip()]
+    assert len(blocks) == 9
+    for block in blocks:
+        assert block in note, block[:80]
