@@ -70,12 +70,11 @@ def observe(claim, ctx, cfg, trials: int | None = None) -> Observation:
         est, se = measure(trials)
         t = trials
     elif claim.relation == "approx":
-        # Equivalence needs |dev| + z SE < margin: size the trials to the gap seen in a first look.
-        est, se = measure(ctx.trials)
+        # Size the trials so that a TOST passes with the stated power if the deviation is at
+        # most half the tolerance. The target depends on the SE only, never on the observed
+        # deviation, so the adaptive trial count does not bias the test.
         tol = s["margin"] / s["scale"]
-        gap = abs(tol - abs(est - s["theory"]) / s["scale"])
-        target = max(gap, tol / 10)
-        est, se, t = ctx.adaptive(measure, s["scale"], "greater", min(target, resolution))
+        est, se, t = ctx.adaptive(measure, s["scale"], "equivalence", min(resolution, tol / 2))
     else:
         est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], resolution)
     label = f"E[{claim.quantity}] {_LABEL[claim.relation]} {claim.formula_name or claim.expr}"

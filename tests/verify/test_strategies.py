@@ -1,0 +1,111 @@
+"""verify.strategies: valid configurations, deterministic seeds, regimes; Context draws."""
+import numpy as np
+import pytest
+from hypothesis import given
+
+from verify.context import Context
+from verify.strategies import (
+    Regime, canonical_json, config_seed, configs, geometry, scenario_from_config, validate_config,
+)
+
+SMALL = Regime(d_s=(1, 4), d_w=(1, 4))
+
+
+@given(configs(SMALL))
+def test_configs_are_valid_and_inside_the_regime(cfg):
+    validate_config(cfg)
+    g = geometry(cfg)
+    assert cfg["n"] >= max(cfg["d_s"], cfg["d_w"]) + 1 + SMALL.n_margin[0]
+    assert cfg["N"] >= cfg["d_s"] + 1 + SMALL.N_margin[0]
+    assert -1e-12 <= g["d_sw"] <= min(cfg["d_s"], cfg["d_w"]) + 1e-12
+    assert g["d_sw"] == pytest.approx(sum(c * c for c in cfg["cosines"]), abs=1e-9)
+    th = cfg["theta"]
+    nonzero = [k for k in "swo" if th[k] > 0]
+    if len(nonzero) == 1:  # unit directions: the energy is the target's squared norm
+        assert g["t2"] == pytest.approx(th[nonzero[0]], rel=1e-9)
+    if th["s"] == th["w"] == th["o"] == 0:
+        assert g["t2"] == 0 and g["rho_s"] == 0 and g["b_w2s"] == 0
+
+
+@given(configs(Regime(theta_w=(0, 0), theta_o=(0, 0), overlap=("none",))))
+def test_target_in_strong_span_and_orthogonal_subspaces(cfg):
+    g = geometry(cfg)
+    assert g["rho_s"] == pytest.approx(0, abs=1e-12) and g["d_sw"] == 0
+
+
+@given(configs(Regime(where=lambda g: g["N"] >= g["n"])))
+def test_where_predicate_is_enforced(cfg):
+    assert cfg["N"] >= cfg["n"]
+
+
+def test_config_seed_is_deterministic_and_sensitive():
+    cfg = {"d_s": 2, "d_w": 3, "n": 20, "N": 30, "sigma2": 1.0, "cosines": [0.5, 0.1],
+           "theta": {"s": 0.1, "w": 0.0, "o": 0.0, "seed": 3}, "features": "gaussian", "noise": "gaussian"}
+    a = config_seed(cfg, 7)
+    assert a == config_seed(dict(reversed(list(cfg.items()))), 7)  # key order does not matter
+    assert a != config_seed(cfg, 8)
+    assert a != config_seed({**cfg, "n": 21}, 7)
+    with pytest.raises(ValueError, match="run_seed"):
+        config_seed(cfg, -1)
+    assert canonical_json(cfg) == canonical_json(dict(reversed(list(cfg.items()))))
+
+
+def test_regime_and_config_validation():
+    with pytest.raises(ValueError, match="d_s"):
+        Regime(d_s=(0, 3))
+    with pytest.raises(ValueError, match="sigma2"):
+        Regime(sigma2=(0.0, 1.0))
+    with pytest.raises(ValueError, match="overlap"):
+        Regime(overlap=("partial",))
+    with pytest.raises(ValueError, match="features"):
+        Regime(features="student-t:2")
+    with pytest.raises(ValueError, match="n_ratio"):
+        Regime(n_ratio=-1)
+    with pytest.raises(ValueError, match="cosines"):
+        validate_config({"d_s": 2, "d_w": 2, "n": 9, "N": 9, "sigma2": 1.0, "cosines": [2.0, 0.0]})
+    with pytest.raises(ValueError, match="'n'"):
+        validate_config({"d_s": 2, "d_w": 2, "n": 0, "N": 9, "sigma2": 1.0, "cosines": [0.0, 0.0]})
+
+
+def test_scenario_from_config_matches_numeric():
+    import numeric
+
+    cfg = {"d_s": 3, "d_w": 2, "n": 20, "N": 30, "sigma2": 0.5, "cosines": [1.0, 0.0],
+           "theta": {"s": 0.0, "w": 0.0, "o": 0.4, "seed": 1}, "features": "rademacher", "noise": "gaussian"}
+    sc = scenario_from_config(cfg)
+    assert isinstance(sc, numeric.Scenario) and sc.features == "rademacher"
+    g = sc.geometry()
+    # a target orthogonal to both subspaces: rho_s = rho_w = b_w2s = t2
+    assert g["t2"] == pytest.approx(0.4) and g["rho_s"] == pytest.approx(0.4) and g["b_w2s"] == pytest.approx(0.4)
+    assert g["d_sw"] == pytest.approx(1.0)
+
+
+def test_context_draw_is_deterministic_and_varied():
+    a = Context(seed=3).draw(configs(SMALL), 4, "k")
+    b = Context(seed=3).draw(configs(SMALL), 4, "k")
+    c = Context(seed=4).draw(configs(SMALL), 4, "k")
+    assert a == b and a != c
+    assert len({canonical_json(x) for x in a}) == 4
+
+
+def test_context_simulation_prefix_is_stable():
+    cfg = {"d_s": 2, "d_w": 3, "n": 20, "N": 25, "sigma2": 1.0, "cosines": [0.5, 0.2],
+           "theta": {"s": 0.1, "w": 0.2, "o": 0.1, "seed": 3}, "features": "gaussian", "noise": "gaussian"}
+    c1 = Context(seed=5, trials=64, trials_budget=4096)
+    short = c1.simulate(cfg, 64)
+    extended = c1.simulate(cfg, 256)
+    direct = Context(seed=5, trials=64, trials_budget=4096).simulate(cfg, 256)
+    for k in direct:
+        np.testing.assert_array_equal(extended[k], direct[k])
+        np.testing.assert_array_equal(short[k], direct[k][:64])
+
+
+def test_context_validation():
+    with pytest.raises(ValueError, match="seed"):
+        Context(seed=-1)
+    with pytest.raises(ValueError, match="alpha"):
+        Context(alpha=0)
+    with pytest.raises(ValueError, match="trials_budget"):
+        Context(trials=1024, trials_budget=512)
+    with pytest.raises(ValueError, match="preset"):
+        Context.preset("huge")
