@@ -51,7 +51,8 @@ def run(args) -> int:
     outcome = run_study(config, args.out, workers=workers, progress=True)
     ex = outcome.findings["sim_vs_exact"]
     print(f"paper study: {outcome.findings['points']} grid points, {config.trials} trials each, "
-          f"engine {config.engine}, {workers} worker(s): {outcome.wall_s:.1f} s")
+          f"engine {config.engine}, {workers} worker(s): {outcome.wall_s:.1f} s wall, "
+          f"{outcome.timings.get('cpu_s', float('nan')):.1f} s CPU")
     print(f"simulation vs exact theory: {ex['rejected']} of {ex['tests']} tests rejected "
           f"(Holm, alpha={config.alpha})")
     for q, b in outcome.findings["bounds"].items():

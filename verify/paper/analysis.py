@@ -91,15 +91,19 @@ def _by_sweep_end(records, quantity: str, key: str) -> dict:
 
 
 def _power(records, quantities, alpha: float, tests: int) -> dict:
-    """Relative deviation from the exact value that each test would detect with 80 % power at
-    Holm's most stringent level (median and worst over the grid)."""
+    """Deviation from the exact value that each test would detect with 80 % power at Holm's
+    most stringent level (median and worst over the grid): relative for the risks, absolute for
+    PGR/OPR (whose exact value can be near 0, where a relative scale means nothing)."""
     z = detectable_z(alpha, max(tests, 1))
     out = {}
     for q in quantities:
-        rel = [r["deviation"][q].get("rel_se") for r in records]
-        rel = [z * v for v in rel if _finite(v)]
-        if rel:
-            out[q] = {"median": float(np.median(rel)), "max": float(np.max(rel))}
+        key = "rel_se" if q in RISKS else "se"
+        vals = [r["deviation"][q].get(key) for r in records
+                if _finite(r["deviation"][q].get("z_vs_exact"))]
+        vals = [z * v for v in vals if _finite(v)]
+        if vals:
+            out[q] = {"median": float(np.median(vals)), "max": float(np.max(vals)),
+                      "scale": "relative" if q in RISKS else "absolute"}
     return out
 
 

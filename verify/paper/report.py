@@ -53,7 +53,15 @@ def _variance_factor(config, findings) -> list[str]:
     return lines
 
 
-def render(config, findings: dict, *, wall_s: float, workers: int, files: list[str]) -> str:
+def _timings(timings: dict | None) -> str:
+    if not timings:
+        return "no breakdown"
+    parts = [f"{k.removesuffix('_s').replace('_', ' ')} {v:.1f} s" for k, v in timings.items()]
+    return "; ".join(parts)
+
+
+def render(config, findings: dict, *, wall_s: float, workers: int, files: list[str],
+           timings: dict | None = None) -> str:
     """The report text."""
     ex, pp = findings["sim_vs_exact"], findings["sim_vs_paper"]
     trials = findings.get("trials")
@@ -64,7 +72,8 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
         f"N = {config.N_fixed}; d_sw ∈ {list(config.d_sw)}, σ² ∈ {list(config.sigma2)}; "
         f"d_s = {config.d_s}, d_w = {config.d_w}, {config.latent} latent coordinates with "
         f"λ_i = i^-{config.decay:g}). Simulation: {trials} trials per point, engine "
-        f"`{config.engine}`, seed {config.seed}, {workers} worker(s), wall time {wall_s:.1f} s.",
+        f"`{config.engine}`, seed {config.seed}, {workers} worker(s), wall time {wall_s:.1f} s "
+        f"({_timings(timings)}).",
         "",
         "## 1. Simulation against the exact expectations (theory.md §2)",
         "",
@@ -85,9 +94,11 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
                    "or the test's normal approximation is wrong there; see deviations.md.")
     power = ex.get("detectable_rel", {})
     if power:
-        out += ["", "Power: relative deviation from the exact value detected with 80 % "
-                "probability at Holm's first-step level (median over the grid / worst point):", ""]
-        out += [f"- {NAMES[q]}: {v['median']:.1%} / {v['max']:.1%}" for q, v in power.items()]
+        out += ["", "Power: deviation from the exact value detected with 80 % probability at "
+                "Holm's first-step level (median over the grid / worst point; relative for risks, "
+                "absolute for PGR and OPR):", ""]
+        out += [f"- {NAMES[q]}: {v['median']:.1%} / {v['max']:.1%}" if v["scale"] == "relative"
+                else f"- {NAMES[q]}: {v['median']:.3f} / {v['max']:.3f}" for q, v in power.items()]
     out += ["", "## 2. The paper's single-model forms (the baselines' d/n approximation)", ""]
     for q in ("weak", "strong", "ceiling"):
         r = findings["paper_vs_exact"].get(q)

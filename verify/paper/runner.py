@@ -50,8 +50,12 @@ def spectrum_scenario(latent: int, decay: float, d_s: int, d_w: int, theta_seed:
 
 @lru_cache(maxsize=16)
 def _base(latent, decay, d_s, d_w, theta_seed, d_sw):
-    # Geometry (an SVD of the bases) is computed once per d_sw; points only change n, N, sigma2.
-    return spectrum_scenario(latent, decay, d_s, d_w, theta_seed, d_sw, 1, 1, 1.0)
+    # Geometry and the rotation to canonical form (SVDs of the bases) are computed once per
+    # d_sw; Scenario.replace keeps them, so the points (which change n, N, sigma2) and the
+    # workers they are sent to do not redo them.
+    sc = spectrum_scenario(latent, decay, d_s, d_w, theta_seed, d_sw, 1, 1, 1.0)
+    sc.canonical_form()
+    return sc
 
 
 def point_scenario(spec: tuple, n: int, N: int, sigma2: float):

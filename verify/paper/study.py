@@ -14,6 +14,7 @@ Outputs (all written atomically to the output folder):
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -72,6 +73,13 @@ def build_records(config, points, sims) -> tuple[list[dict], dict]:
     return records, bases
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished workers (a load-independent cost measure)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def render_all(jobs, workers: int) -> list:
     """Run the figure jobs ``(function, args)``, in ``workers`` forked processes when possible.
 
@@ -96,6 +104,7 @@ def run_study(config, out_dir, workers: int = 1, progress: bool = False) -> Stud
         (Holm at ``config.alpha``), 1 when some test rejects it.
     """
     t0 = time.perf_counter()
+    cpu0 = _cpu_seconds()
     timings = {}
     out = Path(out_dir)
     points = build_grid(config)
@@ -127,9 +136,9 @@ def run_study(config, out_dir, workers: int = 1, progress: bool = False) -> Stud
 
     files.append(write_text(out / "config.toml", tomli_w.dumps(config.to_dict())))
     wall = time.perf_counter() - t0
-    timings["total_before_report_s"] = wall
     names = [Path(f).name for f in files] + ["report.md"]
-    report = render(config, findings, wall_s=wall, workers=workers, files=names)
+    timings["cpu_s"] = _cpu_seconds() - cpu0
+    report = render(config, findings, wall_s=wall, workers=workers, files=names, timings=timings)
     files.append(write_text(out / "report.md", report))
     exit_code = 1 if findings["sim_vs_exact"]["rejected"] else 0
     return StudyOutcome(exit_code, findings, records, [str(f) for f in files],
