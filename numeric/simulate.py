@@ -18,8 +18,17 @@ from numeric.validation import as_count
 __all__ = ["simulate", "simulate_block", "choose_engine", "TRIAL_BLOCK"]
 
 _ENGINE_NAMES = ("auto", "samples", "wishart")
+_CONTROLLER = None
 # Trials processed together: enough to amortise Python overhead, small enough for memory.
-_DEFAULT_BATCH = {"samples": 4, "wishart": 16}
+_DEFAULT_BATCH = {"samples": 4, "wishart": 64}
+_WISHART_BATCH_BYTES = 64 * 2**20
+
+
+def _default_batch(name, design) -> int:
+    if name == "wishart":
+        per_trial = 8 * (design.m + 1) ** 2          # the labelled Bartlett factor
+        return int(max(1, min(_DEFAULT_BATCH[name], _WISHART_BATCH_BYTES // per_trial)))
+    return _DEFAULT_BATCH[name]
 
 
 def choose_engine(scenario, engine: str = "auto") -> tuple[str, str]:
@@ -76,13 +85,16 @@ def blas_limit(threads):
     The engines make many small (d <= a few hundred) BLAS calls; on a shared machine a
     multi-threaded BLAS spins and can be an order of magnitude slower than one thread.
     """
+    global _CONTROLLER
     if threads is None:
         return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=threads, user_api="blas")
+    if _CONTROLLER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            return contextlib.nullcontext()
+        _CONTROLLER = ThreadpoolController()      # library discovery is slow: do it once
+    return _CONTROLLER.limit(limits=threads, user_api="blas")
 
 
 def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size: int | None = None,
@@ -115,9 +127,9 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     trials = as_count("trials", trials)
     workers = as_count("workers", workers)
     name, reason = choose_engine(scenario, engine)
-    bs = _DEFAULT_BATCH[name] if batch_size is None else as_count("batch_size", batch_size)
     root = as_seed_sequence(seed)
     design = build_design(scenario)
+    bs = _default_batch(name, design) if batch_size is None else as_count("batch_size", batch_size)
     starts = list(range(0, trials, bs))
     batches = [trial_seed_sequences(root, range(s, min(s + bs, trials))) for s in starts]
     show = (not quiet) and sys.stderr.isatty()

@@ -16,7 +16,8 @@ import numpy as np
 
 from numeric.solvers import min_norm_solve
 
-__all__ = ["LabelledStats", "UnlabelledStats", "teacher_and_strong", "finish", "risks"]
+__all__ = ["LabelledStats", "UnlabelledStats", "teacher_and_strong", "finish", "risks",
+           "complement_pair"]
 
 
 def _gram(P: np.ndarray) -> np.ndarray:
@@ -63,10 +64,31 @@ class UnlabelledStats:
         d = self.design
         P_s, P_w = d.proj_s(Z), d.proj_w(Z)
         f_w = (P_w @ self.beta_w[..., None])[..., 0]
-        y = Z @ d.theta + e
+        self.add_parts(P_s, f_w, Z @ d.theta + e)
+
+    def add_parts(self, P_s: np.ndarray, f_w: np.ndarray, y: np.ndarray) -> None:
+        """Add rows given as strong features (B, rows, d_s), teacher labels and true labels."""
         self.G_s += _gram(P_s)
         self.t += _xty(P_s, f_w)
         self.r += _xty(P_s, y)
+
+
+def complement_pair(g_c: np.ndarray, phi_c: np.ndarray, U: np.ndarray) -> tuple:
+    r"""Map iid :math:`N(0,1)` pairs ``U`` (B, rows, 2) to :math:`(A g_c, A arphi_c)`.
+
+    For a Gaussian matrix ``A`` (rows x c, iid N(0,1)) independent of ``g_c``, ``phi_c`` (B, c),
+    each row of :math:`(A g_c, Aarphi_c)` is bivariate normal with covariance
+    :math:`[[g_c^	op g_c, g_c^	oparphi_c], [g_c^	oparphi_c, arphi_c^	oparphi_c]]`,
+    rows independent. Returned through its Cholesky factor (valid when ``g_c = 0`` too).
+    """
+    c11 = np.einsum("bi,bi->b", g_c, g_c)
+    c12 = np.einsum("bi,bi->b", g_c, phi_c)
+    c22 = np.einsum("bi,bi->b", phi_c, phi_c)
+    l11 = np.sqrt(c11)
+    l21 = np.divide(c12, l11, out=np.zeros_like(c12), where=l11 > 0)
+    l22 = np.sqrt(np.clip(c22 - l21 * l21, 0.0, None))
+    u1, u2 = U[..., 0], U[..., 1]
+    return l11[:, None] * u1, l21[:, None] * u1 + l22[:, None] * u2
 
 
 def teacher_and_strong(lab: LabelledStats, n: int):

@@ -3,7 +3,15 @@ r"""Engine ``"samples"``: draws the actual samples, any feature and noise law.
 Each trial has its own generator (see :mod:`numeric.seeding`). Per trial the stream is consumed
 in a fixed order: for each labelled chunk the ``rows x m`` coordinates, then (Gaussian designs
 with a folded target component) ``rows`` fold coordinates, then ``rows`` noise values; then the
-same for the unlabelled chunks. The chunk length depends only on the design (not on the batch),
+unlabelled chunks.
+
+Unlabelled rows of a Gaussian (reduced) design: the student and the ceiling read an
+unlabelled sample only through its strong features (the first ``d_s`` drawn coordinates), the
+teacher's prediction and the true label. The other coordinates ``x_c`` (and the fold
+coordinate) are independent of the strong features and enter only through the two scalars
+:math:`x_c^\top g_c` (teacher) and :math:`x_c^\top \theta_c` (target), jointly normal given
+the teacher; so each unlabelled row draws ``d_s`` strong coordinates, one normal pair and the
+noise (see :func:`numeric.engines.fitting.complement_pair`). Other laws draw every coordinate. The chunk length depends only on the design (not on the batch),
 so results are bit-identical whatever the batch size. Rows are streamed in chunks and only the
 Gram statistics are kept, so memory is :math:`O(B \cdot \mathrm{chunk} \cdot m + B d^2)`.
 """
@@ -13,7 +21,9 @@ import math
 
 import numpy as np
 
-from numeric.engines.fitting import LabelledStats, UnlabelledStats, finish, teacher_and_strong
+from numeric.engines.fitting import (
+    LabelledStats, UnlabelledStats, complement_pair, finish, teacher_and_strong,
+)
 
 __all__ = ["run_samples", "chunk_rows", "CHUNK_BYTES"]
 
@@ -59,11 +69,50 @@ def _stream(design, gens, total, consumer):
         done += rows
 
 
+class _ReducedUnlabelled:
+    """Streams unlabelled rows of a reduced Gaussian design (strong coords + one normal pair)."""
+
+    def __init__(self, design, unl: UnlabelledStats):
+        d_s, m = design.d_s, design.m
+        g = unl.beta_w @ design.B_w.T
+        B = g.shape[0]
+        self.unl, self.design = unl, design
+        self.g_s = g[:, :d_s]
+        self.theta_s = design.theta[:d_s]
+        g_c = np.zeros((B, m - d_s + 1))
+        g_c[:, : m - d_s] = g[:, d_s:]
+        phi_c = np.broadcast_to(np.append(design.theta[d_s:], design.fold), g_c.shape)
+        self.g_c, self.phi_c = g_c, phi_c
+
+    def run(self, gens, total):
+        d, B = self.design, len(gens)
+        step = min(total, chunk_rows(d.d_s + 1))
+        sigma = math.sqrt(d.sigma2)
+        done = 0
+        while done < total:
+            rows = min(step, total - done)
+            Zs = np.empty((B, rows, d.d_s))
+            U = np.empty((B, rows, 2))
+            e = np.empty((B, rows))
+            for b, gen in enumerate(gens):
+                gen.standard_normal(out=Zs[b])
+                gen.standard_normal(out=U[b])
+                d.noise.fill(gen, e[b])
+            a, c = complement_pair(self.g_c, self.phi_c, U)
+            f_w = (Zs @ self.g_s[..., None])[..., 0] + a
+            y = Zs @ self.theta_s + c + sigma * e
+            self.unl.add_parts(Zs, f_w, y)
+            done += rows
+
+
 def run_samples(design, gens, n: int, N: int) -> dict:
     """Run ``len(gens)`` trials of the samples engine; returns per-trial arrays."""
     lab = LabelledStats(design, len(gens))
     _stream(design, gens, n, lab)
     beta_w, beta_s = teacher_and_strong(lab, n)
     unl = UnlabelledStats(design, beta_w)
-    _stream(design, gens, N, unl)
+    if design.C_w is not None:          # reduced Gaussian design
+        _ReducedUnlabelled(design, unl).run(gens, N)
+    else:
+        _stream(design, gens, N, unl)
     return finish(design, lab, unl, beta_s, n, N)

@@ -6,7 +6,7 @@ Every output of a trial is a function of the Gram matrix of the augmented rows :
 for the ``n`` labelled and the ``N`` unlabelled samples; the two Grams are independent. Proof
 that the engine has the same joint law as ``"samples"``: ``notes/wishart-engine.md``.
 
-Fast path (``n >= p = m + 1`` and ``N >= d_s``), :math:`O(p^2 (d_s + 1) + d_w^2)` per trial:
+Fast path (``n >= p = m + 1`` and ``N >= d_s``), :math:`O(p^2 d_s + d_w^2)` per trial:
 
 * labelled: rotate the drawn coordinates to :math:`v = [B_w, C_w]^\top x` (the weak features
   first, then an orthonormal complement) and append ``z``. Then :math:`v` is
@@ -16,12 +16,16 @@ Fast path (``n >= p = m + 1`` and ``N >= d_s``), :math:`O(p^2 (d_s + 1) + d_w^2)
   Gram is :math:`R_{11}^\top R_{11}` (leading ``d_w`` block), so
   :math:`\hat\beta_w = R_{11}^{-1} (R\varphi)_{1:d_w}` with :math:`\varphi` the label vector in
   ``v`` coordinates; the strong baseline is OLS on the virtual rows.
-* unlabelled: the strong features are the first ``d_s`` drawn coordinates, so only the first
-  ``d_s`` rows of the Bartlett factor :math:`R'` are needed (their law is that of the ``R``
-  factor of the QR of the first ``d_s`` columns, with the other columns' projections iid
-  normal, valid for ``N >= d_s``): :math:`\hat b = R_{11}'^{-1}(R' g)_{1:d_s}` with ``g`` the
-  teacher's function, and the ceiling adds :math:`R_{11}'^\top R_{11}'` and
-  :math:`R_{11}'^\top (R'\varphi')_{1:d_s}` to the labelled strong statistics.
+* unlabelled: the strong features are the first ``d_s`` drawn coordinates. With
+  :math:`X' = Q [R_{11}, A]` (QR of the first ``d_s`` columns; valid for ``N >= d_s``),
+  :math:`R_{11}` is a ``d_s x d_s`` Bartlett factor and :math:`A = Q^\top X'_{\rm rest}` is
+  iid :math:`N(0,1)`, independent of :math:`R_{11}` and of the teacher. The student and the
+  ceiling need :math:`A` only through :math:`A g_c` and :math:`A\varphi_c` (teacher function
+  and labels on the other coordinates), whose rows are iid bivariate normal given the teacher:
+  two normals per row instead of ``p - d_s``. Then
+  :math:`\hat b = R_{11}^{-1}(R_{11} g_s + A g_c)` and the ceiling adds
+  :math:`R_{11}^\top R_{11}` and :math:`R_{11}^\top (R_{11}\varphi_s + A\varphi_c)` to the
+  labelled strong statistics.
 
 Otherwise (interpolating sizes) the ``rows x p`` Gaussian rows are drawn directly (there are
 fewer than ``p`` of them) and fed to the shared accumulators.
@@ -31,11 +35,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.linalg
+from scipy.linalg import lapack
 
 from numeric.design import Projector
 from numeric.engines.fitting import (
-    LabelledStats, UnlabelledStats, finish, risks, teacher_and_strong,
+    LabelledStats, UnlabelledStats, complement_pair, finish, risks, teacher_and_strong,
 )
 from numeric.solvers import min_norm_solve
 
@@ -72,9 +76,15 @@ def _gaussian_rows(gens, p: int, rows: int) -> np.ndarray:
     return out
 
 
-def _tri_solve(R: np.ndarray, v: np.ndarray, trans: int = 0) -> np.ndarray:
-    return scipy.linalg.solve_triangular(R, v[..., None], trans=trans, lower=False,
-                                         check_finite=False)[..., 0]
+def _tri_solve(R: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Solve upper-triangular ``R x = v`` per trial (LAPACK trtrs; R.T is F-ordered lower)."""
+    out = np.empty(v.shape)
+    for b in range(R.shape[0]):
+        x, info = lapack.dtrtrs(R[b].T, v[b], lower=1, trans=1)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"singular Bartlett factor (info={info})")
+        out[b] = x
+    return out
 
 
 class _FastPlan:
@@ -89,6 +99,28 @@ class _FastPlan:
         self.phi_u = np.append(design.theta, w_e)          # labels in (x, z) coordinates
         self.p = m + 1
         self.d_w = d_w
+
+
+def _tri_gram(R: np.ndarray, proj: Projector) -> tuple[np.ndarray, np.ndarray | None]:
+    """Gram of the projected virtual rows, ``P^T P`` with ``P = proj(R)``, and ``P`` if formed.
+
+    When the projector is a plain column selection made of runs, the Gram is assembled block
+    by block; because ``R`` is upper triangular, the block of runs ``i, j`` only needs rows up
+    to the smaller of their last columns.
+    """
+    terms = proj.terms
+    if terms is None or any(t[2] is not None for t in terms):
+        P = proj(R)
+        return np.swapaxes(P, -1, -2) @ P, P
+    G = np.empty(R.shape[:-2] + (proj.d, proj.d))
+    for i, (di, si, _) in enumerate(terms):
+        for j, (dj, sj, _) in enumerate(terms[: i + 1]):
+            top = min(si.stop, sj.stop)
+            blk = np.swapaxes(R[:, :top, si], -1, -2) @ R[:, :top, sj]
+            G[:, di, dj] = blk
+            if i != j:
+                G[:, dj, di] = np.swapaxes(blk, -1, -2)
+    return G, None
 
 
 def _plan(design) -> _FastPlan:
@@ -132,18 +164,25 @@ def _run_fast(design, gens, n: int, N: int) -> dict:
     R = bartlett_rows(gens, p, n)
     Rphi = R @ plan.phi                                   # labels of the virtual rows
     beta_w = _tri_solve(R[:, :d_w, :d_w], Rphi[:, :d_w])
-    P_s = plan.T_s(R[..., :m])                            # (B, p, d_s)
-    P_sT = np.swapaxes(P_s, -1, -2)
-    G_s = P_sT @ P_s
-    r_s = (P_sT @ Rphi[..., None])[..., 0]
+    G_s, P_s = _tri_gram(R[..., :m], plan.T_s)
+    if P_s is None:
+        r_s = (Rphi[:, None, :] @ R[..., :m])[:, 0, :] @ plan.T_s.B   # P_s^T R phi
+    else:
+        r_s = (np.swapaxes(P_s, -1, -2) @ Rphi[..., None])[..., 0]
     beta_s = min_norm_solve(G_s, r_s, n)
-    # Unlabelled: first d_s rows of the Bartlett factor in (x, z) coordinates.
-    Ru = bartlett_rows(gens, p, N, keep=d_s)              # (B, d_s, p)
-    R11 = Ru[:, :, :d_s]
+    # Unlabelled: d_s x d_s Bartlett factor, then one normal pair per row for A g_c, A phi_c.
+    R11 = bartlett_rows(gens, d_s, N)                     # (B, d_s, d_s)
+    U = np.empty((len(gens), d_s, 2))
+    for b, gen in enumerate(gens):
+        gen.standard_normal(out=U[b])
     g = beta_w @ design.B_w.T                             # teacher's function on x
-    t = np.einsum("bij,bj->bi", Ru[..., :m], g)
+    phi_c = np.broadcast_to(plan.phi_u[d_s:], (len(gens), p - d_s))
+    g_c = np.zeros((len(gens), p - d_s))
+    g_c[:, : m - d_s] = g[:, d_s:]
+    a, b_ = complement_pair(g_c, phi_c, U)
+    t = (R11 @ g[:, :d_s, None])[..., 0] + a
     b_w2s = _tri_solve(R11, t)
-    u = Ru @ plan.phi_u
+    u = R11 @ plan.phi_u[:d_s] + b_
     R11T = np.swapaxes(R11, -1, -2)
     G_c = G_s + R11T @ R11
     r_c = r_s + (R11T @ u[..., None])[..., 0]
