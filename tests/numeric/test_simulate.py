@@ -142,3 +142,22 @@ def test_delta_method_se_is_calibrated():
     ratio = est.std(ddof=1) / np.sqrt(np.mean(se ** 2))
     # The sample SD of 60 replicates has relative SE ~ 1/sqrt(2*59) ~ 0.09; allow 4 SE.
     assert 0.64 < ratio < 1.36, ratio
+
+
+@pytest.mark.parametrize("features", ["gaussian", "rademacher"])
+def test_samples_memory_does_not_grow_with_N(monkeypatch, features):
+    # Rows are streamed in chunks: peak NumPy memory is set by the chunk, not by N.
+    import tracemalloc
+
+    import numeric.engines.samples as samples
+    monkeypatch.setattr(samples, "CHUNK_BYTES", 2**18)
+    sc = Scenario(10, 12, 40, 1000, 0.5, d_sw=4, features=features)
+    peaks = {}
+    for N in (4_000, 64_000):
+        tracemalloc.start()
+        simulate(sc.replace(N=N), 1, seed=0, engine="samples")
+        peaks[N] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    # 16x more rows; the budget allows a few chunk-sized buffers of slack, not 16x.
+    assert peaks[64_000] < peaks[4_000] + 4 * 2**18 + 2**16, peaks
+    assert peaks[64_000] < 8 * 2**20
