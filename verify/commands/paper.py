@@ -14,8 +14,8 @@ import sys
 
 
 def add_arguments(parser):
-    parser.add_argument("--out", default="paper-study", metavar="DIR",
-                        help="output folder (default: paper-study)")
+    parser.add_argument("--out", default="verify-report/paper", metavar="DIR",
+                        help="output folder (default: verify-report/paper)")
     parser.add_argument("--config", metavar="FILE",
                         help="TOML configuration (a path, or the name of one in configs/)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],

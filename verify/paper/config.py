@@ -92,9 +92,12 @@ def _axis(key: str, value, min_count: int = 1) -> tuple[int, int, int]:
     return start, stop, count
 
 
-def axis_values(axis: tuple[int, int, int]) -> np.ndarray:
-    """Integer grid ``round(linspace(start, stop, count))`` (strictly increasing)."""
+def axis_values(axis: tuple[int, int, int], log: bool = False) -> np.ndarray:
+    """Integer grid ``round(linspace(start, stop, count))``, or with ``log`` the distinct values
+    of ``round(geomspace(start, stop, count))`` (strictly increasing either way)."""
     start, stop, count = axis
+    if log:
+        return np.unique(np.rint(np.geomspace(start, stop, count)).astype(np.int64))
     return np.rint(np.linspace(start, stop, count)).astype(np.int64)
 
 
@@ -206,11 +209,12 @@ def _validate(raw: dict) -> StudyConfig:
     )
 
 
-def _merge(base: dict, update: dict, where: str = "") -> dict:
+def _merge(base: dict, update: dict) -> dict:
+    # Sections merge key by key; [quick] is replaced whole (its tables are overrides, not values).
     out = copy.deepcopy(base)
     for key, value in update.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "quick":
-            out[key] = _merge(out[key], value, f"{where}{key}.")
+            out[key] = _merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -285,8 +289,6 @@ def load_config(path: str | Path | None = None, overrides=(), quick: bool = Fals
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"config file {str(file)!r} is not valid TOML: {exc}") from None
         raw = _merge(raw, data)
-        if "quick" in data:
-            raw["quick"] = data["quick"]
     if quick:
         q = raw.get("quick", {})
         if not isinstance(q, dict) or any(k not in SECTIONS or not isinstance(v, dict) for k, v in q.items()):

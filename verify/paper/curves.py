@@ -52,6 +52,7 @@ def plane(config: StudyConfig, base: dict, sigma2: float):
     values : dict
         :func:`verify.compare.theory_values` on the ``(len(n), len(N))`` grid.
     """
-    n = axis_values(config.heatmap_n)
-    N = axis_values(config.heatmap_N)
+    # Geometric spacing: the bounds change fastest just above the thresholds d_w + 1, d_s + 1.
+    n = axis_values(config.heatmap_n, log=True)
+    N = axis_values(config.heatmap_N, log=True)
     return n, N, theory_values({**base, "n": n[:, None], "N": N[None, :], "sigma2": sigma2})

@@ -207,10 +207,13 @@ def heatmap_figure(config, bases, quantity, sigma2, planes, path):
         ax = axes[1, j]
         m_bot = ax.pcolormesh(N, n, margin, shading="nearest", cmap="RdBu", vmin=-scale, vmax=scale)
         _overlay(ax, N, n, fail, undefined)
-        ax.set_title(f"exact − bound; fails on {frac:.1%} of the valid grid", fontsize=9)
+        ax.set_title(f"exact − bound; fails on {frac:.1%} of the valid grid cells", fontsize=9)
         for ax in axes[:, j]:
-            ax.set_xlabel("N (pseudo-labelled samples)")
-            ax.set_ylabel("n (labelled samples)")
+            # Log axes: the failures sit just above the thresholds n = d_w + 1, N = d_s + 1.
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("N (pseudo-labelled samples, log scale)")
+            ax.set_ylabel("n (labelled samples, log scale)")
     _layout(fig, bottom=0.1, right=0.88)
     cax = fig.add_axes((0.9, 0.56, 0.015, 0.34))
     fig.colorbar(m_top, cax=cax, extend="min", label=f"{name} lower bound (paper)")

@@ -159,9 +159,10 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
         failing = [h for h in b["heatmap"] if h["fail_cells"]]
         out.append(
             f"  Over the heat-map plane (n ∈ [{config.heatmap_n[0]}, {config.heatmap_n[1]}], "
-            f"N ∈ [{config.heatmap_N[0]}, {config.heatmap_N[1]}]) the bound fails somewhere for "
-            f"{len(failing)} of the {len(b['heatmap'])} (d_sw, σ²) settings:")
-        out += ["", "  | d_sw | σ² | valid cells | bound fails on | largest excess | failing n | failing N |",
+            f"N ∈ [{config.heatmap_N[0]}, {config.heatmap_N[1]}], geometrically spaced cells) the "
+            f"bound fails somewhere for {len(failing)} of the {len(b['heatmap'])} (d_sw, σ²) "
+            "settings:")
+        out += ["", "  | d_sw | σ² | valid cells | bound fails on (share of valid cells) | largest excess | failing n | failing N |",
                 "  |---|---|---|---|---|---|---|"]
         for h in b["heatmap"]:
             frac = "—" if h["fail_fraction"] is None else f"{h['fail_fraction']:.1%}"
