@@ -163,7 +163,7 @@ def _run_fast(design, gens, n: int, N: int) -> dict:
     # Labelled: virtual rows R (B, p, p) in (v, z) coordinates.
     R = bartlett_rows(gens, p, n)
     Rphi = R @ plan.phi                                   # labels of the virtual rows
-    beta_w = _tri_solve(R[:, :d_w, :d_w], Rphi[:, :d_w])
+    beta_w = _tri_solve(np.ascontiguousarray(R[:, :d_w, :d_w]), Rphi[:, :d_w])
     G_s, P_s = _tri_gram(R[..., :m], plan.T_s)
     if P_s is None:
         r_s = (Rphi[:, None, :] @ R[..., :m])[:, 0, :] @ plan.T_s.B   # P_s^T R phi
