@@ -6,7 +6,8 @@ verdict at concrete parameter values (:meth:`Threshold.at`), which says whether 
 switches on above a threshold, holds always, never, or only inside a bounded window.
 
 The closed forms come from ``sympy.solve`` applied to the registered expectations
-(``theory.risk``); the verdicts at concrete values come from ``sympy.solveset`` over the
+(``theory.risk``); the verdicts at concrete values come from
+``sympy.solvers.inequalities.reduce_rational_inequalities`` over the
 rationals, so they are exact and do not rely on the closed form being the right branch.
 
 Forms and bias
@@ -21,8 +22,10 @@ import math
 import numbers
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache, wraps
 
 import sympy as sp
+from sympy.solvers.inequalities import reduce_rational_inequalities
 
 from theory.formulas import GEOMETRY_CONDITIONS, formula, risk
 from theory.symbols import BY_NAME, N, b_w2s, d_s, d_w, m_sw, n, rho_s, rho_w
@@ -152,15 +155,27 @@ class Threshold:
         x = self.variable
         fixed = [c for c in self.conditions if x not in c.free_symbols]
         _check_conditions(fixed, subs)
-        domain = sp.Interval.open(0, sp.oo)
+        # reduce_rational_inequalities on a real dummy: exact, and ~10x faster than solveset
+        # (which runs periodicity/simplify on every call).
+        X = sp.Dummy(x.name, real=True)
+        rels = [X > 0]
         for cond in [c for c in self.conditions + self.defined if x in c.free_symbols]:
-            domain = domain.intersect(sp.solveset(cond.subs(subs), x, sp.S.Reals))
-        m = sp.cancel(sp.together(self.margin.subs(subs)))
+            rels.append(_in_dummy(cond.func, cond.lhs - cond.rhs, subs, x, X))
+        m = sp.cancel(sp.together(self.margin.xreplace(subs)))
         missing = m.free_symbols - {x}
         if missing:
             raise ValueError(f"values for {sorted(map(str, missing))} are missing")
-        region = sp.solveset(m > 0 if self.strict else m >= 0, x, domain)
+        domain = reduce_rational_inequalities([rels], X, relational=False)
+        prop = _in_dummy(sp.StrictGreaterThan if self.strict else sp.GreaterThan, m, {}, x, X)
+        region = reduce_rational_inequalities([rels + [prop]], X, relational=False)
         return _classify(region, domain)
+
+
+def _in_dummy(rel, expr, subs, x, X):
+    e = sp.cancel(sp.together(sp.sympify(expr).xreplace(subs))).xreplace({x: X})
+    if e.free_symbols - {X}:
+        raise ValueError(f"values for {sorted(map(str, e.free_symbols - {X}))} are missing")
+    return rel(e, 0)
 
 
 def _classify(region: sp.Set, domain: sp.Set) -> Verdict:
@@ -267,27 +282,59 @@ def _tag(form: str, bias: bool) -> str:
     return f"{form}{'' if bias else '.variance_only'}"
 
 
+def _cached(func):
+    """Memoise a builder (the symbolic derivations cost seconds); unhashable arguments bypass
+    the cache so that validation still raises its ValueError."""
+    cached = lru_cache(maxsize=128)(func)
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            hash((args, tuple(sorted(kwargs.items()))))
+        except TypeError:
+            return func(*args, **kwargs)
+        return cached(*args, **kwargs)
+
+    wrapper.cache_clear = cached.cache_clear
+    return wrapper
+
+
+def _limit_at_infinity(expr, x):
+    """Limit of a rational function of ``x`` as ``x -> oo`` from leading coefficients (what
+    ``sympy.limit`` returns, without its cost on the many-symbol bias expressions)."""
+    num, den = sp.fraction(sp.cancel(sp.together(expr)))
+    p, q = sp.Poly(num, x), sp.Poly(den, x)
+    if p.degree() < q.degree():
+        return sp.S.Zero
+    if p.degree() > q.degree():
+        raise ValueError(f"{expr} is unbounded as {x} -> oo")
+    return sp.cancel(p.LC() / q.LC())
+
+
 def _linear_threshold(margin, x, offset, name, strict, conditions, description, defined=()):
     r"""Threshold for a margin of the form :math:`A - B/(x - \text{offset})`, B >= 0."""
-    roots = tuple(sp.solve(sp.Eq(margin, 0), x))
-    a_inf = sp.simplify(sp.limit(margin, x, sp.oo))
-    b = sp.simplify(-(margin - a_inf) * (x - offset))
+    num, den = sp.fraction(sp.cancel(sp.together(margin)))
+    roots = tuple(sp.solve(num, x))
+    a_inf = _limit_at_infinity(margin, x)
+    b = sp.cancel(sp.together((a_inf - margin) * (x - offset)))
     if b.has(x):
         raise AssertionError(f"{name}: margin is not of the form A - B/(x - c)")
     if len(roots) != 1:
         # B = 0 identically: the margin does not depend on x; no threshold.
         return Threshold(name, x, margin, strict, None, sp.false, a_inf, (), conditions, defined,
                          roots, description, {"A": a_inf, "B": b})
-    # Present N* = offset + B/A (the form the docstrings state); the claims check that it is
-    # the root sympy.solve returns.
-    crit = offset + sp.factor(b) / sp.factor(a_inf)
+    # Present x* = offset + B/A (the form the docstrings state); the claims and tests check
+    # that it is the root sympy.solve returns.
+    a_f, b_f = sp.factor(a_inf), sp.factor(b)
+    crit = offset + b_f / a_f
     # margin = (A / (x - offset)) (x - x*): A > 0 and x > offset fix the sign.
-    factors = (sp.factor(a_inf), 1 / (x - offset))
+    factors = (a_f, 1 / (x - offset))
     return Threshold(name, x, margin, strict, crit, sp.Gt(a_inf, 0), a_inf, factors,
                      conditions, defined, roots, description, {"A": a_inf, "B": b})
 
 
 # --- beating the teacher ---------------------------------------------------------------------
+@_cached
 def pseudo_labels_to_beat_teacher(form: str = "exact", bias: bool = True) -> Threshold:
     r"""Pseudo-labels N above which the W2S student's expected risk is below the teacher's.
 
@@ -324,6 +371,7 @@ def pseudo_labels_to_beat_teacher(form: str = "exact", bias: bool = True) -> Thr
 
 
 # --- PGR target --------------------------------------------------------------------------------
+@_cached
 def pseudo_labels_for_pgr(target_value=None, form: str = "exact", bias: bool = True) -> Threshold:
     r"""Pseudo-labels N at which the PGR (ratio of expected risks) reaches ``target``.
 
@@ -367,8 +415,9 @@ def pseudo_labels_for_pgr(target_value=None, form: str = "exact", bias: bool = T
     a2, a1, a0 = poly.all_coeffs()
     disc = a1**2 - 4 * a2 * a0
     crit = (-a1 + sp.sqrt(disc)) / (2 * a2)
-    roots = tuple(sp.solve(poly.as_expr(), N))
-    limit = sp.simplify(sp.limit(num, N, sp.oo) / sp.limit(gap, N, sp.oo))
+    # sympy.roots is the polynomial solver behind sympy.solve, minus solve's checking pass.
+    roots = tuple(sp.roots(poly, multiple=True))
+    limit = sp.factor(sp.cancel(_limit_at_infinity(num, N) / _limit_at_infinity(gap, N)))
     name = f"pgr_target.{_tag(form, bias)}"
     return Threshold(
         name, N, margin, False, crit, sp.Gt(a2, 0), limit, (),
@@ -378,6 +427,7 @@ def pseudo_labels_for_pgr(target_value=None, form: str = "exact", bias: bool = T
 
 
 # --- OPR target --------------------------------------------------------------------------------
+@_cached
 def labels_for_opr(target_value=None, form: str = "exact", bias: bool = True) -> Threshold:
     r"""Labels n at which OPR = E ER_s / E ER_w2s reaches ``target`` (N held fixed).
 
@@ -409,7 +459,7 @@ def labels_for_opr(target_value=None, form: str = "exact", bias: bool = True) ->
     conds = _conditions(cs, cx, bias=bias)
     mult = (n - d_s - 1) * (n - d_w - 1) if form == "exact" else n * (n - d_w - 1)
     poly = sp.Poly(sp.expand(sp.cancel(margin * mult)), n)
-    roots = tuple(sp.solve(poly.as_expr(), n))
+    roots = tuple(sp.roots(poly, multiple=True))
     coeffs = poly.all_coeffs()
     if poly.degree() == 2:
         a2, a1, a0 = coeffs
@@ -418,8 +468,7 @@ def labels_for_opr(target_value=None, form: str = "exact", bias: bool = True) ->
     else:
         a1, a0 = coeffs[-2:]
         crit, exists = -a0 / a1, sp.Gt(a1, 0)
-    limit = sp.simplify(sp.limit(es, n, sp.oo) / sp.limit(ex, n, sp.oo)) if bias else \
-        sp.simplify(sp.limit(es / ex, n, sp.oo))
+    limit = sp.factor(_limit_at_infinity(es / ex, n))
     return Threshold(
         f"opr_target.{_tag(form, bias)}", n, margin, False, crit, exists, limit, (),
         conds, (), roots, "labels n at which OPR = E ER_s / E ER_w2s >= target",
@@ -427,6 +476,7 @@ def labels_for_opr(target_value=None, form: str = "exact", bias: bool = True) ->
 
 
 # --- risk target -------------------------------------------------------------------------------
+@_cached
 def labels_to_reach_risk(model: str, eps_value=None, form: str = "exact", bias: bool = True,
                          pseudo_labels=None) -> Threshold:
     r"""Labels n with which ``model`` reaches expected excess risk at most ``eps``.
@@ -471,7 +521,7 @@ def labels_to_reach_risk(model: str, eps_value=None, form: str = "exact", bias: 
         if pseudo_labels is sp.oo:
             if model != "w2s":
                 raise ValueError("pseudo_labels=oo is meaningful only for model='w2s'")
-            expr = sp.limit(expr, N, sp.oo)
+            expr = _limit_at_infinity(expr, N)
             conds = tuple(c for c in conds if N not in c.free_symbols)
         else:
             nn = _validate_target("pseudo_labels", pseudo_labels)
@@ -493,6 +543,7 @@ def labels_to_reach_risk(model: str, eps_value=None, form: str = "exact", bias: 
     return th
 
 
+@_cached
 def label_saving(eps_value=None, form: str = "exact", bias: bool = True, pseudo_labels=sp.oo):
     r"""Labels saved by W2S over the strong baseline at excess-risk target ``eps``.
 
@@ -505,8 +556,8 @@ def label_saving(eps_value=None, form: str = "exact", bias: bool = True, pseudo_
     """
     ts = labels_to_reach_risk("strong", eps_value, form, bias)
     tx = labels_to_reach_risk("w2s", eps_value, form, bias, pseudo_labels=pseudo_labels)
-    diff = sp.simplify(ts.critical - tx.critical)
-    ratio = sp.simplify(ts.critical / tx.critical)
+    diff = sp.factor(sp.cancel(sp.together(ts.critical - tx.critical)))
+    ratio = sp.factor(sp.cancel(sp.together(ts.critical / tx.critical)))
     e = eps if eps_value is None else None
     ratio_limit = sp.simplify(sp.limit(ratio, e, 0)) if (e is not None and not bias) else None
     return {"difference": diff, "ratio": ratio, "ratio_limit": ratio_limit,
@@ -541,6 +592,7 @@ class Region:
         return self.threshold.holds(**values)
 
 
+@_cached
 def opr_region(form: str = "exact", bias: bool = True) -> Region:
     r"""Region of the (n, N) plane where OPR > 1 (W2S beats the strong baseline).
 
@@ -569,15 +621,16 @@ def opr_region(form: str = "exact", bias: bool = True) -> Region:
 
 def n_range_for_opr(form: str = "exact", **values) -> sp.Set:
     """Exact set of n (at concrete values of everything but n and N) on which some N gives
-    OPR > 1, from ``sympy.solveset`` of :math:`A'(n) > 0` on the valid domain."""
+    OPR > 1, from ``reduce_rational_inequalities`` of :math:`A'(n) > 0` on the valid domain."""
     reg = opr_region(form, bias=True)
     subs = _exact_values({k: v for k, v in values.items() if k not in ("n", "N")})
-    a = sp.cancel(sp.together(reg.threshold.extras["A"].subs(subs)))
-    dom = sp.Interval.open(0, sp.oo)
+    X = sp.Dummy("n", real=True)
+    rels = [X > 0]
     for c in reg.conditions:
         if n in c.free_symbols and N not in c.free_symbols:
-            dom = dom.intersect(sp.solveset(c.subs(subs), n, sp.S.Reals))
-    return sp.solveset(a > 0, n, dom)
+            rels.append(_in_dummy(c.func, c.lhs - c.rhs, subs, n, X))
+    rels.append(_in_dummy(sp.StrictGreaterThan, reg.threshold.extras["A"], subs, n, X))
+    return reduce_rational_inequalities([rels], X, relational=False)
 
 
 __all__ = [
