@@ -32,13 +32,19 @@ COND_LIMIT = 1e12
 
 
 def pinv_solve(G: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """:math:`G^+ r` for symmetric PSD ``G`` (..., d, d) and ``r`` (..., d), via ``eigh``."""
-    w, V = np.linalg.eigh(G)
+    """:math:`G^+ r` for symmetric PSD ``G`` (B, d, d) and ``r`` (B, d), via ``eigh``.
+
+    Solved one trial at a time with 2-D operations, so that a trial's result does not depend on
+    which other trials share its batch (batched ``einsum`` may sum in a shape-dependent order).
+    """
     d = G.shape[-1]
-    tol = d * np.finfo(float).eps * np.max(np.abs(w), axis=-1, keepdims=True)
-    inv = np.where(w > tol, 1.0 / np.where(w > tol, w, 1.0), 0.0)
-    proj = np.einsum("...ji,...j->...i", V, r)
-    return np.einsum("...ij,...j->...i", V, inv * proj)
+    out = np.empty(r.shape)
+    for b in range(G.shape[0]):
+        w, V = np.linalg.eigh(G[b])
+        tol = d * np.finfo(float).eps * np.max(np.abs(w))
+        keep = w > tol
+        out[b] = V[:, keep] @ ((V[:, keep].T @ r[b]) / w[keep])
+    return out
 
 
 def min_norm_solve(G: np.ndarray, r: np.ndarray, rows: int) -> np.ndarray:
@@ -58,15 +64,22 @@ def min_norm_solve(G: np.ndarray, r: np.ndarray, rows: int) -> np.ndarray:
         return pinv_solve(G, r)
     try:
         L = np.linalg.cholesky(G)
+        failed = np.zeros(G.shape[0], dtype=bool)
     except np.linalg.LinAlgError:
-        L = None
-    if L is None:
-        bad = np.ones(G.shape[0], dtype=bool)
-    else:
-        diag = np.abs(np.diagonal(L, axis1=-2, axis2=-1))
-        with np.errstate(divide="ignore"):
-            est = (diag.max(axis=-1) / diag.min(axis=-1)) ** 2
-        bad = ~(est < COND_LIMIT)
+        # One failure fails the whole batched call: redo trial by trial so that each trial's
+        # path (and so its result) does not depend on the other trials in its batch.
+        L = np.zeros_like(G)
+        failed = np.zeros(G.shape[0], dtype=bool)
+        for b in range(G.shape[0]):
+            try:
+                L[b] = np.linalg.cholesky(G[b])
+            except np.linalg.LinAlgError:
+                failed[b] = True
+                L[b] = np.eye(d)
+    diag = np.abs(np.diagonal(L, axis1=-2, axis2=-1))
+    with np.errstate(divide="ignore"):
+        est = (diag.max(axis=-1) / diag.min(axis=-1)) ** 2
+    bad = failed | ~(est < COND_LIMIT)
     out = np.empty(r.shape)
     for b in np.flatnonzero(~bad):
         # L[b].T is the F-ordered upper factor U = L^T, so potrs needs no copy.

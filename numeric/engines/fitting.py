@@ -16,8 +16,17 @@ import numpy as np
 
 from numeric.solvers import min_norm_solve
 
-__all__ = ["LabelledStats", "UnlabelledStats", "teacher_and_strong", "finish", "risks",
+__all__ = ["rowmat", "LabelledStats", "UnlabelledStats", "teacher_and_strong", "finish", "risks",
            "complement_pair"]
+
+
+def rowmat(X: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """``X @ M`` for a batch of row vectors ``X`` (B, k), computed one trial at a time.
+
+    A plain 2-D ``X @ M`` is one GEMM whose rounding can depend on how many rows it has (a
+    single row goes to GEMV), which would make a trial's result depend on its batch.
+    """
+    return (X[:, None, :] @ M)[:, 0, :]
 
 
 def _gram(P: np.ndarray) -> np.ndarray:
@@ -112,16 +121,16 @@ def finish(design, lab: LabelledStats, unl: UnlabelledStats, beta_s: np.ndarray,
 def risks(design, beta_w, beta_s, b_w2s, b_c) -> dict:
     """Exact excess risks of the four fits and the misfit, per trial."""
     th, f2 = design.theta, design.fold ** 2
-    f_w = beta_w @ design.B_w.T               # teacher's function on the drawn coordinates
-    f_w2s = b_w2s @ design.B_s.T
+    f_w = rowmat(beta_w, design.B_w.T)        # teacher's function on the drawn coordinates
+    f_w2s = rowmat(b_w2s, design.B_s.T)
 
     def er(v):
         return np.sum((v - th) ** 2, axis=-1) + f2
 
     return {
         "weak": er(f_w),
-        "strong": er(beta_s @ design.B_s.T),
-        "ceiling": er(b_c @ design.B_s.T),
+        "strong": er(rowmat(beta_s, design.B_s.T)),
+        "ceiling": er(rowmat(b_c, design.B_s.T)),
         "w2s": er(f_w2s),
         "misfit": np.sum((f_w2s - f_w) ** 2, axis=-1),
     }

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from numeric.engines.fitting import (
-    LabelledStats, UnlabelledStats, complement_pair, finish, teacher_and_strong,
+    LabelledStats, UnlabelledStats, complement_pair, finish, rowmat, teacher_and_strong,
 )
 
 __all__ = ["run_samples", "chunk_rows", "CHUNK_BYTES"]
@@ -74,7 +74,7 @@ class _ReducedUnlabelled:
 
     def __init__(self, design, unl: UnlabelledStats):
         d_s, m = design.d_s, design.m
-        g = unl.beta_w @ design.B_w.T
+        g = rowmat(unl.beta_w, design.B_w.T)
         B = g.shape[0]
         self.unl, self.design = unl, design
         self.g_s = g[:, :d_s]

@@ -39,7 +39,7 @@ from scipy.linalg import lapack
 
 from numeric.design import Projector
 from numeric.engines.fitting import (
-    LabelledStats, UnlabelledStats, complement_pair, finish, risks, teacher_and_strong,
+    LabelledStats, UnlabelledStats, complement_pair, finish, risks, rowmat, teacher_and_strong,
 )
 from numeric.solvers import min_norm_solve
 
@@ -166,7 +166,7 @@ def _run_fast(design, gens, n: int, N: int) -> dict:
     beta_w = _tri_solve(np.ascontiguousarray(R[:, :d_w, :d_w]), Rphi[:, :d_w])
     G_s, P_s = _tri_gram(R[..., :m], plan.T_s)
     if P_s is None:
-        r_s = (Rphi[:, None, :] @ R[..., :m])[:, 0, :] @ plan.T_s.B   # P_s^T R phi
+        r_s = rowmat(rowmat(Rphi, R[..., :m]), plan.T_s.B)            # P_s^T R phi
     else:
         r_s = (np.swapaxes(P_s, -1, -2) @ Rphi[..., None])[..., 0]
     beta_s = min_norm_solve(G_s, r_s, n)
@@ -175,7 +175,7 @@ def _run_fast(design, gens, n: int, N: int) -> dict:
     U = np.empty((len(gens), d_s, 2))
     for b, gen in enumerate(gens):
         gen.standard_normal(out=U[b])
-    g = beta_w @ design.B_w.T                             # teacher's function on x
+    g = rowmat(beta_w, design.B_w.T)                      # teacher's function on x
     phi_c = np.broadcast_to(plan.phi_u[d_s:], (len(gens), p - d_s))
     g_c = np.zeros((len(gens), p - d_s))
     g_c[:, : m - d_s] = g[:, d_s:]

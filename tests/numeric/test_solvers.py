@@ -52,3 +52,17 @@ def test_well_posed_has_no_warning():
         min_norm_solve(G, r, 40)
     np.testing.assert_allclose(pinv_solve(G, r), np.linalg.solve(G, r[..., None])[..., 0],
                                rtol=1e-9)
+
+
+def test_one_singular_trial_does_not_change_the_others():
+    # A failing trial must not push the rest of its batch onto another solver path.
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(4, 20, 5))
+    X[2, :, 4] = X[2, :, 3]
+    y = rng.normal(size=(4, 20))
+    G = np.swapaxes(X, 1, 2) @ X
+    r = (np.swapaxes(X, 1, 2) @ y[..., None])[..., 0]
+    with pytest.warns(RuntimeWarning):
+        together = min_norm_solve(G, r, 20)
+    for b in (0, 1, 3):
+        np.testing.assert_array_equal(together[b], min_norm_solve(G[b:b + 1], r[b:b + 1], 20)[0])
