@@ -286,8 +286,9 @@ class Claim(CustomClaim):
     features : {"gaussian", "rademacher", "student-t:<df>"}
     resolution : float, optional
         Target MDE in units of ``scale`` (default: the run's, 0.05 relative).
-    scale : float or sympy.Expr, optional
-        Unit of deviations (default ``|expr|``); e.g. 1 for PGR bounds that may be near 0.
+    scale : float, sympy.Expr or str, optional
+        Unit of deviations (default ``|expr|``; a registered formula name is allowed), e.g. 1
+        for PGR, whose value may be near 0.
     examples : int, optional
         Number of configurations to draw (default: the run's).
     expect : {"pass", "fail"}
@@ -324,7 +325,7 @@ class Claim(CustomClaim):
         self.tolerance = None if tolerance is None else sp.sympify(tolerance)
         self.features = features
         self.resolution = resolution
-        self.scale = None if scale is None else sp.sympify(scale)
+        self.scale = None if scale is None else _as_expr(scale)[0]
         self.examples = examples
         from verify.strategies import as_regime
 

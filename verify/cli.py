@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # subcommand name -> module under verify.commands
@@ -23,11 +24,20 @@ def _load(name: str):
     return importlib.import_module(f"verify.commands.{SUBCOMMANDS[name]}")
 
 
+# The check run simulates many tiny least-squares problems, for which multi-threaded BLAS is
+# slower than one thread (and oversubscribes a small machine). Set before NumPy is imported;
+# an explicit environment setting wins.
+_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     name = "check"
     if argv and argv[0] in SUBCOMMANDS:
         name = argv.pop(0)
+    if name == "check" and "numpy" not in sys.modules:
+        for var in _THREAD_VARS:
+            os.environ.setdefault(var, "1")
     try:
         module = _load(name)
     except ModuleNotFoundError as exc:  # a subcommand whose issue has not landed yet

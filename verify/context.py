@@ -29,8 +29,8 @@ PRESETS = {
 _RISKS = ("weak", "strong", "ceiling", "w2s", "misfit")
 
 
-class _Enough(Exception):
-    pass
+#: Maximum number of looks at the data in :meth:`Context.adaptive`.
+LOOKS = 4
 
 
 @dataclass
@@ -230,22 +230,27 @@ class Context:
         raise ValueError(f"quantity must be one of {_RISKS + ('pgr', 'opr')}, got {quantity!r}")
 
     def adaptive(self, measure: Callable[[int], tuple[float, float]], scale: float,
-                 alternative: str, resolution: float | None = None) -> tuple[float, float, int]:
+                 alternative: str, resolution: float | None = None,
+                 confirm: Callable[[float, float], bool] | None = None) -> tuple[float, float, int]:
         """Run ``measure(trials) -> (estimate, se)`` with more trials, adaptively, until the
-        MDE at ``planning_level`` is at most ``resolution`` or ``trials_budget`` is reached.
+        MDE at ``planning_level`` is at most ``resolution``, or ``confirm(estimate, se)`` is
+        true, or ``trials_budget`` is reached.
 
-        Returns ``(estimate, se, trials)``. The trial ladder depends only on the measured SEs,
-        so it is reproducible.
+        Each step multiplies the trials by at most 4 (at most :data:`LOOKS` looks in all), aiming
+        at the count the measured SE says is needed. Returns ``(estimate, se, trials)``. The MDE
+        rule looks only at the SE, never at the deviation; ``confirm`` (a stop on a *confirmed*
+        claim) must be tested at ``planning_level / LOOKS`` so that peeking cannot inflate the
+        rate of false confirmations, and it never stops a run that could still fail.
         """
         res = self.resolution if resolution is None else resolution
         t = self.trials
         est, se = measure(t)
-        for _ in range(3):
-            if scale == 0 or not math.isfinite(se):
+        for _ in range(LOOKS - 1):
+            if scale == 0 or not math.isfinite(se) or t >= self.trials_budget:
                 break
             now = stats.mde(se, scale, self.planning_level, self.power, alternative)
-            if now <= res or t >= self.trials_budget:
+            if now <= res or (confirm is not None and confirm(est, se)):
                 break
-            t = min(self._round(stats.trials_for(now, t, res)), self.trials_budget)
+            t = min(self._round(stats.trials_for(now, t, res)), 4 * t, self.trials_budget)
             est, se = measure(t)
         return est, se, t

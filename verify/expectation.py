@@ -71,14 +71,24 @@ def observe(claim, ctx, cfg, trials: int | None = None) -> Observation:
         t = trials
     elif claim.relation == "approx":
         # Size the trials so that a TOST passes with the stated power if the deviation is at
-        # most half the tolerance. The target depends on the SE only, never on the observed
-        # deviation, so the adaptive trial count does not bias the test.
+        # most half the tolerance, stopping early once equivalence is confirmed.
         tol = s["margin"] / s["scale"]
-        est, se, t = ctx.adaptive(measure, s["scale"], "equivalence", min(resolution, tol / 2))
+        est, se, t = ctx.adaptive(measure, s["scale"], "equivalence", min(resolution, tol / 2),
+                                  confirm=_confirmer(ctx, s, stats.equivalence_pass_p, s["margin"]))
+    elif claim.relation in ("le", "ge"):
+        # A bound that holds with a clear margin is confirmed early.
+        other = "greater" if s["alternative"] == "less" else "less"
+
+        def bound_p(est, se, theory, _margin):
+            return stats.p_value(est, se, theory, other)
+
+        est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], resolution,
+                                  confirm=_confirmer(ctx, s, bound_p, 0.0))
     else:
         est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], resolution)
     label = f"E[{claim.quantity}] {_LABEL[claim.relation]} {claim.formula_name or claim.expr}"
     details = {"geometry": s["geometry"], "features": cfg.get("features", "gaussian"),
+               "simulation_seed": str(ctx.config_seed(cfg)),
                "relative_deviation": (est - s["theory"]) / abs(s["theory"]) if s["theory"] else None}
     if claim.relation == "approx":
         details["tolerance"] = s["margin"] / abs(s["theory"]) if s["theory"] else None
@@ -87,10 +97,29 @@ def observe(claim, ctx, cfg, trials: int | None = None) -> Observation:
                             trials=t, details=details)
 
 
+def _confirmer(ctx, s, pass_p, margin):
+    """Early stop on confirmation, at the planning level split over the looks."""
+    from verify.context import LOOKS
+
+    def confirm(est, se):
+        return pass_p(est, se, s["theory"], margin) <= ctx.planning_level / LOOKS
+    return confirm
+
+
 def run_expectation(claim, ctx) -> list[Observation]:
     """Draw the claim's configurations and observe it at each (adaptive trial counts)."""
     cfgs = ctx.draw(strategy(claim, ctx), claim.plan(ctx), *_draw_key(claim))
-    return [observe(claim, ctx, cfg) for cfg in cfgs]
+    out = []
+    for cfg in cfgs:
+        try:
+            out.append(observe(claim, ctx, cfg))
+        except Exception as exc:  # noqa: BLE001 - a crash at one configuration is not a verdict
+            out.append(Observation.check("error while simulating this configuration", "inconclusive",
+                                         config=cfg, details={"error": f"{type(exc).__name__}: {exc}"}))
+    if not out:
+        out.append(Observation.check("no configuration satisfies the regime and the expression's "
+                                     "conditions", "inconclusive"))
+    return out
 
 
 def _fails(obs: Observation, level: float) -> bool:

@@ -115,6 +115,8 @@ def markdown(result: RunResult, plots: list[str] | None = None) -> str:
     out.append(f"- Python {env.get('python')}; " + ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items()))
     out.append("- Known-false claims (`expect=fail`) are registered refutations: their expected outcome is "
                "`fail`, and the run confirms them.")
+    out.append("- *worst dev.*: (simulated - theory) / scale of the most adverse check; for `ge` bounds the "
+               "smallest slack (negative = below the bound), for `le` bounds the largest excess.")
     out.append("")
     out.append("## Summary")
     out.append("")

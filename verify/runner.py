@@ -55,9 +55,13 @@ class ClaimResult:
 
     @property
     def worst_deviation(self) -> float | None:
-        """Largest |estimate - theory| / scale over the statistical observations."""
-        devs = [abs(o.deviation) for o in self.observations if o.deviation is not None]
-        return max(devs) if devs else None
+        """Signed deviation (estimate - theory) / scale of the most adverse observation: the
+        largest |deviation| for equalities and equivalences, the smallest slack for ``ge``
+        bounds (negative = below the bound), the largest excess for ``le`` bounds."""
+        def adverse(o):
+            return {"less": -o.deviation, "greater": o.deviation}.get(o.alternative, abs(o.deviation))
+        obs = [o for o in self.observations if o.deviation is not None]
+        return max(obs, key=adverse).deviation if obs else None
 
     @property
     def max_mde(self) -> float | None:

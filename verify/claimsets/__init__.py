@@ -2,8 +2,9 @@
 
 :func:`collect` imports each module of this package (in name order, ``core`` first) and
 concatenates their ``CLAIMS``; it is what :func:`verify.claims.registry` returns. A module that
-fails to import is reported on stderr and skipped, so that one broken claim set cannot stop the
-others from being checked.
+fails to import is reported on stderr and replaced by one inconclusive claim
+``<name>.import_error``, so that one broken claim set cannot stop the others from being checked
+nor let a run exit 0 without them.
 """
 from __future__ import annotations
 
@@ -18,8 +19,29 @@ def modules() -> list[str]:
     return sorted(names, key=lambda x: (x != "core", x))
 
 
+class BrokenClaimSet:
+    """Stands in for a claim set that failed to import: reported as an inconclusive claim
+    ``<set>.import_error``, so that the run cannot exit 0 with claims silently missing."""
+
+    def __new__(cls, name: str, error: str):
+        from verify.claims import CustomClaim, Observation
+
+        class _Broken(CustomClaim):
+            kind = "custom"
+
+            def plan(self, ctx):
+                return 0
+
+            def run(self, ctx):
+                return [Observation.check(f"claim set {name!r} failed to import", "inconclusive",
+                                          details={"error": error})]
+
+        return _Broken(f"{name}.import_error", description=f"claim set {name!r} failed to import: {error}")
+
+
 def collect(strict: bool = False) -> list:
-    """All built-in claims. Duplicate names raise ``ValueError``."""
+    """All built-in claims. Duplicate names raise ``ValueError``; a claim set that fails to
+    import is reported on stderr and stands in as one inconclusive claim."""
     claims, seen = [], {}
     for name in modules():
         try:
@@ -28,6 +50,7 @@ def collect(strict: bool = False) -> list:
             if strict:
                 raise
             print(f"verify: claim set {name!r} failed to import: {exc!r}", file=sys.stderr)
+            claims.append(BrokenClaimSet(name, repr(exc)))
             continue
         for c in getattr(module, "CLAIMS", []):
             if c.name in seen:

@@ -114,6 +114,8 @@ def run(args) -> int:
         ctx.engine = args.engine
     except ValueError as exc:
         return _usage(str(exc))
+    if not claims:
+        return _usage("no claims to check")
     if args.list:
         for c in claims:
             print(f"{c.name:45s} {c.kind:12s} expect={c.expect:5s} {c.description}")
