@@ -124,6 +124,17 @@ def build_design(scenario, reduce: bool | None = None) -> Design:
     gaussian = scenario.feature_law.is_gaussian
     if reduce is None:
         reduce = gaussian
+    cache = getattr(scenario, "_cache", None)
+    key = ("design", bool(reduce), scenario.features, scenario.noise, scenario.sigma2)
+    if cache is not None and key in cache:
+        return cache[key]
+    design = _build(scenario, reduce, gaussian)
+    if cache is not None:
+        cache[key] = design
+    return design
+
+
+def _build(scenario, reduce, gaussian) -> Design:
     if reduce and not gaussian:
         raise ValueError("reduce=True needs Gaussian features (rotation changes other laws)")
     d_s, d_w = scenario.d_s, scenario.d_w

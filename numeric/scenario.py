@@ -92,6 +92,8 @@ class Scenario:
         self._canonical = bool(canonical)
         self._geom = derived_geometry(self._V_s, self._V_w, self._theta)
         self._reduction = None
+        # Per-geometry cache (designs, engine plans), shared by replace() copies.
+        self._cache = {}
 
     @classmethod
     def _raw(cls, **kw) -> "Scenario":
@@ -218,6 +220,7 @@ class Scenario:
         kw.update(changes)
         obj = Scenario._raw(**kw)
         obj._reduction = self._reduction
+        obj._cache = self._cache
         return obj
 
     # -- fields -----------------------------------------------------------------------------
