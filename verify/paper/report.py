@@ -9,7 +9,6 @@ from __future__ import annotations
 import sympy as sp
 
 import theory
-from verify.compare import RISKS
 from verify.paper.config import axis_values
 
 NAMES = {"weak": "weak-teacher", "strong": "strong-baseline", "ceiling": "strong-ceiling",
@@ -192,5 +191,3 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
     out += ["", "## Files", ""] + [f"- `{f}`" for f in files]
     return "\n".join(out) + "\n"
 
-
-__all__ = ["render", "RISKS"]
