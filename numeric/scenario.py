@@ -281,6 +281,16 @@ class Scenario:
 
     __hash__ = None
 
+    def __getstate__(self):
+        # The per-geometry cache holds large derived arrays: rebuild it rather than ship it
+        # (results travel between processes with their scenario).
+        state = dict(self.__dict__)
+        state["_cache"] = {}
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
     def __repr__(self):
         return (f"Scenario(d_s={self._d_s}, d_w={self._d_w}, n={self._n}, N={self._N}, "
                 f"sigma2={self._sigma2:g}, d_sw={self._geom['d_sw']:.6g}, "

@@ -169,3 +169,15 @@ def test_bad_bases():
         Scenario.from_spectrum(np.ones(4), [0, 0], [1], n=10, N=10)
     with pytest.raises(ValueError, match="lambdas"):
         Scenario.from_spectrum([1.0, 0.0], [0], [1], n=10, N=10)
+
+
+def test_pickle_round_trip_drops_cache():
+    import pickle
+
+    from numeric import simulate
+    sc = Scenario(3, 4, 20, 20, 0.5, d_sw=1.5, theta=np.full(8, 0.1))
+    r = simulate(sc, 3, seed=0)
+    back = pickle.loads(pickle.dumps(r))
+    assert back.scenario == sc and back.scenario._cache == {}
+    np.testing.assert_array_equal(simulate(back.scenario, 3, seed=0).per_trial["w2s"],
+                                  r.per_trial["w2s"])
