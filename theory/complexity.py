@@ -130,7 +130,7 @@ class Threshold:
         """Exact truth of the property at fully specified values (``variable`` included)."""
         subs = _exact_values(values)
         _check_conditions(self.conditions + self.defined, subs)
-        m = sp.nsimplify(self.margin.subs(subs))
+        m = sp.cancel(sp.together(self.margin.xreplace(subs)))
         if m.free_symbols:
             raise ValueError(f"values for {sorted(map(str, m.free_symbols))} are missing")
         return bool(m > 0) if self.strict else bool(m >= 0)
@@ -314,7 +314,9 @@ def _limit_at_infinity(expr, x):
 def _linear_threshold(margin, x, offset, name, strict, conditions, description, defined=()):
     r"""Threshold for a margin of the form :math:`A - B/(x - \text{offset})`, B >= 0."""
     num, den = sp.fraction(sp.cancel(sp.together(margin)))
-    roots = tuple(sp.solve(num, x))
+    # The numerator is linear in x; skip solve's simplification and checking passes (seconds
+    # on the many-symbol bias expressions) -- the claims substitute the root back exactly.
+    roots = tuple(sp.solve(num, x, simplify=False, check=False))
     a_inf = _limit_at_infinity(margin, x)
     b = sp.cancel(sp.together((a_inf - margin) * (x - offset)))
     if b.has(x):

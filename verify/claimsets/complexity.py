@@ -1,0 +1,697 @@
+r"""Sample complexities and scaling laws (issue 6): thresholds, flips, exponents, bound searches.
+
+Four kinds of claim, all built on ``theory.complexity`` and ``theory.scaling``:
+
+* **symbolic thresholds** (deterministic): each closed-form threshold is substituted back into
+  its margin (it is a root), the margin factorises as ``positive * (x - x*)`` (the exact sign
+  change), and at Hypothesis-drawn rational configurations the exact verdict's critical value
+  equals the closed form and the margin changes sign there in exact arithmetic;
+* **ordering flips** (statistical): at drawn configurations, simulate a relative distance
+  ``r`` below and above the threshold and *confirm* (one-sided tests on paired per-trial
+  differences, in the run's Holm family) that the ordering flips: W2S vs teacher at
+  :math:`N^*`, W2S vs strong baseline at :math:`N_b(n)`;
+* **scaling exponents** (statistical): log-log weighted regression of the simulated excess of
+  the W2S risk over its limit along sweeps in N and in n, compared with the slope the exact
+  theory gives on the same sweep (asymptotically -1);
+* **bound searches** (deterministic, exact rationals): the paper's PGR / OPR lower bounds
+  against the exact ratios of expected risks over drawn *geometrically consistent* rational
+  configurations (Pythagorean cosines, rational target coordinates), with minimal
+  counterexamples from ``hypothesis.find``, and the derived sufficient conditions under which
+  the bounds hold.
+
+Known-false claims (``expect="fail"``), confirmed refutations:
+
+* ``complexity.pgr.never_exceeds_limit`` -- in the exact form PGR(N) exceeds its
+  :math:`N \to \infty` limit once :math:`n > 2 d_w + 1` (the ceiling improves with N too);
+* ``complexity.bounds.pgr.everywhere`` / ``complexity.bounds.opr.everywhere`` -- the paper's
+  bounds fail at some valid configurations (PGR: when W2S loses to the teacher and the gap is
+  small; OPR: when N < n or, with bias, near the interpolation thresholds).
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
+from scipy import stats as _st
+
+import theory
+from theory import complexity as cx
+from theory import scaling as sc
+from theory.symbols import BY_NAME, N, b_w2s, d_s, d_sw, d_w, m_sw, n, rho_s, rho_w, sigma2
+from verify import stats
+from verify.claims import CustomClaim, Observation, SymbolicClaim
+from verify.strategies import Regime, configs
+
+SRC = "issue 6; theory.md §4"
+ARGS = (n, N, d_s, d_w, d_sw, sigma2, rho_s, rho_w, b_w2s, m_sw)
+VAR = {rho_s: 0, rho_w: 0, b_w2s: 0, m_sw: 0}
+
+
+# --- exact rational configurations ------------------------------------------------------------
+def _pythagorean(t: Fraction) -> tuple[Fraction, Fraction]:
+    """Rational point (c, s) on the unit circle: c = (1 - t^2)/(1 + t^2), s = 2t/(1 + t^2)."""
+    return (1 - t * t) / (1 + t * t), 2 * t / (1 + t * t)
+
+
+def rational_geometry(d_s_, d_w_, ts, x, y, z_s, z_w, z_o) -> dict:
+    r"""Exact geometry scalars of the canonical basis with rational cosines and target.
+
+    Block i < k = min(d_s, d_w) spans :math:`e_i` (strong) and :math:`e_{d_s + i}`; the weak
+    direction is :math:`(c_i, s_i)` with :math:`(c_i, s_i)` from ``ts[i]``; the target has
+    coordinates ``(x[i], y[i])`` there, ``z_s`` on strong-only, ``z_w`` on weak-only and ``z_o``
+    on the orthogonal coordinate. Returns ``d_sw, rho_s, rho_w, b_w2s, m_sw`` as Fractions.
+    """
+    k = min(d_s_, d_w_)
+    out = dict(d_sw=Fraction(0), rho_s=Fraction(0), rho_w=Fraction(0), b_w2s=Fraction(0),
+               m_sw=Fraction(0))
+    for i in range(k):
+        c, s = _pythagorean(ts[i])
+        p = c * x[i] + s * y[i]  # coordinate of theta along the weak direction
+        out["d_sw"] += c * c
+        out["rho_s"] += y[i] ** 2
+        out["rho_w"] += x[i] ** 2 + y[i] ** 2 - p * p
+        out["b_w2s"] += (x[i] - c * p) ** 2 + y[i] ** 2
+        out["m_sw"] += (s * p) ** 2
+    for z in z_s:  # in V_s, orthogonal to V_w
+        out["rho_w"] += z * z
+        out["b_w2s"] += z * z
+    for z in z_w:  # in V_w, orthogonal to V_s
+        out["rho_s"] += z * z
+        out["b_w2s"] += z * z
+        out["m_sw"] += z * z
+    out["rho_s"] += z_o * z_o
+    out["rho_w"] += z_o * z_o
+    out["b_w2s"] += z_o * z_o
+    return out
+
+
+def _coordinates(size: Fraction):
+    """Rational target coordinates in [-size, size], multiples of 1/16."""
+    k = int(size * 16)
+    return st.integers(-k, k).map(lambda j: Fraction(j, 16))
+
+
+@st.composite
+def exact_points(draw, bias=True, max_dim=8, max_n=300, max_N=400, size=Fraction(3)):
+    """Geometrically consistent exact configurations (a dict of Fractions / ints).
+
+    Shrinks towards small dimensions, small ``n`` and ``N`` just above the OLS thresholds,
+    full overlap and a zero target: ``hypothesis.find`` returns minimal counterexamples.
+    """
+    ds = draw(st.integers(1, max_dim))
+    dw = draw(st.integers(1, max_dim))
+    k = min(ds, dw)
+    ts = [Fraction(draw(st.integers(0, 10)), 10) for _ in range(k)]
+    coord = (st.one_of(st.just(Fraction(0)), _coordinates(size)) if bias else st.just(Fraction(0)))
+    x = [draw(coord) for _ in range(k)]
+    y = [draw(coord) for _ in range(k)]
+    z_s = [draw(coord) for _ in range(max(0, ds - dw))]
+    z_w = [draw(coord) for _ in range(max(0, dw - ds))]
+    z_o = draw(coord)
+    g = rational_geometry(ds, dw, ts, x, y, z_s, z_w, z_o)
+    # Half the draws put n and N within a few dimensions of the OLS thresholds and of
+    # N = 2 d_s + 1, where the bounds are tightest; the rest range widely.
+    nn = max(ds, dw) + 2 + draw(st.one_of(st.integers(0, 2 * dw + 2), st.integers(0, max_n)))
+    NN = ds + 2 + draw(st.one_of(st.integers(0, 2 * ds + 2), st.integers(0, max_N)))
+    s2 = Fraction(draw(st.integers(1, 64)), 16)
+    return dict(n=nn, N=NN, d_s=ds, d_w=dw, sigma2=s2, **g, cos_t=[str(t) for t in ts])
+
+
+def draw_exact(ctx, strategy, count, *key) -> list:
+    """``count`` distinct draws of a strategy of exact points, deterministic in (run seed, key).
+
+    Like ``ctx.draw`` but deduplicated by ``repr`` (the points hold Fractions, not JSON)."""
+    from hypothesis import given
+    from hypothesis import seed as hseed
+
+    found: dict = {}
+    hyp_seed = int(ctx.seed_sequence("draw-exact", *key).generate_state(1, np.uint32)[0])
+
+    @hseed(hyp_seed)
+    @settings(max_examples=max(10, 3 * count), database=None, deadline=None, derandomize=False,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False)
+    @given(strategy)
+    def collect(x):
+        if len(found) < count:
+            found.setdefault(repr(sorted(x.items())), x)
+
+    collect()
+    return list(found.values())
+
+
+def _exact_fn(expr):
+    """Fraction-exact callable of an expression in ARGS (integer constants only)."""
+    f = sp.lambdify(ARGS, expr, modules="math")
+
+    def call(p):
+        return f(*(p[a.name] for a in ARGS))
+    return call
+
+
+def _show(p) -> dict:
+    return {k: (str(v) if isinstance(v, Fraction) else v) for k, v in p.items()}
+
+
+_FN: dict = {}
+
+
+def _fn(name):
+    if name not in _FN:
+        exprs = {
+            "pgr": theory.pgr("exact"), "opr": theory.opr("exact"),
+            "pgr_lb": theory.pgr_lower_bound(), "opr_lb": theory.opr_lower_bound(),
+            "gain": theory.risk("weak") - theory.risk("w2s"),
+            "gap": theory.risk("weak") - theory.risk("ceiling"),
+        }
+        _FN[name] = _exact_fn(exprs[name])
+    return _FN[name]
+
+
+# --- sufficient conditions (derivations in notes/complexity.md) ------------------------------
+def pgr_bound_sufficient(p) -> bool:
+    r"""PGR bound holds if W2S does not lose to the teacher (gain >= 0), the weak-ceiling gap is
+    positive and :math:`N (d_w + 1) \ge n (d_s + 1)` (proved for :math:`\rho = 0`; searched
+    with bias)."""
+    return (_fn("gain")(p) >= 0 and _fn("gap")(p) > 0
+            and p["N"] * (p["d_w"] + 1) >= p["n"] * (p["d_s"] + 1))
+
+
+def opr_bound_sufficient(p) -> bool:
+    r"""OPR bound holds if :math:`N \ge n`, :math:`M := N - d_s - 1 \ge 2 d_s (n - d_s - 1)/(d_s + 1)`
+    and :math:`d_{swM} (n - d_s - 1) \le (d_s + 1)(n - d_w - 1)` with
+    :math:`d_{swM} = d_{sw} + d_s (d_w - d_{sw})/M` (proved; see notes/complexity.md). Without
+    bias :math:`N \ge n` alone suffices."""
+    nn, NN, ds, dw, dsw = p["n"], p["N"], p["d_s"], p["d_w"], p["d_sw"]
+    M = NN - ds - 1
+    dswM = dsw + Fraction(ds) * (dw - dsw) / M
+    return (NN >= nn and M * (ds + 1) >= 2 * ds * (nn - ds - 1)
+            and dswM * (nn - ds - 1) <= (ds + 1) * (nn - dw - 1))
+
+
+def _pgr_fails(p) -> bool:
+    return _fn("gap")(p) > 0 and _fn("pgr")(p) < _fn("pgr_lb")(p)
+
+
+def _opr_fails(p) -> bool:
+    return _fn("opr")(p) < _fn("opr_lb")(p)
+
+
+class BoundSearch(CustomClaim):
+    """Exact-rational search for configurations where a paper bound fails.
+
+    ``restrict`` (a predicate on the exact point) limits the search to a sufficient condition;
+    the claim then asserts that no counterexample exists there. Without it the claim asserts
+    the bound everywhere. A found counterexample is shrunk by ``hypothesis.find`` (minimal in
+    Hypothesis' order: small dimensions, small n and N, simple geometry).
+    """
+
+    def __init__(self, name, fails, restrict=None, bias=True, examples=(150, 1500), **kw):
+        super().__init__(name, **kw)
+        self.fails, self.restrict, self.bias, self.examples = fails, restrict, bias, examples
+
+    def plan(self, ctx) -> int:
+        return 0
+
+    def _predicate(self):
+        restrict = self.restrict or (lambda p: True)
+        return lambda p: restrict(p) and self.fails(p)
+
+    def run(self, ctx):
+        k = self.examples[0] if ctx.quick else self.examples[1]
+        # The restriction is a rare event for random draws near the OLS thresholds: draw the
+        # sizes over the full range so that it is reached often enough.
+        strat = exact_points(bias=self.bias)
+        pred = self._predicate()
+        try:
+            cex = find(strat, pred, random=ctx.random("bound-search", self.name),
+                       settings=settings(max_examples=k, database=None, deadline=None,
+                                         phases=[Phase.generate, Phase.shrink],
+                                         suppress_health_check=list(HealthCheck)))
+        except NoSuchExample:
+            cex = None
+        details = {"examples": k, "bias": self.bias, "exact": True,
+                   "restricted_to": None if self.restrict is None else self.restrict.__doc__}
+        if cex is None:
+            return [Observation.check(f"no counterexample in {k} exact draws", "pass",
+                                      details=details)]
+        vals = {"exact_ratio": str(_fn("pgr" if self.fails is _pgr_fails else "opr")(cex)),
+                "bound": str(_fn("pgr_lb" if self.fails is _pgr_fails else "opr_lb")(cex))}
+        return [Observation.check("minimal counterexample (exact)", "fail", config=_show(cex),
+                                  details={**details, **vals})]
+
+
+# --- symbolic thresholds ------------------------------------------------------------------------
+def _subs(p) -> dict:
+    return {BY_NAME[k]: sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v
+            for k, v in p.items() if k in BY_NAME}
+
+
+class ThresholdProof(CustomClaim):
+    r"""A closed-form threshold is a root of its margin, the margin factorises as
+    ``prod(sign_factor) * (x - x*)``, and at drawn exact configurations the exact verdict agrees
+    with the closed form and the margin changes sign at :math:`x^*` (evaluated at
+    :math:`x^* \pm 1/4` in rational arithmetic)."""
+
+    def __init__(self, name, build, bias, points=(4, 16), extra=None, **kw):
+        super().__init__(name, **kw)
+        self.build, self.bias, self.points, self.extra = build, bias, points, extra
+
+    def plan(self, ctx) -> int:
+        return 0
+
+    def run(self, ctx):
+        th = self.build()
+        x = th.variable
+        obs = []
+        root = sp.cancel(sp.together(th.margin.subs(x, th.critical)))
+        obs.append(Observation.check("threshold substituted back: margin(x*) = 0",
+                                     "pass" if root == 0 else "fail", details={"residual": str(root)}))
+        # With a numerator linear in x, margin(x*) = 0 makes x* the unique root sympy.solve
+        # returns (comparing the two big expressions directly costs seconds).
+        num = sp.fraction(sp.cancel(sp.together(th.margin)))[0]
+        linear = sp.Poly(num, x).degree() == 1 and len(th.roots) == 1
+        obs.append(Observation.check("unique root: the margin's numerator is linear in x",
+                                     "pass" if linear else "fail",
+                                     details={"roots": [str(r) for r in th.roots]}))
+        fac = sp.cancel(sp.together(th.margin - sp.Mul(*th.sign_factor) * (x - th.critical)))
+        obs.append(Observation.check(
+            "margin = prod(sign_factor) * (x - x*)", "pass" if fac == 0 else "fail",
+            details={"sign_factor": [str(f) for f in th.sign_factor], "exists": str(th.exists)}))
+        k = self.points[0] if ctx.quick else self.points[1]
+        # Small targets (with large biases most configurations have no threshold at all), and a
+        # cheap float pre-filter on A > 0 so that the exact verdicts run where a threshold exists.
+        pts = draw_exact(ctx, exact_points(bias=self.bias, max_dim=12, size=Fraction(1, 4)), 5 * k,
+                         "threshold", self.name)
+        a_fn = sp.lambdify(ARGS + (cx.eps,), th.extras["A"])
+        bad, seen = [], 0
+        for p in pts:
+            if seen >= k:
+                break
+            vals = {a: v for a, v in p.items() if a in BY_NAME and a != x.name}
+            if self.extra is not None:
+                vals.update(self.extra(p))
+            fl = [float(vals.get(a.name, 0)) for a in ARGS + (cx.eps,)]
+            if not a_fn(*fl) > 0:
+                continue
+            try:
+                v = th.at(**vals)
+            except ValueError:
+                continue
+            if v.status != "threshold":
+                continue
+            seen += 1
+            s = _subs(vals)
+            s.update({sym: sp.Rational(vals[sym.name]) for sym in (cx.eps, cx.target) if sym.name in vals})
+            crit = sp.cancel(th.critical.xreplace(s))  # exact: every value is a Rational
+            m = th.margin.xreplace(s)
+            lo, hi = m.subs(x, crit - sp.Rational(1, 4)), m.subs(x, crit + sp.Rational(1, 4))
+            inside = crit - sp.Rational(1, 4) > v.domain.inf
+            if crit != v.critical or not hi > 0 or (inside and not lo < 0):
+                bad.append({"point": _show(p), "closed_form": str(crit), "verdict": str(v.critical)})
+        obs.append(Observation.check(
+            f"exact sign change at x* on {seen} drawn configurations with a threshold",
+            "fail" if bad else ("pass" if seen else "inconclusive"),
+            details={"drawn": len(pts), "with_threshold": seen, "mismatches": bad[:3]}))
+        return obs
+
+
+class PgrOvershoot(CustomClaim):
+    r"""The exact PGR minus its :math:`N \to \infty` limit :math:`L = 1 - d_{sw}/d_w`
+    (:math:`\rho = 0`) equals
+    :math:`L d_s [(n - 2 d_w - 1) M - d_w n] / (d_w M (M + n) g)` with :math:`M = N - d_s - 1`
+    and :math:`g = 1 - (n - d_w - 1) d_s / (d_w (M + n)) > 0` (a positive gap). So PGR exceeds
+    its limit at some N iff :math:`n > 2 d_w + 1`. ``refute=True`` registers the claim "PGR
+    never exceeds its limit" and refutes it with a minimal exact counterexample."""
+
+    def __init__(self, name, refute=False, **kw):
+        super().__init__(name, **kw)
+        self.refute = refute
+
+    def plan(self, ctx) -> int:
+        return 0
+
+    def run(self, ctx):
+        pgr0 = theory.pgr("exact").subs(VAR)
+        L = 1 - d_sw / d_w
+        M = N - d_s - 1
+        a = n - d_w - 1
+        g = 1 - a * d_s / (d_w * (M + n))
+        claimed = L * d_s * ((a - d_w) * M - d_w * n) / (d_w * M * (M + n) * g)
+        resid = sp.cancel(sp.together(pgr0 - L - claimed))
+        if not self.refute:
+            return [Observation.check("PGR - L factorises; sign of (n - 2 d_w - 1) M - d_w n",
+                                      "pass" if resid == 0 else "fail", details={"residual": str(resid)})]
+        fn = _exact_fn(pgr0)
+
+        def exceeds(p):
+            return (p["d_sw"] < p["d_w"] and _fn("gap")({**p, **{k.name: 0 for k in VAR}}) > 0
+                    and fn(p) > 1 - Fraction(p["d_sw"]) / p["d_w"])
+
+        try:
+            cex = find(exact_points(bias=False, max_n=60, max_N=200), exceeds,
+                       random=ctx.random("overshoot"),
+                       settings=settings(max_examples=500, database=None, deadline=None,
+                                         suppress_health_check=list(HealthCheck)))
+        except NoSuchExample:
+            return [Observation.check("no configuration with PGR above its limit found", "pass")]
+        return [Observation.check("PGR exceeds its N -> oo limit (exact, rho = 0)", "fail",
+                                  config=_show(cex),
+                                  details={"pgr": str(fn(cex)), "limit": str(1 - cex["d_sw"] / cex["d_w"]),
+                                           "n_gt_2dw_plus_1": cex["n"] > 2 * cex["d_w"] + 1})]
+
+
+# --- statistical: ordering flips ----------------------------------------------------------------
+def _geom_values(g: dict) -> dict:
+    return {k: v for k, v in g.items() if k in BY_NAME and k not in ("N",)}
+
+
+FLIP_VAR = Regime(d_s=(16, 24), d_w=(16, 28), n_margin=(20, 80), N_margin=(0, 0), sigma2=(0.5, 2.0),
+                  theta_s=(0.0, 0.0), theta_w=(0.0, 0.0), theta_o=(0.0, 0.0), overlap=("random",))
+FLIP_BIAS = FLIP_VAR.replace(theta_s=(0.02, 0.15), theta_w=(0.02, 0.15), theta_o=(0.02, 0.1))
+
+
+class OrderingFlip(CustomClaim):
+    r"""The ordering W2S vs ``other`` flips at the threshold, confirmed by simulation.
+
+    At each drawn configuration with a threshold :math:`x^*`, simulate at
+    :math:`N_- = \lfloor (1 - r) N^* \rfloor` and :math:`N_+ = \lceil (1 + r) N^* \rceil` and
+    confirm, by one-sided tests on the paired per-trial differences
+    :math:`\mathrm{ER}_{other} - \mathrm{ER}_{w2s}`, that the mean is negative at :math:`N_-`
+    and positive at :math:`N_+`. Each test's falsifying p-value enters the Holm family; a check
+    passes only if its confirmatory p-value is below :math:`\alpha / m`. Power against the
+    predicted difference is reported.
+    """
+
+    def __init__(self, name, other, regime, r=0.1, min_margin=6, **kw):
+        super().__init__(name, **kw)
+        if other not in ("weak", "strong"):
+            raise ValueError(f"other must be 'weak' or 'strong', got {other!r}")
+        if not 0 < r < 1:
+            raise ValueError(f"r must lie in (0, 1), got {r!r}")
+        self.other, self.regime, self.r, self.min_margin = other, regime, r, min_margin
+
+    def _threshold(self):
+        if self.other == "weak":
+            return cx.pseudo_labels_to_beat_teacher("exact", bias=True)
+        return cx.opr_region("exact", bias=True).threshold
+
+    def _sizes(self, g):
+        # N* = d_s + 1 + B/A when A > 0 (the closed form ThresholdProof checks), in floats:
+        # this runs for every Hypothesis draw, where the exact verdict would cost ~0.3 s.
+        if self.other not in _AB:
+            th = self._threshold()
+            _AB[self.other] = (sp.lambdify(ARGS, th.extras["A"]), sp.lambdify(ARGS, th.extras["B"]))
+        args = [float(g[a.name]) for a in ARGS if a.name != "N"]
+        args.insert(1, 0.0)  # N does not enter A or B
+        a_, b_ = (f(*args) for f in _AB[self.other])
+        if not a_ > 0:
+            return None
+        crit = g["d_s"] + 1 + b_ / a_
+        lo, hi = math.floor((1 - self.r) * crit), math.ceil((1 + self.r) * crit)
+        if lo - g["d_s"] - 1 < self.min_margin or hi > 4000:
+            return None
+        return crit, lo, hi
+
+    def plan(self, ctx) -> int:
+        return 2 * _configs(ctx)
+
+    def run(self, ctx):
+        from verify.strategies import geometry as geometry_of
+
+        def ok(g):
+            """the threshold exists and N_- keeps N - d_s - 1 >= 6"""
+            return self._sizes(g) is not None
+
+        reg = self.regime.replace(where=ok)
+        out = []
+        diff_expr = theory.risk(self.other) - theory.risk("w2s")
+        for cfg in ctx.draw(configs(reg), _configs(ctx), "flip", self.name):
+            g = geometry_of(cfg)
+            crit, lo, hi = self._sizes(g)
+            for NN, side in ((lo, "below"), (hi, "above")):
+                c = {**cfg, "N": int(NN)}
+                pred = float(theory.evaluate(diff_expr, prec=30, **{**_geom_values(g), "N": NN}))
+
+                def measure(t, c=c):
+                    pt = ctx.simulate(c, t)
+                    return stats.mean_se(pt[self.other] - pt["w2s"])
+
+                alt = "greater" if side == "below" else "less"
+                est, se, t = ctx.adaptive(measure, abs(pred), alt, resolution=0.5)
+                o = Observation.test(
+                    f"E[ER_{self.other} - ER_w2s] {'<' if side == 'below' else '>'} 0 at N = {NN} "
+                    f"({side} N* = {crit:.2f}, r = {self.r})", est, se, 0.0, alt, config=c,
+                    scale=abs(pred), resolution=0.5, trials=t,
+                    details={"predicted": pred, "threshold": crit, "side": side, "r": self.r,
+                             "power_at_prediction": _power(abs(pred), se, ctx.planning_level)})
+                o.pass_p_value = stats.p_value(est, se, 0.0, "less" if side == "below" else "greater")
+                out.append(o)
+        return out
+
+
+_AB: dict = {}
+
+
+def _configs(ctx) -> int:
+    """Configurations per statistical claim: one in --quick runs (the time budget), else the run's."""
+    return 1 if ctx.quick else ctx.examples
+
+
+def _power(effect, se, level):
+    """Power of a one-sided z test at ``level`` against a true mean ``effect`` (> 0)."""
+    if se <= 0:
+        return 1.0
+    return float(_st.norm.sf(_st.norm.isf(level) - effect / se))
+
+
+# --- statistical: scaling exponents -------------------------------------------------------------
+SWEEP_REGIME = Regime(d_s=(4, 10), d_w=(4, 12), n_margin=(20, 60), N_margin=(0, 0),
+                      sigma2=(0.5, 2.0), theta_s=(0.0, 0.0), theta_w=(0.0, 0.0), theta_o=(0.0, 0.0),
+                      overlap=("random", "none"))
+
+
+def _small_overlap(g):
+    """d_sw <= d_w / 4 (the inherited floor small against the excess)"""
+    return g["d_sw"] <= g["d_w"] / 4
+
+
+class ScalingExponent(CustomClaim):
+    r"""Log-log slope of the W2S risk's excess over its limit along a sweep.
+
+    ``variable="N"``: :math:`N_j = d_s + 1 + m_0 2^j`, n fixed; ``variable="n"``:
+    :math:`n_j = d_w + 1 + m_0 2^j`, N fixed, :math:`m_0 = \max(8, d)`. The excess
+    :math:`\bar{\mathrm{ER}}_{w2s} - L` (L the exact limit) is regressed on the variable by
+    weighted least squares (weights from delta-method variances of the logs); the slope's
+    two-sided test compares it with the slope the exact expectations give on the same sweep
+    (``theory.scaling.local_exponent``); the asymptotic exponent (-1) is reported.
+    """
+
+    def __init__(self, name, variable="N", points=5, **kw):
+        super().__init__(name, **kw)
+        if variable not in ("N", "n"):
+            raise ValueError(f"variable must be 'N' or 'n', got {variable!r}")
+        self.variable, self.points = variable, points
+
+    def plan(self, ctx) -> int:
+        return 2 * _configs(ctx)
+
+    def run(self, ctx):
+        from verify.strategies import geometry as geometry_of
+
+        exp = sc.expand("w2s", self.variable, 2, "exact", bias=True)
+        out = []
+        reg = SWEEP_REGIME.replace(where=_small_overlap)
+        for cfg in ctx.draw(configs(reg), _configs(ctx), "sweep", self.name):
+            g = geometry_of(cfg)
+            if self.variable == "N":
+                m0 = max(8, cfg["d_s"])
+                grid = [cfg["d_s"] + 1 + m0 * 2**j for j in range(self.points)]
+            else:
+                cfg = {**cfg, "N": cfg["d_s"] + 1 + max(8, 4 * cfg["d_s"])}
+                m0 = max(8, cfg["d_w"])
+                grid = [cfg["d_w"] + 1 + m0 * 2**j for j in range(self.points)]
+            vals = {k: v for k, v in _geom_values(g).items() if k != self.variable}
+            if self.variable == "n":
+                vals["N"] = cfg["N"]
+            limit = float(theory.evaluate(exp.limit, prec=30, **vals))
+            xs, ys, ws, rows = [], [], [], []
+            for v in grid:
+                c = {**cfg, self.variable: int(v)}
+                est, se = stats.mean_se(ctx.simulate(c, ctx.trials)["w2s"])
+                excess = est - limit
+                if excess <= 3 * se:
+                    xs = None
+                    break
+                xs.append(math.log(v))
+                ys.append(math.log(excess))
+                ws.append((excess / se) ** 2)
+                rows.append({"x": v, "excess": excess, "se": se})
+            if xs is None:
+                out.append(Observation.check("excess not resolved above the noise", "inconclusive",
+                                             config=cfg, details={"rows": rows}))
+                continue
+            shift = cfg["d_s"] + 1 if self.variable == "N" else cfg["d_w"] + 1
+            w = np.array(ws)
+            y = np.array(ys)
+            # Exact theory: excess = c / (x - shift) exactly, so the slope on log(x - shift) is -1;
+            # on log(x) it is the weighted slope of the exact curve with the same weights.
+            exact_y = np.array([math.log(float(exp.excess().subs(
+                {BY_NAME[k]: sp.Rational(repr(float(v))) if isinstance(v, float) else v
+                 for k, v in vals.items()}).subs(exp.variable, v))) for v in grid])
+            for label, x, pred in (
+                (f"log({self.variable} - {shift})", np.log(np.array(grid, float) - shift), -1.0),
+                (f"log({self.variable})", np.array(xs), None),
+            ):
+                slope, se_slope, chi2 = _wls(x, y, w)
+                if pred is None:
+                    pred = _wls(x, exact_y, w)[0]
+                out.append(Observation.test(
+                    f"slope of log(ER_w2s - limit) on {label} = exact theory", slope, se_slope, pred,
+                    "two-sided", config=cfg, scale=1.0, resolution=0.1, trials=ctx.trials,
+                    details={"grid": grid, "asymptotic_exponent": exp.leading_exponent,
+                             "predicted_slope": pred, "limit": limit, "rows": rows, "chi2": chi2,
+                             "dof": len(grid) - 2,
+                             "ci95": [slope - 1.96 * se_slope, slope + 1.96 * se_slope]}))
+        return out
+
+
+def _wls(x, y, w) -> tuple[float, float, float]:
+    """Weighted least-squares slope, its standard error (known variances 1/w) and the chi^2."""
+    xm, ym = np.sum(w * x) / np.sum(w), np.sum(w * y) / np.sum(w)
+    sxx = float(np.sum(w * (x - xm) ** 2))
+    slope = float(np.sum(w * (x - xm) * (y - ym)) / sxx)
+    chi2 = float(np.sum(w * (y - ym - slope * (x - xm)) ** 2))
+    return slope, 1.0 / math.sqrt(sxx), chi2
+
+
+class PgrAboveLimit(CustomClaim):
+    r"""Simulation confirms the overshoot: at n > 2 d_w + 1 and the N maximising the exact PGR,
+    the ratio of expected risks PGR is above its :math:`N \to \infty` limit (one-sided,
+    confirmatory, in the Holm family)."""
+
+    def plan(self, ctx) -> int:
+        return _configs(ctx)
+
+    def run(self, ctx):
+        from verify.strategies import geometry as geometry_of
+
+        reg = Regime(d_s=(4, 8), d_w=(6, 10), n_margin=(0, 40), n_ratio=5.0, N_margin=(0, 0),
+                     sigma2=(0.5, 2.0), theta_s=(0.0, 0.0), theta_w=(0.0, 0.0), theta_o=(0.0, 0.0),
+                     overlap=("random",), where=lambda g: g["d_sw"] <= g["d_w"] / 2)
+        f = theory.lambdify_numpy(theory.pgr("exact").subs(VAR))
+        out = []
+        for cfg in ctx.draw(configs(reg), _configs(ctx), "overshoot", self.name):
+            g = geometry_of(cfg)
+            Ns = np.arange(cfg["d_s"] + 8, 40 * cfg["d_s"])
+            vals = {k: v for k, v in _geom_values(g).items() if k in ("n", "d_s", "d_w", "d_sw", "sigma2")}
+            curve = f(N=Ns, **vals)
+            NN = int(Ns[int(np.argmax(curve))])
+            c = {**cfg, "N": NN}
+            limit = 1 - g["d_sw"] / g["d_w"]
+            pred = float(np.max(curve))
+
+            def measure(t, c=c):
+                pt = ctx.simulate(c, t)
+                return stats.ratio_of_means(pt["weak"] - pt["w2s"], pt["weak"] - pt["ceiling"])
+
+            est, se, t = ctx.adaptive(measure, pred - limit, "less", resolution=0.5)
+            o = Observation.test(f"PGR(N = {NN}) > its N -> oo limit {limit:.4f}", est, se, limit, "less",
+                                 config=c, scale=pred - limit, resolution=0.5, trials=t,
+                                 details={"predicted_pgr": pred, "limit": limit,
+                                          "power_at_prediction": _power(pred - limit, se, ctx.planning_level)})
+            o.pass_p_value = stats.p_value(est, se, limit, "greater")
+            out.append(o)
+        return out
+
+
+# --- registry -----------------------------------------------------------------------------------
+def _bt(form, bias):
+    return lambda: cx.pseudo_labels_to_beat_teacher(form, bias)
+
+
+def _reg(form, bias):
+    return lambda: cx.opr_region(form, bias).threshold
+
+
+def _risk(model):
+    return lambda: cx.labels_to_reach_risk(model, None, "exact", bias=True)
+
+
+def _eps(p):
+    """an excess-risk target above every model's n -> oo risk"""
+    return {"eps": p["rho_s"] + p["rho_w"] + p["b_w2s"] + p["d_s"] * p["m_sw"] + p["sigma2"]}
+
+
+SYMBOLIC = [
+    SymbolicClaim("complexity.beat_teacher.variance_only_is_2ds_plus_1",
+                  cx.pseudo_labels_to_beat_teacher("exact", bias=False).critical, 2 * d_s + 1, "eq",
+                  source=SRC, description="rho = 0, d_sw < d_w: W2S beats the teacher iff N > 2 d_s + 1",
+                  spot_checks=3),
+    SymbolicClaim("complexity.pgr.limit_variance_only", theory.pgr("exact").subs(VAR), 1 - d_sw / d_w,
+                  "limit", variable=N, point=sp.oo, source=SRC, spot_checks=2,
+                  description="rho = 0: PGR -> 1 - d_sw/d_w as N -> oo"),
+] + [
+    ThresholdProof(f"complexity.threshold.beat_teacher.{form}{'' if bias else '.variance_only'}",
+                   _bt(form, bias), bias, source=SRC,
+                   description=f"N* for E ER_w2s < E ER_w ({form} form{'' if bias else ', rho = 0'}): root, "
+                               "sign factorisation, exact sign change at drawn configurations")
+    for form in ("exact", "paper") for bias in (True, False)
+] + [
+    ThresholdProof(f"complexity.threshold.opr_gt_1.{form}{'' if bias else '.variance_only'}",
+                   _reg(form, bias), bias, source=SRC,
+                   description=f"N_b(n) for OPR > 1 ({form} form{'' if bias else ', rho = 0'})")
+    for form in ("exact",) for bias in (True, False)
+] + [
+    ThresholdProof(f"complexity.threshold.risk.{model}", _risk(model), True, points=(3, 6), extra=_eps,
+                   source=SRC,
+                   description=f"labels n for E ER_{model} <= eps (eps symbolic)")
+    for model in ("weak", "strong", "w2s")
+] + [
+    PgrOvershoot("complexity.pgr.overshoot_iff_n_gt_2dw_plus_1", source=SRC,
+                 description="rho = 0: PGR(N) exceeds its N -> oo limit at some N iff n > 2 d_w + 1 "
+                             "(exact factorisation)"),
+    PgrOvershoot("complexity.pgr.never_exceeds_limit", refute=True, expect="fail", source="issue 6",
+                 description="'PGR can never exceed its N -> oo limit' (exact form, rho = 0): refuted "
+                             "by a minimal exact counterexample"),
+]
+
+BOUNDS = [
+    BoundSearch("complexity.bounds.pgr.everywhere", _pgr_fails, expect="fail", source="theory.md §3",
+                description="paper PGR lower bound <= exact PGR at every valid configuration with a "
+                            "positive gap (refuted: minimal exact counterexample)"),
+    BoundSearch("complexity.bounds.opr.everywhere", _opr_fails, expect="fail", source="theory.md §3",
+                description="paper OPR lower bound <= exact OPR everywhere (refuted)"),
+    BoundSearch("complexity.bounds.pgr.sufficient", _pgr_fails, restrict=pgr_bound_sufficient,
+                source="notes/complexity.md",
+                description="PGR bound holds when gain >= 0, gap > 0, N (d_w + 1) >= n (d_s + 1): no "
+                            "counterexample in an exact search (proved for rho = 0)"),
+    BoundSearch("complexity.bounds.opr.sufficient", _opr_fails, restrict=opr_bound_sufficient,
+                source="notes/complexity.md",
+                description="OPR bound holds under N >= n, M >= 2 d_s (n - d_s - 1)/(d_s + 1), "
+                            "d_swM (n - d_s - 1) <= (d_s + 1)(n - d_w - 1): exact search"),
+    BoundSearch("complexity.bounds.opr.sufficient.variance_only", _opr_fails,
+                restrict=lambda p: p["N"] >= p["n"], bias=False, source="notes/complexity.md",
+                description="rho = 0: OPR bound holds when N >= n: exact search"),
+]
+
+STATISTICAL = [
+    OrderingFlip("complexity.flip.teacher.variance_only", "weak", FLIP_VAR, source=SRC,
+                 description="rho = 0: E ER_w2s > E ER_w at N = 0.7 N*, < at 1.3 N* (N* = 2 d_s + 1)"),
+    OrderingFlip("complexity.flip.teacher.bias", "weak", FLIP_BIAS, source=SRC,
+                 description="with bias: the W2S-vs-teacher ordering flips at N* = d_s + 1 + B/A"),
+    OrderingFlip("complexity.flip.strong.variance_only", "strong", FLIP_VAR, source=SRC,
+                 description="rho = 0: the W2S-vs-strong-baseline ordering flips at N_b(n)"),
+    ScalingExponent("complexity.scaling.w2s_in_N", "N", source="notes/scaling-laws.md",
+                    description="ER_w2s - limit ~ N^-1: log-log slope vs the exact-theory slope"),
+    ScalingExponent("complexity.scaling.w2s_in_n", "n", source="notes/scaling-laws.md",
+                    description="ER_w2s - limit ~ n^-1: log-log slope vs the exact-theory slope"),
+    PgrAboveLimit("complexity.pgr.overshoot_simulated", source=SRC,
+                  description="simulation confirms PGR above its N -> oo limit when n > 2 d_w + 1"),
+]
+
+CLAIMS = SYMBOLIC + BOUNDS + STATISTICAL
