@@ -1,12 +1,11 @@
 """Checking an expectation :class:`verify.Claim` against simulation, and shrinking a failure."""
 from __future__ import annotations
 
-import math
 import time
 
 from verify.claims import RELATION_ALTERNATIVE, Observation
 from verify import stats
-from verify.strategies import configs
+from verify.strategies import canonical_json, configs
 
 _LABEL = {"eq": "=", "le": "<=", "ge": ">=", "approx": "~="}
 _SHRINK_CALLS = {True: 25, False: 60}  # quick / default: simulations spent on shrinking
@@ -136,25 +135,28 @@ def shrink_expectation(claim, ctx, observation: Observation) -> dict:
     is the original observation. Falls back to the original configuration.
     """
     from hypothesis import HealthCheck, Phase, find, settings
-    from hypothesis.errors import NoSuchExample, Unsatisfiable
+    from hypothesis.errors import FlakyFailure, NoSuchExample, Unsatisfiable
 
     level = observation.holm_threshold or ctx.alpha
     trials = min(observation.trials or ctx.trials, _SHRINK_TRIALS)
     budget = {"calls": _SHRINK_CALLS[ctx.quick], "deadline": time.monotonic() + _SHRINK_SECONDS[ctx.quick]}
-    best = {"obs": None}
+    seen: dict[str, bool] = {}
 
     def condition(cfg) -> bool:
+        # Memoised so that Hypothesis' replays agree with the first call; once the budget is
+        # spent, new configurations count as not failing (the search just stops improving).
+        key = canonical_json(cfg)
+        if key in seen:
+            return seen[key]
         if budget["calls"] <= 0 or time.monotonic() > budget["deadline"]:
             return False
         budget["calls"] -= 1
         try:
             o = observe(claim, ctx, cfg, trials=trials)
         except ValueError:
-            return False
-        if _fails(o, level):
-            best["obs"] = o
-            return True
-        return False
+            o = None
+        seen[key] = o is not None and _fails(o, level)
+        return seen[key]
 
     base = {"original": observation.config, "level": level, "trials": trials}
     seed_cfg = observation.config
@@ -164,7 +166,7 @@ def shrink_expectation(claim, ctx, observation: Observation) -> dict:
                                        phases=[Phase.generate, Phase.shrink],
                                        suppress_health_check=list(HealthCheck)),
                      random=ctx.random("shrink", claim.name))
-    except (NoSuchExample, Unsatisfiable):
+    except (NoSuchExample, Unsatisfiable, FlakyFailure):
         found = None
     if found is not None:
         o = observe(claim, ctx, found, trials=trials)
@@ -177,8 +179,4 @@ def shrink_expectation(claim, ctx, observation: Observation) -> dict:
             "geometry": o.details["geometry"]}
 
 
-def _finite(x) -> bool:
-    return x is not None and math.isfinite(x)
-
-
-__all__ = ["run_expectation", "shrink_expectation", "observe", "setup", "strategy", "stats", "_finite"]
+__all__ = ["run_expectation", "shrink_expectation", "observe", "setup", "strategy"]

@@ -26,6 +26,10 @@ from verify.claims import Claim, CustomClaim, Observation, SymbolicClaim
 from verify.strategies import Regime, configs
 
 S = "theory.md"
+# Ratios of expected risks (delta method) are checked with d >= 2: with one-dimensional features
+# the per-trial risks are scaled chi-squares with one degree of freedom, and the ratio's spread
+# is too large to reach the resolution within the trial budget (d = 1 is covered by the risks).
+RATIO = dict(d_s=(2, 6), d_w=(2, 6))
 ZERO_THETA = dict(theta_s=(0.0, 0.0), theta_w=(0.0, 0.0), theta_o=(0.0, 0.0))
 # "Large samples" for the paper forms: n >= 50 max(d_s, d_w), N >= 50 d_s, where the leading
 # corrections (d + 1)/n of the paper forms are at most 3 %; d >= 2 keeps the per-trial risks'
@@ -67,10 +71,11 @@ EXACT = [
           description=f"exact finite-sample expectation of the {q} model's excess risk (Gaussian features)")
     for q in ("weak", "strong", "ceiling", "w2s")
 ] + [
-    Claim("core.pgr.exact", "pgr", "pgr.exact", "eq", regime=Regime(where=_gap_ok), scale=1, source=f"{S} §2",
+    Claim("core.pgr.exact", "pgr", "pgr.exact", "eq", regime=Regime(where=_gap_ok, **RATIO), scale=1,
+          source=f"{S} §2",
           description="PGR as a ratio of expected risks (exact forms), where E ER_w - E ER_c >= E ER_w / 4; "
                       "deviations in PGR units (PGR may be near 0)"),
-    Claim("core.opr.exact", "opr", "opr.exact", "eq", source=f"{S} §2",
+    Claim("core.opr.exact", "opr", "opr.exact", "eq", regime=Regime(**RATIO), source=f"{S} §2",
           description="OPR as a ratio of expected risks (exact forms)"),
 ]
 
@@ -135,15 +140,16 @@ PAPER = [
           tolerance=0.1, source=f"{S} §3", expect="fail",
           description="KNOWN FALSE: with a target orthogonal to both subspaces the paper's W2S form "
                       "counts the bias twice (rho_s + rho_w = 2 t2; the exact bias is b_w2s = t2)"),
-    Claim("core.paper.pgr_lower_bound", "pgr", "pgr.lower_bound", "ge", regime=Regime(where=_gap_ok),
+    Claim("core.paper.pgr_lower_bound", "pgr", "pgr.lower_bound", "ge", regime=Regime(where=_gap_ok, **RATIO),
           scale=1, source=f"{S} §3",
           description="PGR (ratio of expected risks) >= the paper's lower bound; deviations in PGR units"),
     Claim("core.paper.opr_lower_bound", "opr", "opr.lower_bound", "ge",
-          regime=Regime(N_margin=(30, 90), where=_N_ge_n_gap_ok), scale="opr.exact", source=f"{S} §3",
+          regime=Regime(N_margin=(30, 90), where=_N_ge_n_gap_ok, **RATIO), scale="opr.exact",
+          source=f"{S} §3",
           description="OPR (ratio of expected risks) >= the paper's lower bound where N >= n; "
                       "deviations relative to the exact OPR (the bound may be near 0)"),
     Claim("core.paper.opr_lower_bound.n_gt_N", "opr", "opr.lower_bound", "ge", scale="opr.exact",
-          regime=Regime(overlap=("none",), n_margin=(150, 250), N_margin=(10, 14), **ZERO_THETA),
+          regime=Regime(overlap=("none",), n_margin=(150, 250), N_margin=(10, 14), **RATIO, **ZERO_THETA),
           source=f"{S} §3", expect="fail",
           description="KNOWN FALSE: theta = 0, d_sw = 0, n >> N: exact OPR / bound = "
                       "(1 - (d_s+1)/N) / (1 - (d_s+1)/n) < 1"),
