@@ -163,7 +163,11 @@ def _run_fast(design, gens, n: int, N: int) -> dict:
     # Labelled: virtual rows R (B, p, p) in (v, z) coordinates.
     R = bartlett_rows(gens, p, n)
     Rphi = R @ plan.phi                                   # labels of the virtual rows
-    beta_w = _tri_solve(np.ascontiguousarray(R[:, :d_w, :d_w]), Rphi[:, :d_w])
+    # R11^{-1} h via the full factor with a zero-padded right-hand side: back substitution
+    # gives zeros below row d_w and R11^{-1} h above, and no block copy is needed.
+    h = np.zeros((len(gens), p))
+    h[:, :d_w] = Rphi[:, :d_w]
+    beta_w = _tri_solve(R, h)[:, :d_w]
     G_s, P_s = _tri_gram(R[..., :m], plan.T_s)
     if P_s is None:
         r_s = rowmat(rowmat(Rphi, R[..., :m]), plan.T_s.B)            # P_s^T R phi
