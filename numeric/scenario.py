@@ -15,7 +15,7 @@ from numeric.geometry import (
     canonical_bases, canonical_reduction, cosines_from_d_sw, derived_geometry, orthonormalise,
     principal_cosines,
 )
-from numeric.laws import Law, parse_law
+from numeric.laws import parse_law
 from numeric.validation import as_count, as_nonneg_real, as_real_vector
 
 __all__ = ["Scenario", "GEOMETRY_KEYS"]

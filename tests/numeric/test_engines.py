@@ -14,7 +14,7 @@ from numeric.engines import run_samples
 from numeric.engines.fitting import LabelledStats, UnlabelledStats, finish, teacher_and_strong
 from numeric.seeding import trial_generator
 
-from ._stats import FAMILY_ALPHA, holm, ks_pvalue, z_pvalue
+from ._stats import holm, ks_pvalue, z_pvalue
 from .reference import naive_trials
 
 KEYS = ("weak", "strong", "ceiling", "w2s", "misfit")
