@@ -15,7 +15,7 @@ from numeric.seeding import (
 )
 from numeric.validation import as_count
 
-__all__ = ["simulate", "simulate_block", "choose_engine", "TRIAL_BLOCK"]
+__all__ = ["simulate", "simulate_block", "simulate_many", "choose_engine", "TRIAL_BLOCK"]
 
 _ENGINE_NAMES = ("auto", "samples", "wishart")
 _CONTROLLER = None
@@ -31,10 +31,39 @@ def _default_batch(name, design) -> int:
     return _DEFAULT_BATCH[name]
 
 
+def _regimes(scenario) -> str:
+    """Which side of its interpolation threshold each fit is on (for the engine reason)."""
+    n, N, d_s, d_w = scenario.n, scenario.N, scenario.d_s, scenario.d_w
+    parts = []
+    for fit, m, d, ms, ds in (("teacher", n, d_w, "n", "d_w"), ("strong", n, d_s, "n", "d_s"),
+                              ("student", N, d_s, "N", "d_s"),
+                              ("ceiling", n + N, d_s, "n+N", "d_s")):
+        if abs(m - d) <= 1:
+            parts.append(f"{fit} at its threshold (|{ms}-{ds}|={abs(m - d)} <= 1: per-trial "
+                         "risks are finite, their expectation is infinite)")
+        elif m < d:
+            parts.append(f"{fit} interpolating ({ms}={m} < {ds}={d})")
+    return "; ".join(parts) if parts else "all fits OLS"
+
+
+def _wishart_paths(scenario) -> str:
+    p = build_design(scenario).m + 1
+    n, N, d_s = scenario.n, scenario.N, scenario.d_s
+    lab = (f"labelled: Bartlett factor (n={n} >= p={p})" if n >= p
+           else f"labelled: the n={n} < p={p} Gaussian rows")
+    unl = (f"unlabelled: d_s x d_s Bartlett factor (N={N} >= d_s={d_s})" if N >= d_s
+           else f"unlabelled: the N={N} < d_s={d_s} strong rows")
+    return f"{lab}; {unl}; wide fits by QR of X^T"
+
+
 def choose_engine(scenario, engine: str = "auto") -> tuple[str, str]:
     """Resolve ``engine`` to ``(name, reason)``.
 
-    ``"auto"`` picks ``"wishart"`` when features and noise are Gaussian, else ``"samples"``.
+    ``"auto"`` picks ``"wishart"`` when features and noise are Gaussian (it is exact in every
+    regime, interpolating ones included: ``notes/wishart-engine.md``), else ``"samples"``. The
+    reason names the law, the wishart paths taken (Bartlett factor or rows) and the regime of
+    each fit, flagging fits within one sample of their threshold (finite per-trial risks,
+    infinite expectation).
 
     Raises
     ------
@@ -47,12 +76,14 @@ def choose_engine(scenario, engine: str = "auto") -> tuple[str, str]:
     if engine == "wishart" and not gauss:
         raise ValueError("engine='wishart' needs features='gaussian' and noise='gaussian', got "
                          f"features={scenario.features!r}, noise={scenario.noise!r}")
+    regimes = _regimes(scenario)
     if engine == "auto":
         if gauss:
-            return "wishart", "auto: Gaussian features and noise, sufficient statistics are exact"
+            return "wishart", ("auto: Gaussian features and noise, sufficient statistics are "
+                               f"exact in every regime ({_wishart_paths(scenario)}); {regimes}")
         return "samples", (f"auto: non-Gaussian law (features={scenario.features!r}, "
-                           f"noise={scenario.noise!r}) needs actual samples")
-    return engine, "requested"
+                           f"noise={scenario.noise!r}) needs actual samples; {regimes}")
+    return engine, f"requested; {regimes}"
 
 
 def _run(scenario, design, name, seqs):
@@ -98,7 +129,8 @@ def blas_limit(threads):
 
 
 def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size: int | None = None,
-             quiet: bool = True, workers: int = 1, blas_threads: int | None = 1) -> SimulationResult:
+             quiet: bool = True, workers: int = 1, blas_threads: int | None = 1, *,
+             executor=None, store=None) -> SimulationResult:
     """Simulate ``trials`` independent trials of the four ridgeless models.
 
     Parameters
@@ -119,11 +151,23 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     blas_threads : int or None
         BLAS threads during the run (default 1, see :func:`blas_limit`); ``None`` leaves the
         BLAS setting alone.
+    executor : numeric.executors.Executor, optional
+        Run the trials as tasks of one seed block each on this executor (local processes,
+        Dask); ``batch_size``, ``workers`` and ``blas_threads`` are then not used. The numbers
+        are the same bit for bit (see :func:`simulate_many`).
+    store : numeric.store.RunStore or path, optional
+        Resumable run folder: finished tasks are read from it and new ones written to it.
+        Implies the task path (serially in this process when ``executor`` is None).
 
     Returns
     -------
     SimulationResult
+        With the task path, ``result.execution`` holds the run's
+        :class:`numeric.executors.ExecutionStats` (tasks, tasks read from the store, retries).
     """
+    if executor is not None or store is not None:
+        return simulate_many([(scenario, trials, seed, engine)], executor=executor, store=store,
+                             quiet=quiet)[0]
     trials = as_count("trials", trials)
     workers = as_count("workers", workers)
     name, reason = choose_engine(scenario, engine)
@@ -158,3 +202,129 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     entropy = root.entropy
     return SimulationResult.from_per_trial(per_trial, seed=entropy, engine=name,
                                            engine_reason=reason, scenario=scenario)
+
+
+def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_result=None):
+    """Simulate several ``(scenario, trials, seed, engine)`` jobs as one pool of tasks.
+
+    Every job is cut into tasks of one seed block (:data:`TRIAL_BLOCK` trials); all tasks of all
+    jobs go to ``executor`` together (so a grid of scenarios keeps every worker busy). A task's
+    numbers depend only on its scenario, its block's seed and the engine, so results equal
+    :func:`simulate`'s bit for bit for any executor, worker count or chunking.
+
+    Parameters
+    ----------
+    jobs : iterable of tuple
+        ``(scenario, trials, seed, engine)``; ``seed`` as in :func:`simulate` (a ``None`` seed
+        draws fresh entropy, recorded in the result).
+    executor : numeric.executors.Executor, optional
+        Default: run in this process (:class:`numeric.executors.SerialExecutor`).
+    store : numeric.store.RunStore or path, optional
+        Finished tasks found there are not run again; each new task is written there
+        atomically as it finishes, so an interrupted call loses only the tasks in flight.
+    quiet : bool
+        Hide the progress bar (also hidden when stderr is not a terminal).
+    on_result : callable, optional
+        ``on_result(j, result)`` is called as soon as job ``j`` is complete and the result is
+        then not kept (for grids too large to hold every per-trial array); the call returns
+        ``None`` instead of the list.
+
+    Returns
+    -------
+    list of SimulationResult or None
+        In job order; each has ``execution`` (the shared :class:`ExecutionStats` of the call).
+    """
+    from numeric.executors import Chunk, ExecutionStats, SerialExecutor, plan_chunks
+    from numeric.store import RunStore, package_version, scenario_digest, task_key
+
+    if executor is None:
+        executor = SerialExecutor()
+    if store is not None and not isinstance(store, RunStore):
+        store = RunStore(store)
+    version = package_version()
+    specs = []
+    for j, job in enumerate(jobs):
+        try:
+            scenario, trials, seed, engine = job
+        except (TypeError, ValueError):
+            raise ValueError(f"jobs[{j}] must be a tuple (scenario, trials, seed, engine), "
+                             f"got {job!r}") from None
+        trials = as_count("trials", trials)
+        name, reason = choose_engine(scenario, engine)
+        root = as_seed_sequence(seed)
+        digest = scenario_digest(scenario)
+        blocks = [(b, min(TRIAL_BLOCK, trials - b * TRIAL_BLOCK))
+                  for b in range(-(-trials // TRIAL_BLOCK))]
+        keys = [task_key(digest, root.entropy, root.spawn_key, b, t, name, version)
+                for b, t in blocks]
+        specs.append(dict(scenario=scenario, trials=trials, name=name, reason=reason, root=root,
+                          digest=digest, blocks=blocks, keys=keys, parts=[None] * len(blocks)))
+    stats = ExecutionStats(executor.name, executor.workers)
+    stats.tasks = sum(len(s["blocks"]) for s in specs)
+    results = None if on_result is not None else [None] * len(specs)
+    remaining = []
+    for s in specs:
+        if store is not None:
+            for i, k in enumerate(s["keys"]):
+                s["parts"][i] = store.get(k)
+        missing = [i for i, p in enumerate(s["parts"]) if p is None]
+        stats.tasks_from_store += len(s["blocks"]) - len(missing)
+        remaining.append(len(missing))
+    chunks, owners = [], []
+    for j, s in enumerate(specs):
+        missing = [i for i, p in enumerate(s["parts"]) if p is None]
+        size = plan_chunks(len(missing), executor.workers)
+        for c in range(0, len(missing), size):
+            idx = tuple(missing[c:c + size])
+            chunks.append(Chunk(s["scenario"], s["digest"], s["root"], s["name"],
+                                tuple(s["blocks"][i] for i in idx),
+                                tuple(s["keys"][i] for i in idx)))
+            owners.append((j, idx))
+
+    def finish(j):
+        s = specs[j]
+        per_trial = {k: np.concatenate([p[k] for p in s["parts"]]) for k in s["parts"][0]}
+        res = SimulationResult.from_per_trial(per_trial, seed=s["root"].entropy, engine=s["name"],
+                                              engine_reason=s["reason"], scenario=s["scenario"])
+        res.execution = stats
+        s["parts"] = None                    # release the per-block arrays
+        if on_result is not None:
+            on_result(j, res)
+        else:
+            results[j] = res
+
+    bar = None
+    if (not quiet) and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+        bar = tqdm(total=stats.tasks, initial=stats.tasks_from_store, desc="simulate", unit="task",
+                   leave=False)
+
+    def on_done(ci, outs):
+        j, idx = owners[ci]
+        s = specs[j]
+        for i, out in zip(idx, outs):
+            if store is not None:
+                b, t = s["blocks"][i]
+                store.put(s["keys"][i], out, {
+                    "scenario": s["digest"], "block": b, "trials": t, "engine": s["name"],
+                    "entropy": s["root"].entropy, "spawn_key": list(s["root"].spawn_key),
+                    "version": version})
+            s["parts"][i] = out
+        stats.tasks_run += len(idx)
+        remaining[j] -= len(idx)
+        if bar is not None:
+            bar.update(len(idx))
+        if remaining[j] == 0:
+            finish(j)
+
+    try:
+        for j, r in enumerate(remaining):
+            if r == 0:
+                finish(j)
+        executor.run(chunks, on_done, stats)
+    finally:
+        if bar is not None:
+            bar.close()
+        if store is not None:
+            store.flush()
+    return results

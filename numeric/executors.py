@@ -1,0 +1,373 @@
+"""One executor abstraction for every sweep: tasks of (scenario, seed block).
+
+A *task* is one seed block (:data:`numeric.TRIAL_BLOCK` trials) of one scenario; it carries its
+own seed (the block's child of the run's root ``SeedSequence``), so its numbers do not depend on
+where, when or next to what it runs. Tasks of one scenario travel in *chunks* (a scenario is
+pickled once per chunk, not once per block); chunking changes nothing in the numbers.
+
+Executors (all with the same :meth:`Executor.run`):
+
+* :class:`SerialExecutor` -- in this process (``workers=0``);
+* :class:`ProcessExecutor` -- a local :class:`concurrent.futures.ProcessPoolExecutor` sized to
+  the machine (the default; nothing to start). A worker that dies breaks the pool; the chunks
+  that were in flight are resubmitted to a fresh pool and counted as retries;
+* :class:`DaskExecutor` -- a ``dask.distributed`` cluster: ``"local"`` starts a
+  ``LocalCluster``, anything else is a scheduler address. Dask reschedules the tasks of a dead
+  worker itself; the retries are read back from the scheduler (``TaskState.suspicious``).
+
+:func:`make_executor` builds one from the CLI options ``--workers`` / ``--dask``.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import multiprocessing
+import os
+from collections import OrderedDict
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+
+__all__ = ["Chunk", "ExecutionStats", "Executor", "SerialExecutor", "ProcessExecutor",
+           "DaskExecutor", "make_executor", "run_chunk", "default_workers"]
+
+_WORKER_SCENARIOS: "OrderedDict[str, object]" = OrderedDict()
+_WORKER_CACHE = 8
+
+
+def default_workers() -> int:
+    """Worker processes for "sized to the machine": the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:      # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive tasks of one scenario: ``blocks`` is a tuple of ``(block, trials)``.
+
+    ``root`` is the run's root ``SeedSequence`` of this scenario; block ``b`` draws from its
+    ``b``-th child (:func:`numeric.seeding.child`). ``digest`` identifies the scenario (workers
+    keep a few unpickled scenarios, and so their designs, by digest).
+    """
+
+    scenario: object
+    digest: str
+    root: object
+    engine: str
+    blocks: tuple
+    keys: tuple = ()
+
+    @property
+    def name(self) -> str:
+        """A stable name of the chunk (the hash of its task keys or identity)."""
+        h = hashlib.sha256()
+        h.update(self.digest.encode())
+        h.update(repr((self.root.entropy, tuple(self.root.spawn_key), self.engine,
+                       self.blocks)).encode())
+        return "w2s-" + h.hexdigest()[:32]
+
+
+def run_chunk(chunk: Chunk) -> list:
+    """Run every task of ``chunk``; returns one per-trial dict per block (worker entry point)."""
+    from numeric.seeding import child
+    from numeric.simulate import simulate_block
+
+    sc = _WORKER_SCENARIOS.get(chunk.digest)
+    if sc is None:
+        sc = chunk.scenario
+        _WORKER_SCENARIOS[chunk.digest] = sc
+        while len(_WORKER_SCENARIOS) > _WORKER_CACHE:
+            _WORKER_SCENARIOS.popitem(last=False)
+    else:
+        _WORKER_SCENARIOS.move_to_end(chunk.digest)
+    return [simulate_block(sc, child(chunk.root, b), t, chunk.engine) for b, t in chunk.blocks]
+
+
+@dataclass
+class ExecutionStats:
+    """What happened during a run (goes into the result's ``execution`` metadata)."""
+
+    executor: str
+    workers: int
+    tasks: int = 0
+    tasks_from_store: int = 0
+    tasks_run: int = 0
+    retries: int = 0
+    pool_restarts: int = 0
+    notes: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"executor": self.executor, "workers": self.workers, "tasks": self.tasks,
+                "tasks_from_store": self.tasks_from_store, "tasks_run": self.tasks_run,
+                "retries": self.retries, "pool_restarts": self.pool_restarts,
+                "notes": list(self.notes)}
+
+
+class Executor:
+    """Runs chunks; subclasses implement :meth:`_run`. Use as a context manager."""
+
+    name = "executor"
+    workers = 1
+
+    def run(self, chunks, on_done, stats: ExecutionStats | None = None) -> ExecutionStats:
+        """Run ``chunks`` (a list of :class:`Chunk`) and call ``on_done(i, results)`` in this
+        process as chunk ``i`` finishes (any order). Returns the updated ``stats``."""
+        stats = ExecutionStats(self.name, self.workers) if stats is None else stats
+        chunks = list(chunks)
+        if chunks:
+            self._run(chunks, on_done, stats)
+        return stats
+
+    def _run(self, chunks, on_done, stats):
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers/connections (idempotent)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class SerialExecutor(Executor):
+    """Runs every chunk in this process, in order."""
+
+    name = "serial"
+    workers = 0
+
+    def _run(self, chunks, on_done, stats):
+        for i, c in enumerate(chunks):
+            on_done(i, run_chunk(c))
+
+
+class ProcessExecutor(Executor):
+    """Local process pool (``concurrent.futures``), spawned workers with single-threaded BLAS.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Worker processes, >= 1 (default: :func:`default_workers`).
+    max_retries : int
+        Times one chunk may be resubmitted after its worker died (default 2); beyond that
+        the run stops with ``RuntimeError`` (a chunk that kills every worker it meets, e.g.
+        by running out of memory, must not loop forever).
+    """
+
+    name = "process"
+
+    def __init__(self, workers: int | None = None, max_retries: int = 2):
+        if workers is None:
+            workers = default_workers()
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        self.workers = workers
+        self.max_retries = max_retries
+        self._pool = None
+
+    def _new_pool(self):
+        # spawn, not fork: the driver may hold threads (progress bars, Dask, BLAS pools).
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = self._new_pool()
+        return self._pool
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers (for tests that kill one)."""
+        procs = getattr(self._pool, "_processes", None) or {}
+        return [p.pid for p in procs.values() if p.is_alive()]
+
+    def _run(self, chunks, on_done, stats):
+        todo = list(range(len(chunks)))[::-1]       # a stack: pop() gives chunk order
+        attempts = [0] * len(chunks)
+        pending = {}
+        # At most 2 chunks per worker are submitted at a time, so that a broken pool loses
+        # (and re-runs) only about what was in flight.
+        window = 2 * self.workers
+        barren = 0                                  # consecutive pool breaks without progress
+        try:
+            while todo or pending:
+                broken = False
+                while todo and len(pending) < window:
+                    try:
+                        fut = self.pool.submit(run_chunk, chunks[todo[-1]])
+                    except BrokenProcessPool:        # a worker died since the last wait
+                        broken = True
+                        break
+                    pending[fut] = todo.pop()
+                done = () if broken else wait(list(pending), return_when=FIRST_COMPLETED)[0]
+                for fut in done:
+                    i = pending.pop(fut)
+                    try:
+                        res = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        pending[fut] = i
+                        continue
+                    on_done(i, res)
+                    barren = 0
+                if broken:
+                    barren += 1
+                    if barren > self.max_retries + 1:
+                        raise RuntimeError("the process pool broke repeatedly without finishing "
+                                           "any task; giving up")
+                    lost = self._salvage(pending, on_done)
+                    for i in lost:
+                        attempts[i] += 1
+                        if attempts[i] > self.max_retries:
+                            raise RuntimeError(
+                                f"a task chunk lost its worker {attempts[i]} times (max_retries="
+                                f"{self.max_retries}); giving up") from None
+                    n = sum(len(chunks[i].blocks) for i in lost)
+                    stats.retries += n
+                    stats.pool_restarts += 1
+                    stats.notes.append(f"a worker process died; {n} task(s) in flight resubmitted")
+                    todo.extend(sorted(lost, reverse=True))
+        except BaseException:
+            # Ctrl-C or a failure: drop what is queued; finished chunks were already delivered.
+            for fut in pending:
+                fut.cancel()
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+            raise
+
+    def _salvage(self, pending, on_done) -> list:
+        """After a broken pool: deliver the chunks that did finish, return the lost ones."""
+        lost = []
+        for fut, i in list(pending.items()):
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                on_done(i, fut.result())
+            else:
+                lost.append(i)
+        pending.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+        return lost
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """A ``dask.distributed`` cluster (optional extra ``pip install -e ".[distributed]"``).
+
+    Parameters
+    ----------
+    address : str
+        ``"local"`` starts a ``LocalCluster`` of ``workers`` single-threaded worker processes;
+        anything else is a scheduler address such as ``"tcp://10.0.0.5:8786"``.
+    workers : int, optional
+        Size of the ``LocalCluster`` (default :func:`default_workers`); ignored for an address.
+    client : distributed.Client, optional
+        Use this client instead (not closed by :meth:`close`).
+    """
+
+    name = "dask"
+
+    def __init__(self, address: str = "local", workers: int | None = None, client=None):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ImportError("the Dask executor needs dask.distributed: "
+                              'pip install -e ".[distributed]"') from exc
+        self._own = client is None
+        self.cluster = None
+        if client is not None:
+            self.client = client
+        elif not isinstance(address, str) or not address:
+            raise ValueError(f"address must be 'local' or a scheduler address, got {address!r}")
+        elif address == "local":
+            if workers is None:
+                workers = default_workers()
+            if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+                raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(address)
+        info = self.client.scheduler_info()
+        self.workers = len(info.get("workers", {})) if workers is None or address != "local" \
+            else workers
+        self.address = address
+
+    def _run(self, chunks, on_done, stats):
+        from dask.distributed import as_completed
+
+        scattered = {}
+        futures = {}
+        for i, c in enumerate(chunks):
+            # Ship each scenario once to the cluster, not once per chunk.
+            sc = scattered.get(c.digest)
+            if sc is None:
+                sc = scattered[c.digest] = self.client.scatter(c.scenario, hash=False)
+            fut = self.client.submit(_run_chunk_with, sc, c, key=c.name, pure=False)
+            futures[fut] = i
+        keys = [f.key for f in futures]
+        try:
+            for fut in as_completed(list(futures)):
+                on_done(futures[fut], fut.result())
+            retries = self.client.run_on_scheduler(_suspicious, keys=keys)
+        except BaseException:
+            self.client.cancel(list(futures))
+            raise
+        size = {f.key: len(chunks[i].blocks) for f, i in futures.items()}
+        n = int(sum(v * size.get(k, 1) for k, v in retries.items()))
+        if n:
+            stats.retries += n
+            stats.notes.append(f"Dask rescheduled {n} task(s) whose worker died")
+        del futures
+
+    def close(self) -> None:
+        if self._own and getattr(self, "client", None) is not None:
+            self.client.close()
+            self.client = None
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+
+def _run_chunk_with(scenario, chunk: Chunk) -> list:
+    from dataclasses import replace
+    return run_chunk(replace(chunk, scenario=scenario))
+
+
+def _suspicious(dask_scheduler=None, keys=()):
+    """Per key: how many times a worker died while running it (runs on the scheduler)."""
+    out = {}
+    for k in keys:
+        ts = dask_scheduler.tasks.get(k)
+        if ts is not None:
+            out[k] = int(ts.suspicious)
+    return out
+
+
+def make_executor(workers: int | None = None, dask: str | None = None) -> Executor:
+    """Executor for the CLI options: ``--dask ADDRESS|local`` wins; else ``workers`` 0 runs in
+    this process and ``None`` (the default) or ``k >= 1`` uses a local process pool."""
+    if dask is not None:
+        return DaskExecutor(dask, workers=None if not workers else workers)
+    if workers is None:
+        return ProcessExecutor()
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ValueError(f"workers must be an integer >= 0, got {workers!r}")
+    return SerialExecutor() if workers == 0 else ProcessExecutor(workers)
+
+
+def plan_chunks(n_blocks: int, workers: int, cap: int = 8) -> int:
+    """Blocks per chunk: about 4 chunks per worker (load balance), at most ``cap`` blocks."""
+    if n_blocks <= 0:
+        return 1
+    return int(max(1, min(cap, math.ceil(n_blocks / (4 * max(workers, 1))))))

@@ -1,0 +1,188 @@
+"""Resumable run folders: one atomically written ``.npz`` per finished task, plus a manifest.
+
+A task is one seed block of one scenario (see :mod:`numeric.executors`). Its identity is the
+SHA-256 of ``(scenario, root seed, block, trials, engine, package version)``
+(:func:`task_key`); its result is stored as ``tasks/<key>.npz``. The ``.npz`` is written to a
+temporary file in the same folder and moved into place with :func:`os.replace`, so a file that
+exists is complete: an interrupted run loses at most the tasks in flight, and rerunning the same
+command finds the finished tasks and skips them.
+
+``manifest.json`` (also replaced atomically) lists what each key stands for, for people and
+tools reading the folder; the ``.npz`` files alone decide what is finished, so a manifest that
+lags behind a killed run costs nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+
+import numpy as np
+
+__all__ = ["RunStore", "task_key", "scenario_digest", "package_version", "atomic_write_bytes"]
+
+_MANIFEST = "manifest.json"
+_TASKS = "tasks"
+_FLUSH_SECONDS = 2.0
+
+
+def package_version() -> str:
+    """Installed version of ``w2s-verifier`` (``"unknown"`` when run from a bare checkout)."""
+    import importlib.metadata as md
+
+    try:
+        return md.version("w2s-verifier")
+    except md.PackageNotFoundError:
+        return "unknown"
+
+
+def scenario_digest(scenario) -> str:
+    """SHA-256 of everything that determines a scenario's simulated risks.
+
+    The bases and target enter through their exact bytes, the scalars through ``float.hex``,
+    so two scenarios share a digest iff they are equal (:meth:`Scenario.__eq__`). The geometry
+    part is cached in the scenario's per-geometry cache, which :meth:`Scenario.replace` shares
+    between scenarios with the same bases.
+    """
+    cache = getattr(scenario, "_cache", None)
+    geo = None if cache is None else cache.get(("store-digest",))
+    if geo is None:
+        h = hashlib.sha256()
+        for a in (scenario.V_s, scenario.V_w, scenario.theta):
+            a = np.ascontiguousarray(a, dtype=np.float64)
+            h.update(repr(a.shape).encode())
+            h.update(a.tobytes())
+        h.update(b"canonical" if scenario.is_canonical else b"explicit")
+        geo = h.hexdigest()
+        if cache is not None:
+            cache[("store-digest",)] = geo
+    tail = json.dumps([geo, scenario.d_s, scenario.d_w, scenario.n, scenario.N,
+                       float(scenario.sigma2).hex(), scenario.features, scenario.noise])
+    return hashlib.sha256(tail.encode()).hexdigest()
+
+
+def task_key(scenario_hash: str, entropy, spawn_key, block: int, trials: int, engine: str,
+             version: str | None = None) -> str:
+    """Store key of one task: SHA-256 (hex) of its identity, JSON-encoded."""
+    ident = {"scenario": scenario_hash, "entropy": _jsonable(entropy),
+             "spawn_key": [int(k) for k in spawn_key], "block": int(block), "trials": int(trials),
+             "engine": engine, "version": package_version() if version is None else version}
+    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
+
+
+def _jsonable(entropy):
+    if isinstance(entropy, (list, tuple, np.ndarray)):
+        return [int(e) for e in entropy]
+    return int(entropy)
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder + ``os.replace``)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class RunStore:
+    """Folder of finished tasks of a run.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        Created if missing. Several runs may share a folder: keys never collide between
+        different tasks.
+
+    Notes
+    -----
+    Only the driver process writes (workers return results to it), so no locking is needed.
+    """
+
+    def __init__(self, folder):
+        if folder is None or str(folder) == "":
+            raise ValueError("folder must be a non-empty path")
+        self.folder = os.path.abspath(os.fspath(folder))
+        if os.path.exists(self.folder) and not os.path.isdir(self.folder):
+            raise ValueError(f"folder {self.folder!r} exists and is not a directory")
+        self._tasks = os.path.join(self.folder, _TASKS)
+        os.makedirs(self._tasks, exist_ok=True)
+        self._manifest = self._read_manifest()
+        self._dirty = False
+        self._last_flush = time.monotonic()
+
+    def _path(self, key: str) -> str:
+        if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+            raise ValueError(f"key must be a 64-digit lower-case hex SHA-256, got {key!r}")
+        return os.path.join(self._tasks, key + ".npz")
+
+    def _read_manifest(self) -> dict:
+        path = os.path.join(self.folder, _MANIFEST)
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            return {}          # unreadable manifest: the .npz files are the source of truth
+        return dict(data.get("tasks", {}))
+
+    def __contains__(self, key: str) -> bool:
+        return os.path.exists(self._path(key))
+
+    def get(self, key: str) -> dict | None:
+        """Per-trial arrays of a finished task, or ``None`` if it is not in the store."""
+        try:
+            with np.load(self._path(key), allow_pickle=False) as z:
+                return {k: np.array(z[k]) for k in z.files}
+        except FileNotFoundError:
+            return None
+
+    def put(self, key: str, per_trial: dict, meta: dict | None = None) -> None:
+        """Store a finished task atomically; ``meta`` (JSON-serialisable) goes into the manifest."""
+        import io
+
+        buf = io.BytesIO()
+        np.savez(buf, **{k: np.asarray(v) for k, v in per_trial.items()})
+        atomic_write_bytes(self._path(key), buf.getvalue())
+        self._manifest[key] = dict(meta or {})
+        self._dirty = True
+        if time.monotonic() - self._last_flush > _FLUSH_SECONDS:
+            self.flush()
+
+    def keys(self) -> list[str]:
+        """Keys of the finished tasks (from the files, not the manifest)."""
+        return sorted(f[:-4] for f in os.listdir(self._tasks)
+                      if f.endswith(".npz") and not f.startswith(".tmp-"))
+
+    def flush(self) -> None:
+        """Rewrite ``manifest.json`` atomically if anything changed since the last flush."""
+        if not self._dirty:
+            return
+        data = {"format": 1, "tasks": self._manifest}
+        atomic_write_bytes(os.path.join(self.folder, _MANIFEST),
+                           json.dumps(data, indent=1, sort_keys=True).encode())
+        self._dirty = False
+        self._last_flush = time.monotonic()
+
+    def manifest(self) -> dict:
+        """Key to metadata of the tasks stored through this object or found in the manifest."""
+        return dict(self._manifest)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.flush()
+        return False
