@@ -30,12 +30,13 @@ def test_false_alarm_rate_is_consistent_with_alpha():
         family_alarms += any(r.status == "fail" for r in result.results)
         p_values += [o.p_value for r in result.results for o in r.observations]
     p_values = np.array(p_values)
+    k, k01 = int(np.sum(p_values <= 0.05)), int(np.sum(p_values <= 0.01))
+    print(f"\nfalse alarms: {family_alarms}/{RUNS} runs at alpha={ALPHA}; "
+          f"{k}/{p_values.size} tests with p <= 0.05, {k01} with p <= 0.01")
     # family-wise: Holm keeps P(any false alarm) <= alpha
     assert stats.binomial_upper_p(family_alarms, RUNS, ALPHA) > 1e-3, family_alarms
     # per test: two-sided z tests reject at level 0.05 about 5 % of the time (both tails checked)
-    k = int(np.sum(p_values <= 0.05))
     assert stats.binomial_upper_p(k, p_values.size, 0.05) > 1e-3, k
     assert stats.binomial_upper_p(p_values.size - k, p_values.size, 0.95) > 1e-3, k
     # and at a smaller level, where skewed per-trial risks would show first
-    k01 = int(np.sum(p_values <= 0.01))
     assert stats.binomial_upper_p(k01, p_values.size, 0.01) > 1e-3, k01
