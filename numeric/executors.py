@@ -367,7 +367,10 @@ def make_executor(workers: int | None = None, dask: str | None = None) -> Execut
 
 
 def plan_chunks(n_blocks: int, workers: int, cap: int = 8) -> int:
-    """Blocks per chunk: about 4 chunks per worker (load balance), at most ``cap`` blocks."""
-    if n_blocks <= 0:
+    """Blocks per chunk: about 4 chunks per worker (load balance), at most ``cap`` blocks.
+
+    In this process (``workers == 0``) nothing is pickled, so every block is its own chunk
+    (and an interrupt loses nothing that was finished)."""
+    if n_blocks <= 0 or workers == 0:
         return 1
     return int(max(1, min(cap, math.ceil(n_blocks / (4 * max(workers, 1))))))

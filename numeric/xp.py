@@ -56,14 +56,15 @@ class Backend:
 
 
 def _compat(name):
+    import importlib
+
     try:
-        import array_api_compat
+        return importlib.import_module(f"array_api_compat.{name}")
     except ImportError:
         if name == "numpy":
             return np
         raise ImportError("GPU backends need array-api-compat: pip install array-api-compat") \
             from None
-    return getattr(array_api_compat, name)
 
 
 def _torch(index: str | None, want_cuda: bool) -> Backend:
