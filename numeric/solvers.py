@@ -15,8 +15,19 @@ min-norm least-squares coefficient is :math:`\hat\beta = G^+ r` (because
   so the solve is accurate (the *expected* risk is infinite there, per-trial risks are not).
 * ``rows < d`` (interpolating): :math:`G` has rank ``rows``; :math:`\hat\beta = G^+ r` via
   ``eigh`` with eigenvalues below ``d * eps * max_eig`` dropped. Working with :math:`G` squares
-  the condition number of :math:`X`; an interpolating path that needs more accuracy can pass the
-  dual Gram :math:`XX^\top` instead (see :func:`min_norm_dual`).
+  the condition number of :math:`X` and costs :math:`O(d^3)`, so the engines do not use it for
+  wide fits: they keep the rows and call :func:`min_norm_rows`.
+
+:func:`min_norm_rows` works on the rows themselves. For a wide ``X`` (``rows < d``) it takes the
+thin QR factorisation :math:`X^\top = QR` (``Q``: ``d x rows``, orthonormal columns; ``R``:
+``rows x rows`` upper triangular), so :math:`X = R^\top Q^\top` and the min-norm solution is
+
+.. math:: \hat\beta = X^\top (XX^\top)^{-1} y = Q R^{-\top} y,
+
+one triangular solve, :math:`O(d\,\mathrm{rows}^2)` and conditioned like :math:`X`, not
+:math:`X^\top X` (nor the dual Gram :math:`XX^\top = R^\top R`). A rank-deficient ``X`` (possible
+with small probability for discrete feature laws) is detected from ``R``'s diagonal and that
+trial falls back to ``numpy.linalg.pinv`` (SVD) with a ``RuntimeWarning``.
 """
 from __future__ import annotations
 
@@ -25,7 +36,7 @@ import warnings
 import numpy as np
 from scipy.linalg import lapack
 
-__all__ = ["COND_LIMIT", "min_norm_solve", "pinv_solve", "min_norm_dual"]
+__all__ = ["COND_LIMIT", "min_norm_solve", "pinv_solve", "min_norm_dual", "min_norm_rows"]
 
 COND_LIMIT = 1e12
 """Largest accepted lower-bound estimate of cond(G) on the Cholesky path."""
@@ -102,3 +113,55 @@ def min_norm_dual(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     K = X @ np.swapaxes(X, -1, -2)
     alpha = np.linalg.solve(K, y[..., None])
     return (np.swapaxes(X, -1, -2) @ alpha)[..., 0]
+
+
+def min_norm_rows(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    r"""Min-norm least-squares coefficients :math:`X^+ y` from the rows themselves (batched).
+
+    Parameters
+    ----------
+    X : ndarray, shape (B, rows, d)
+    y : ndarray, shape (B, rows)
+
+    Returns
+    -------
+    ndarray, shape (B, d)
+
+    Notes
+    -----
+    ``rows >= d``: Cholesky of the Gram :math:`X^\top X` (:func:`min_norm_solve`).
+    ``rows < d``: :math:`\hat\beta = Q R^{-\top} y` with :math:`X^\top = QR` (thin QR); a trial
+    whose ``R`` has a diagonal entry below ``d * eps * max|R_ii|`` (rank-deficient ``X``) uses
+    ``pinv`` instead, with a ``RuntimeWarning``. Each trial is factorised on its own, so its
+    result does not depend on the other trials of the batch.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 3 or y.shape != X.shape[:2]:
+        raise ValueError(f"X must have shape (B, rows, d) and y (B, rows), got {X.shape} and "
+                         f"{y.shape}")
+    B, rows, d = X.shape
+    if rows >= d:
+        Xt = np.swapaxes(X, -1, -2)
+        return min_norm_solve(Xt @ X, (Xt @ y[..., None])[..., 0], rows)
+    out = np.empty((B, d))
+    if rows == 0:
+        out[:] = 0.0
+        return out
+    tol = d * np.finfo(float).eps
+    bad = []
+    for b in range(B):
+        Q, R = np.linalg.qr(X[b].T)                 # d x rows, rows x rows
+        diag = np.abs(np.diagonal(R))
+        if not diag.min() > tol * diag.max():
+            bad.append(b)
+            continue
+        # R^T z = y: R is upper triangular, and R.T is its F-ordered lower transpose.
+        z, info = lapack.dtrtrs(R, y[b], lower=0, trans=1)
+        out[b] = Q @ z
+    if bad:
+        warnings.warn(f"wide design rank-deficient in {len(bad)} trial(s) (rows={rows}, d={d}); "
+                      "used the SVD pseudo-inverse", RuntimeWarning, stacklevel=2)
+        for b in bad:
+            out[b] = np.linalg.pinv(X[b]) @ y[b]
+    return out

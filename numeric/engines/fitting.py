@@ -6,6 +6,12 @@ ones (:math:`\Phi_s'^\top\Phi_s', \Phi_s'^\top \Phi_w'\hat\beta_w, \Phi_s'^\top 
 feed these accumulators; they differ only in the rows they feed (real samples or virtual rows
 with the same Gram law).
 
+Wide (interpolating) fits need the rows, not only the Gram (:func:`numeric.solvers.min_norm_rows`
+solves them through a QR of :math:`X^\top`, conditioned like :math:`X`). So each accumulator also
+keeps the rows it was fed for as long as there are fewer of them than the widest fit that reads
+them (``max(d_s, d_w)`` labelled, ``d_s`` unlabelled); past that every fit that reads them is
+tall and the rows are dropped. Memory stays :math:`O(B d^2)`.
+
 Risks are exact for any isotropic feature law (:math:`E xx^\top = I` on the drawn coordinates):
 :math:`ER(f) = \|B\hat\beta - \theta\|^2 + \mathrm{fold}^2` and
 :math:`\mathrm{misfit} = E_x(f_{w2s} - f_w)^2 = \|B_s\hat b - B_w\hat\beta_w\|^2`.
@@ -14,10 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric.solvers import min_norm_solve
+from numeric.solvers import min_norm_rows, min_norm_solve
 
 __all__ = ["rowmat", "LabelledStats", "UnlabelledStats", "teacher_and_strong", "finish", "risks",
-           "complement_pair"]
+           "complement_pair", "RowStore", "fit", "ceiling_fit"]
 
 
 def rowmat(X: np.ndarray, M: np.ndarray) -> np.ndarray:
@@ -37,8 +43,35 @@ def _xty(P: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (np.swapaxes(P, -1, -2) @ v[..., None])[..., 0]
 
 
+class RowStore:
+    """Keeps row chunks ``(features..., labels)`` while fewer than ``limit`` rows were added.
+
+    ``rows(i)`` concatenates the ``i``-th array over the chunks; ``None`` once ``limit`` is
+    reached (then no wide fit reads these rows).
+    """
+
+    def __init__(self, limit: int):
+        self.limit, self.count, self.chunks = limit, 0, []
+
+    def add(self, *arrays) -> None:
+        self.count += arrays[0].shape[-2] if arrays[0].ndim == 3 else arrays[0].shape[-1]
+        if self.count < self.limit:
+            self.chunks.append(tuple(np.array(a) for a in arrays))
+        else:
+            self.chunks = None
+
+    def rows(self, i: int):
+        if self.chunks is None:
+            return None
+        return np.concatenate([c[i] for c in self.chunks], axis=1)
+
+
 class LabelledStats:
-    """Accumulates labelled-sample statistics over row chunks of ``B`` trials at once."""
+    """Accumulates labelled-sample statistics over row chunks of ``B`` trials at once.
+
+    Attributes ``G_s, G_w`` (Grams), ``r_s, r_w`` (moments) and ``store`` (a :class:`RowStore`
+    of ``(P_s, P_w, y)`` kept while there are fewer than ``max(d_s, d_w)`` rows).
+    """
 
     def __init__(self, design, B: int):
         self.design = design
@@ -47,16 +80,22 @@ class LabelledStats:
         self.G_w = np.zeros((B, d_w, d_w))
         self.r_s = np.zeros((B, d_s))
         self.r_w = np.zeros((B, d_w))
+        self.store = RowStore(max(d_s, d_w))
 
     def add(self, Z: np.ndarray, e: np.ndarray) -> None:
         """``Z`` (B, rows, m) drawn coordinates; ``e`` (B, rows) additive label part."""
         d = self.design
         P_s, P_w = d.proj_s(Z), d.proj_w(Z)
         y = Z @ d.theta + e
+        self.add_parts(P_s, P_w, y)
+
+    def add_parts(self, P_s: np.ndarray, P_w: np.ndarray, y: np.ndarray) -> None:
+        """Add rows given as strong features, weak features and labels."""
         self.G_s += _gram(P_s)
         self.G_w += _gram(P_w)
         self.r_s += _xty(P_s, y)
         self.r_w += _xty(P_w, y)
+        self.store.add(P_s, P_w, y)
 
 
 class UnlabelledStats:
@@ -68,6 +107,7 @@ class UnlabelledStats:
         self.G_s = np.zeros((B, d_s, d_s))
         self.t = np.zeros((B, d_s))     # Phi_s'^T (teacher labels)
         self.r = np.zeros((B, d_s))     # Phi_s'^T y' (true labels, fresh noise)
+        self.store = RowStore(d_s)      # (P_s, f_w, y) while fewer than d_s rows
 
     def add(self, Z: np.ndarray, e: np.ndarray) -> None:
         d = self.design
@@ -80,6 +120,7 @@ class UnlabelledStats:
         self.G_s += _gram(P_s)
         self.t += _xty(P_s, f_w)
         self.r += _xty(P_s, y)
+        self.store.add(P_s, f_w, y)
 
 
 def complement_pair(g_c: np.ndarray, phi_c: np.ndarray, U: np.ndarray) -> tuple:
@@ -100,9 +141,42 @@ def complement_pair(g_c: np.ndarray, phi_c: np.ndarray, U: np.ndarray) -> tuple:
     return l11[:, None] * u1, l21[:, None] * u1 + l22[:, None] * u2
 
 
+def fit(G: np.ndarray, r: np.ndarray, rows: int, X=None, y=None) -> np.ndarray:
+    """Min-norm fit: from the rows ``X, y`` when wide (``rows < d``), else from ``G, r``.
+
+    Raises
+    ------
+    ValueError
+        If the fit is wide and the rows were not kept.
+    """
+    if rows < G.shape[-1]:
+        if X is None:
+            raise ValueError(f"a wide fit (rows={rows} < d={G.shape[-1]}) needs its rows")
+        return min_norm_rows(X, y)
+    return min_norm_solve(G, r, rows)
+
+
 def teacher_and_strong(lab: LabelledStats, n: int):
     """Min-norm weak teacher and strong baseline from the labelled statistics."""
-    return min_norm_solve(lab.G_w, lab.r_w, n), min_norm_solve(lab.G_s, lab.r_s, n)
+    st = lab.store
+    wide = st.chunks is not None
+    beta_w = fit(lab.G_w, lab.r_w, n, *((st.rows(1), st.rows(2)) if wide else ()))
+    beta_s = fit(lab.G_s, lab.r_s, n, *((st.rows(0), st.rows(2)) if wide else ()))
+    return beta_w, beta_s
+
+
+def ceiling_fit(G: np.ndarray, r: np.ndarray, rows: int, lab_store: RowStore,
+                unl_rows: tuple | None) -> np.ndarray:
+    """Ceiling on the labelled rows plus the unlabelled rows with true labels.
+
+    ``G, r``: summed Gram and moment; when ``rows < d_s`` the rows are stacked instead:
+    labelled ``(P_s, y)`` from ``lab_store`` (items 0 and 2) and ``unl_rows = (P_s', y')``.
+    """
+    if rows < G.shape[-1]:
+        X = np.concatenate([lab_store.rows(0), unl_rows[0]], axis=1)
+        y = np.concatenate([lab_store.rows(2), unl_rows[1]], axis=1)
+        return min_norm_rows(X, y)
+    return min_norm_solve(G, r, rows)
 
 
 def finish(design, lab: LabelledStats, unl: UnlabelledStats, beta_s: np.ndarray,
@@ -113,8 +187,11 @@ def finish(design, lab: LabelledStats, unl: UnlabelledStats, beta_s: np.ndarray,
     baseline plus the student's ``N`` samples with their true labels (fresh noise), so its
     statistics are the sums of the two accumulators.
     """
-    b_w2s = min_norm_solve(unl.G_s, unl.t, N)
-    b_c = min_norm_solve(lab.G_s + unl.G_s, lab.r_s + unl.r, n + N)
+    st = unl.store
+    wide = st.chunks is not None
+    b_w2s = fit(unl.G_s, unl.t, N, *((st.rows(0), st.rows(1)) if wide else ()))
+    b_c = ceiling_fit(lab.G_s + unl.G_s, lab.r_s + unl.r, n + N, lab.store,
+                      (st.rows(0), st.rows(2)) if wide else None)
     return risks(design, unl.beta_w, beta_s, b_w2s, b_c)
 
 

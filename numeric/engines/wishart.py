@@ -6,7 +6,8 @@ Every output of a trial is a function of the Gram matrix of the augmented rows :
 for the ``n`` labelled and the ``N`` unlabelled samples; the two Grams are independent. Proof
 that the engine has the same joint law as ``"samples"``: ``notes/wishart-engine.md``.
 
-Fast path (``n >= p = m + 1`` and ``N >= d_s``), :math:`O(p^2 d_s + d_w^2)` per trial:
+Bartlett paths (labelled ``n >= p = m + 1``; unlabelled ``N >= d_s``; each side chosen on its
+own), :math:`O(p^2 d_s + d_w^2)` per trial when both apply:
 
 * labelled: rotate the drawn coordinates to :math:`v = [B_w, C_w]^\top x` (the weak features
   first, then an orthonormal complement) and append ``z``. Then :math:`v` is
@@ -27,8 +28,18 @@ Fast path (``n >= p = m + 1`` and ``N >= d_s``), :math:`O(p^2 d_s + d_w^2)` per 
   :math:`R_{11}^\top R_{11}` and :math:`R_{11}^\top (R_{11}\varphi_s + A\varphi_c)` to the
   labelled strong statistics.
 
-Otherwise (interpolating sizes) the ``rows x p`` Gaussian rows are drawn directly (there are
-fewer than ``p`` of them) and fed to the shared accumulators.
+The two sides are independent, so each takes its own path:
+
+* labelled, ``n < p``: the ``n x p`` Gaussian rows are drawn directly (fewer than ``p``) and fed
+  to the shared accumulators; wide fits (``n < d_w`` or ``n < d_s``) are solved from the rows by
+  a QR of :math:`X^\top` (:func:`numeric.solvers.min_norm_rows`);
+* unlabelled, ``N < d_s``: the ``N x d_s`` strong rows are drawn directly, and the other
+  coordinates again enter through one normal pair per row; the student is the min-norm fit on
+  those rows, and a wide ceiling (``n + N < d_s``) stacks them under the labelled rows.
+
+So every regime (interpolating teacher, baseline, student or ceiling, and sizes within one
+sample of a threshold, where per-trial risks are finite but their expectation is not) is exact:
+``notes/wishart-engine.md`` section 6.
 """
 from __future__ import annotations
 
@@ -39,9 +50,9 @@ from scipy.linalg import lapack
 
 from numeric.design import Projector
 from numeric.engines.fitting import (
-    LabelledStats, UnlabelledStats, complement_pair, finish, risks, rowmat, teacher_and_strong,
+    LabelledStats, ceiling_fit, complement_pair, risks, rowmat, teacher_and_strong,
 )
-from numeric.solvers import min_norm_solve
+from numeric.solvers import min_norm_rows, min_norm_solve
 
 __all__ = ["run_wishart", "bartlett_rows"]
 
@@ -134,6 +145,13 @@ def _plan(design) -> _FastPlan:
 def run_wishart(design, gens, n: int, N: int) -> dict:
     """Run ``len(gens)`` trials of the wishart engine; returns per-trial arrays.
 
+    The labelled side takes the Bartlett path when ``n >= p`` and draws its ``n x p`` rows
+    otherwise; the unlabelled side takes the ``d_s x d_s`` Bartlett factor when ``N >= d_s``
+    and draws ``N x d_s`` strong rows otherwise, plus one normal pair per (virtual) row in both
+    cases. Every regime (interpolating teacher, student, strong baseline or ceiling) is exact:
+    ``notes/wishart-engine.md`` sections 4 and 6. Per trial the stream holds the labelled
+    draws, then the unlabelled factor or rows, then the pairs.
+
     Raises
     ------
     ValueError
@@ -142,30 +160,34 @@ def run_wishart(design, gens, n: int, N: int) -> dict:
     if not (design.features.is_gaussian and design.noise.is_gaussian) or design.C_w is None:
         raise ValueError("engine='wishart' needs features='gaussian' and noise='gaussian' "
                          "(and a reduced design)")
-    m, d_s = design.m, design.d_s
-    p = m + 1
-    if n >= p and N >= d_s:
-        return _run_fast(design, gens, n, N)
+    plan = _plan(design)
+    if n >= plan.p:
+        beta_w, beta_s, G_s, r_s = _labelled_bartlett(design, plan, gens, n)
+        lab_store = None
+    else:
+        beta_w, beta_s, G_s, r_s, lab_store = _labelled_rows(design, plan, gens, n)
+    return _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store)
+
+
+def _labelled_rows(design, plan, gens, n: int):
+    """Labelled side for ``n < p``: the ``n x p`` Gaussian rows themselves (fewer than p)."""
+    m = design.m
     w_e = math.sqrt(design.fold ** 2 + design.sigma2)
     lab = LabelledStats(design, len(gens))
-    R = bartlett_rows(gens, p, n) if n >= p else _gaussian_rows(gens, p, n)
-    lab.add(R[..., :m], w_e * R[..., m])
+    A = _gaussian_rows(gens, plan.p, n)
+    lab.add(A[..., :m], w_e * A[..., m])
     beta_w, beta_s = teacher_and_strong(lab, n)
-    unl = UnlabelledStats(design, beta_w)
-    R = bartlett_rows(gens, p, N) if N >= p else _gaussian_rows(gens, p, N)
-    unl.add(R[..., :m], w_e * R[..., m])
-    return finish(design, lab, unl, beta_s, n, N)
+    return beta_w, beta_s, lab.G_s, lab.r_s, lab.store
 
 
-def _run_fast(design, gens, n: int, N: int) -> dict:
-    plan = _plan(design)
-    m, d_s, d_w, p = design.m, design.d_s, design.d_w, plan.p
-    # Labelled: virtual rows R (B, p, p) in (v, z) coordinates.
-    R = bartlett_rows(gens, p, n)
+def _labelled_bartlett(design, plan, gens, n: int):
+    """Labelled side for ``n >= p``: virtual rows R (B, p, p) in (v, z) coordinates."""
+    m, d_w = design.m, design.d_w
+    R = bartlett_rows(gens, plan.p, n)
     Rphi = R @ plan.phi                                   # labels of the virtual rows
     # R11^{-1} h via the full factor with a zero-padded right-hand side: back substitution
     # gives zeros below row d_w and R11^{-1} h above, and no block copy is needed.
-    h = np.zeros((len(gens), p))
+    h = np.zeros((len(gens), plan.p))
     h[:, :d_w] = Rphi[:, :d_w]
     beta_w = _tri_solve(R, h)[:, :d_w]
     G_s, P_s = _tri_gram(R[..., :m], plan.T_s)
@@ -174,21 +196,34 @@ def _run_fast(design, gens, n: int, N: int) -> dict:
     else:
         r_s = (np.swapaxes(P_s, -1, -2) @ Rphi[..., None])[..., 0]
     beta_s = min_norm_solve(G_s, r_s, n)
-    # Unlabelled: d_s x d_s Bartlett factor, then one normal pair per row for A g_c, A phi_c.
-    R11 = bartlett_rows(gens, d_s, N)                     # (B, d_s, d_s)
-    U = np.empty((len(gens), d_s, 2))
+    return beta_w, beta_s, G_s, r_s
+
+
+def _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store):
+    """Student and ceiling: strong coordinates (Bartlett factor or rows) + one pair per row."""
+    m, d_s, p = design.m, design.d_s, plan.p
+    B = len(gens)
+    k = min(N, d_s)                                       # virtual rows of the strong block
+    if N >= d_s:
+        Xs = bartlett_rows(gens, d_s, N)                  # R11 (B, d_s, d_s), upper
+    else:
+        Xs = _gaussian_rows(gens, d_s, N)                 # (B, N, d_s): the rows themselves
+    U = np.empty((B, k, 2))
     for b, gen in enumerate(gens):
         gen.standard_normal(out=U[b])
     g = rowmat(beta_w, design.B_w.T)                      # teacher's function on x
-    phi_c = np.broadcast_to(plan.phi_u[d_s:], (len(gens), p - d_s))
-    g_c = np.zeros((len(gens), p - d_s))
+    phi_c = np.broadcast_to(plan.phi_u[d_s:], (B, p - d_s))
+    g_c = np.zeros((B, p - d_s))
     g_c[:, : m - d_s] = g[:, d_s:]
     a, b_ = complement_pair(g_c, phi_c, U)
-    t = (R11 @ g[:, :d_s, None])[..., 0] + a
-    b_w2s = _tri_solve(R11, t)
-    u = R11 @ plan.phi_u[:d_s] + b_
-    R11T = np.swapaxes(R11, -1, -2)
-    G_c = G_s + R11T @ R11
-    r_c = r_s + (R11T @ u[..., None])[..., 0]
-    b_c = min_norm_solve(G_c, r_c, n + N)
+    t = (Xs @ g[:, :d_s, None])[..., 0] + a               # teacher labels of the rows
+    u = Xs @ plan.phi_u[:d_s] + b_                        # true labels of the rows
+    XsT = np.swapaxes(Xs, -1, -2)
+    if N >= d_s:
+        b_w2s = _tri_solve(Xs, t)
+    else:
+        b_w2s = min_norm_rows(Xs, t)
+    G_c = G_s + XsT @ Xs
+    r_c = r_s + (XsT @ u[..., None])[..., 0]
+    b_c = ceiling_fit(G_c, r_c, n + N, lab_store, (Xs, u))
     return risks(design, beta_w, beta_s, b_w2s, b_c)
