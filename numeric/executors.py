@@ -19,6 +19,8 @@ Executors (all with the same :meth:`Executor.run`):
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import math
 import multiprocessing
@@ -29,7 +31,37 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 __all__ = ["Chunk", "ExecutionStats", "Executor", "SerialExecutor", "ProcessExecutor",
-           "DaskExecutor", "make_executor", "run_chunk", "default_workers"]
+           "DaskExecutor", "make_executor", "run_chunk", "default_workers", "using", "ambient"]
+
+_AMBIENT = contextvars.ContextVar("numeric_executor", default=(None, None))
+
+
+@contextlib.contextmanager
+def using(executor=None, store=None):
+    """Within the block, :func:`numeric.simulate` calls that name neither ``executor`` nor
+    ``store`` use these (and :func:`numeric.simulate_block` reads/writes ``store``).
+
+    This lets a command route every simulation of code it does not own (claims, plots, the
+    paper study) through one executor and one run folder, like ``joblib.parallel_backend``.
+    ``store`` may be a :class:`numeric.store.RunStore` or a folder path.
+    """
+    if store is not None:
+        from numeric.store import RunStore
+
+        if not isinstance(store, RunStore):
+            store = RunStore(store)
+    token = _AMBIENT.set((executor, store))
+    try:
+        yield
+    finally:
+        _AMBIENT.reset(token)
+        if store is not None:
+            store.flush()
+
+
+def ambient() -> tuple:
+    """``(executor, store)`` set by the innermost :func:`using` (``(None, None)`` outside)."""
+    return _AMBIENT.get()
 
 _WORKER_SCENARIOS: "OrderedDict[str, object]" = OrderedDict()
 _WORKER_CACHE = 8
@@ -72,7 +104,7 @@ class Chunk:
 def run_chunk(chunk: Chunk) -> list:
     """Run every task of ``chunk``; returns one per-trial dict per block (worker entry point)."""
     from numeric.seeding import child
-    from numeric.simulate import simulate_block
+    from numeric.simulate import _block
 
     sc = _WORKER_SCENARIOS.get(chunk.digest)
     if sc is None:
@@ -82,7 +114,7 @@ def run_chunk(chunk: Chunk) -> list:
             _WORKER_SCENARIOS.popitem(last=False)
     else:
         _WORKER_SCENARIOS.move_to_end(chunk.digest)
-    return [simulate_block(sc, child(chunk.root, b), t, chunk.engine) for b, t in chunk.blocks]
+    return [_block(sc, child(chunk.root, b), t, chunk.engine) for b, t in chunk.blocks]
 
 
 @dataclass

@@ -105,6 +105,27 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     if trials > TRIAL_BLOCK:
         raise ValueError(f"trials must be in [1, TRIAL_BLOCK={TRIAL_BLOCK}], got {trials}")
     name, _ = choose_engine(scenario, engine)
+    from numeric.executors import ambient
+
+    store = ambient()[1]
+    if store is None:
+        return _block(scenario, seed_sequence, trials, name)
+    # Inside ``numeric.executors.using(store=...)``: the block is a resumable task too.
+    from numeric.store import package_version, scenario_digest, task_key
+
+    key = task_key(scenario_digest(scenario), seed_sequence, trials, name)
+    out = store.get(key)
+    if out is None:
+        out = _block(scenario, seed_sequence, trials, name)
+        store.put(key, out, {"scenario": scenario_digest(scenario), "trials": trials,
+                             "engine": name, "entropy": seed_sequence.entropy,
+                             "spawn_key": list(seed_sequence.spawn_key),
+                             "version": package_version()})
+    return out
+
+
+def _block(scenario, seed_sequence, trials: int, name: str) -> dict:
+    """One block with a resolved engine name (the executors' task body; no store)."""
     design = build_design(scenario)
     with blas_limit(1):
         return _run(scenario, design, name, [child(seed_sequence, i) for i in range(trials)])
@@ -158,6 +179,8 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     store : numeric.store.RunStore or path, optional
         Resumable run folder: finished tasks are read from it and new ones written to it.
         Implies the task path (serially in this process when ``executor`` is None).
+        When neither is given, those set by :func:`numeric.executors.using` apply (that is
+        how the ``verify`` commands route every simulation through one executor).
 
     Returns
     -------
@@ -165,6 +188,10 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
         With the task path, ``result.execution`` holds the run's
         :class:`numeric.executors.ExecutionStats` (tasks, tasks read from the store, retries).
     """
+    if executor is None and store is None:
+        from numeric.executors import ambient
+
+        executor, store = ambient()
     if executor is not None or store is not None:
         return simulate_many([(scenario, trials, seed, engine)], executor=executor, store=store,
                              quiet=quiet)[0]
@@ -255,8 +282,7 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
         digest = scenario_digest(scenario)
         blocks = [(b, min(TRIAL_BLOCK, trials - b * TRIAL_BLOCK))
                   for b in range(-(-trials // TRIAL_BLOCK))]
-        keys = [task_key(digest, root.entropy, root.spawn_key, b, t, name, version)
-                for b, t in blocks]
+        keys = [task_key(digest, child(root, b), t, name, version) for b, t in blocks]
         specs.append(dict(scenario=scenario, trials=trials, name=name, reason=reason, root=root,
                           digest=digest, blocks=blocks, keys=keys, parts=[None] * len(blocks)))
     stats = ExecutionStats(executor.name, executor.workers)

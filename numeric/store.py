@@ -1,7 +1,7 @@
 """Resumable run folders: one atomically written ``.npz`` per finished task, plus a manifest.
 
 A task is one seed block of one scenario (see :mod:`numeric.executors`). Its identity is the
-SHA-256 of ``(scenario, root seed, block, trials, engine, package version)``
+SHA-256 of ``(scenario, block seed = root seed + block index, trials, engine, code version)``
 (:func:`task_key`); its result is stored as ``tasks/<key>.npz``. The ``.npz`` is written to a
 temporary file in the same folder and moved into place with :func:`os.replace`, so a file that
 exists is complete: an interrupted run loses at most the tasks in flight, and rerunning the same
@@ -28,14 +28,36 @@ _TASKS = "tasks"
 _FLUSH_SECONDS = 2.0
 
 
-def package_version() -> str:
-    """Installed version of ``w2s-verifier`` (``"unknown"`` when run from a bare checkout)."""
-    import importlib.metadata as md
+_VERSION = None
 
-    try:
-        return md.version("w2s-verifier")
-    except md.PackageNotFoundError:
-        return "unknown"
+
+def package_version() -> str:
+    """``<w2s-verifier version>+src.<hash>``: the installed version and a SHA-256 prefix of the
+    ``numeric`` package's source files.
+
+    The source hash is there because an editable install keeps its version number while the
+    code changes: a task stored by other engine code must not be taken for this code's.
+    """
+    global _VERSION
+    if _VERSION is None:
+        import importlib.metadata as md
+
+        try:
+            v = md.version("w2s-verifier")
+        except md.PackageNotFoundError:
+            v = "unknown"
+        root = os.path.dirname(os.path.abspath(__file__))
+        h = hashlib.sha256()
+        for dirpath, dirnames, files in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for f in sorted(files):
+                if f.endswith(".py"):
+                    path = os.path.join(dirpath, f)
+                    h.update(os.path.relpath(path, root).encode())
+                    with open(path, "rb") as fh:
+                        h.update(fh.read())
+        _VERSION = f"{v}+src.{h.hexdigest()[:12]}"
+    return _VERSION
 
 
 def scenario_digest(scenario) -> str:
@@ -63,11 +85,15 @@ def scenario_digest(scenario) -> str:
     return hashlib.sha256(tail.encode()).hexdigest()
 
 
-def task_key(scenario_hash: str, entropy, spawn_key, block: int, trials: int, engine: str,
+def task_key(scenario_hash: str, block_seed, trials: int, engine: str,
              version: str | None = None) -> str:
-    """Store key of one task: SHA-256 (hex) of its identity, JSON-encoded."""
-    ident = {"scenario": scenario_hash, "entropy": _jsonable(entropy),
-             "spawn_key": [int(k) for k in spawn_key], "block": int(block), "trials": int(trials),
+    """Store key of one task: SHA-256 (hex) of its identity, JSON-encoded.
+
+    ``block_seed`` is the block's ``SeedSequence`` (``child(root, b)``): its entropy and spawn
+    key name the run's root seed and the block index together.
+    """
+    ident = {"scenario": scenario_hash, "entropy": _jsonable(block_seed.entropy),
+             "spawn_key": [int(k) for k in block_seed.spawn_key], "trials": int(trials),
              "engine": engine, "version": package_version() if version is None else version}
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
 

@@ -70,12 +70,17 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
 
 
 def test_keys_separate_every_ingredient():
+    from numeric.seeding import child
     d = scenario_digest(_sc())
-    base = task_key(d, 5, (), 0, 16, "wishart", "1")
-    others = [task_key(scenario_digest(_sc(n=21)), 5, (), 0, 16, "wishart", "1"),
-              task_key(d, 6, (), 0, 16, "wishart", "1"), task_key(d, 5, (1,), 0, 16, "wishart", "1"),
-              task_key(d, 5, (), 1, 16, "wishart", "1"), task_key(d, 5, (), 0, 15, "wishart", "1"),
-              task_key(d, 5, (), 0, 16, "samples", "1"), task_key(d, 5, (), 0, 16, "wishart", "2")]
+    r5, r6 = np.random.SeedSequence(5), np.random.SeedSequence(6)
+    base = task_key(d, child(r5, 0), 16, "wishart", "1")
+    others = [task_key(scenario_digest(_sc(n=21)), child(r5, 0), 16, "wishart", "1"),
+              task_key(d, child(r6, 0), 16, "wishart", "1"),
+              task_key(d, child(child(r5, 1), 0), 16, "wishart", "1"),
+              task_key(d, child(r5, 1), 16, "wishart", "1"),
+              task_key(d, child(r5, 0), 15, "wishart", "1"),
+              task_key(d, child(r5, 0), 16, "samples", "1"),
+              task_key(d, child(r5, 0), 16, "wishart", "2")]
     assert len({base, *others}) == 8
     assert scenario_digest(_sc()) == d                       # equal scenarios, equal digests
     assert scenario_digest(_sc(sigma2=0.5000000001)) != d
@@ -122,3 +127,28 @@ def test_interrupt_loses_only_tasks_in_flight(tmp_path):
     resumed = simulate(sc, T, seed=8, store=tmp_path)
     assert resumed.execution.tasks_from_store == 3 and resumed.execution.tasks_run == 2
     assert _same(resumed, simulate(sc, T, seed=8))
+
+
+def test_using_routes_simulate_and_simulate_block(tmp_path):
+    from numeric import simulate_block
+    from numeric.executors import ambient, using
+    from numeric.seeding import as_seed_sequence, child
+
+    sc = _sc()
+    T = 2 * TRIAL_BLOCK
+    ref = simulate(sc, T, seed=12)
+    with using(SerialExecutor(), store=tmp_path) as _:
+        assert ambient()[0] is not None
+        res = simulate(sc, T, seed=12)
+        assert res.execution.tasks_run == 2
+        # A block extension of the same run reads the stored block back ...
+        blk = simulate_block(sc, child(as_seed_sequence(12), 1), TRIAL_BLOCK)
+        # ... and a new block is stored.
+        simulate_block(sc, child(as_seed_sequence(12), 2), TRIAL_BLOCK)
+    assert ambient() == (None, None)
+    assert _same(ref, res)
+    np.testing.assert_array_equal(blk["w2s"], ref.per_trial["w2s"][TRIAL_BLOCK:])
+    assert len(RunStore(tmp_path).keys()) == 3
+    longer = simulate(sc, 3 * TRIAL_BLOCK, seed=12, store=tmp_path)
+    assert longer.execution.tasks_from_store == 3
+    assert not hasattr(simulate(sc, 3, seed=1), "execution")
