@@ -148,20 +148,20 @@ def min_norm_rows(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     if rows == 0:
         out[:] = 0.0
         return out
+    # Stacked QR: LAPACK runs on each matrix separately, so a trial's factors do not depend on
+    # its batch (and the per-call overhead is paid once).
+    Q, R = np.linalg.qr(np.swapaxes(X, -1, -2))          # (B, d, rows), (B, rows, rows)
+    diag = np.abs(np.diagonal(R, axis1=-2, axis2=-1))
     tol = d * np.finfo(float).eps
-    bad = []
-    for b in range(B):
-        Q, R = np.linalg.qr(X[b].T)                 # d x rows, rows x rows
-        diag = np.abs(np.diagonal(R))
-        if not diag.min() > tol * diag.max():
-            bad.append(b)
-            continue
-        # R^T z = y: R is upper triangular, and R.T is its F-ordered lower transpose.
-        z, info = lapack.dtrtrs(R, y[b], lower=0, trans=1)
-        out[b] = Q @ z
-    if bad:
-        warnings.warn(f"wide design rank-deficient in {len(bad)} trial(s) (rows={rows}, d={d}); "
-                      "used the SVD pseudo-inverse", RuntimeWarning, stacklevel=2)
-        for b in bad:
+    bad = ~(diag.min(axis=-1) > tol * diag.max(axis=-1))
+    z = np.zeros((B, rows))
+    for b in np.flatnonzero(~bad):
+        # R^T z = y with R upper triangular.
+        z[b], _ = lapack.dtrtrs(R[b], y[b], lower=0, trans=1)
+    out[:] = (Q @ z[..., None])[..., 0]
+    if bad.any():
+        warnings.warn(f"wide design rank-deficient in {int(bad.sum())} trial(s) (rows={rows}, "
+                      f"d={d}); used the SVD pseudo-inverse", RuntimeWarning, stacklevel=2)
+        for b in np.flatnonzero(bad):
             out[b] = np.linalg.pinv(X[b]) @ y[b]
     return out
