@@ -59,7 +59,7 @@ def _point(ctx, cfg, trials) -> dict:
 
 def plot_suite(ctx) -> dict:
     """Simulate the n and N sweeps around :data:`BASE` and return their data (JSON-able)."""
-    trials = ctx._round(512 if ctx.quick else 2048)
+    trials = ctx._round(256 if ctx.quick else 2048)
     n_sweep = [_point(ctx, {**BASE, "n": n, "N": N_FIXED}, trials) for n in N_GRID]
     N_sweep = [_point(ctx, {**BASE, "n": n_FIXED, "N": N}, trials) for N in BIG_N_GRID]
     geo = {k: v for k, v in ctx.geometry({**BASE, "n": n_FIXED, "N": N_FIXED}).items() if k not in ("n", "N")}
