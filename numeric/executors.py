@@ -90,6 +90,7 @@ class Chunk:
     engine: str
     blocks: tuple
     keys: tuple = ()
+    device: str | None = None
 
     @property
     def name(self) -> str:
@@ -97,7 +98,7 @@ class Chunk:
         h = hashlib.sha256()
         h.update(self.digest.encode())
         h.update(repr((self.root.entropy, tuple(self.root.spawn_key), self.engine,
-                       self.blocks)).encode())
+                       self.blocks, self.device)).encode())
         return "w2s-" + h.hexdigest()[:32]
 
 
@@ -114,7 +115,8 @@ def run_chunk(chunk: Chunk) -> list:
             _WORKER_SCENARIOS.popitem(last=False)
     else:
         _WORKER_SCENARIOS.move_to_end(chunk.digest)
-    return [_block(sc, child(chunk.root, b), t, chunk.engine) for b, t in chunk.blocks]
+    return [_block(sc, child(chunk.root, b), t, chunk.engine, chunk.device)
+            for b, t in chunk.blocks]
 
 
 @dataclass

@@ -86,20 +86,36 @@ def choose_engine(scenario, engine: str = "auto") -> tuple[str, str]:
     return engine, f"requested; {regimes}"
 
 
-def _run(scenario, design, name, seqs):
+def _backend(device, name):
+    """The :class:`numeric.xp.Backend` of ``device`` (``None`` for NumPy on the CPU)."""
+    if device is None or device == "cpu":
+        return None
+    if name != "wishart":
+        raise ValueError(f"device={device!r} needs engine='wishart' (the samples engine runs on "
+                         f"the CPU only), got engine {name!r}")
+    from numeric.xp import backend
+
+    be = backend(device)
+    return None if be.name == "numpy" else be
+
+
+def _run(scenario, design, name, seqs, be=None):
     gens = [trial_generator(s) for s in seqs]
-    out = ENGINES[name](design, gens, scenario.n, scenario.N)
+    kw = {} if be is None else {"backend": be}
+    out = ENGINES[name](design, gens, scenario.n, scenario.N, **kw)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["pgr"] = (out["weak"] - out["w2s"]) / (out["weak"] - out["ceiling"])
         out["opr"] = out["strong"] / out["w2s"]
     return out
 
 
-def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: str = "auto") -> dict:
+def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: str = "auto",
+                   device: str | None = None) -> dict:
     """Run the first ``trials`` (<= TRIAL_BLOCK) trials of one seed block.
 
     ``seed_sequence`` is the block's ``SeedSequence`` (``SeedSequence(seed).spawn(n)[b]``);
     trial ``i`` uses its ``i``-th child. It is not mutated. Returns the per-trial dict.
+    ``device`` as in :func:`simulate`.
     """
     trials = as_count("trials", trials)
     if trials > TRIAL_BLOCK:
@@ -109,14 +125,14 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
 
     store = ambient()[1]
     if store is None:
-        return _block(scenario, seed_sequence, trials, name)
+        return _block(scenario, seed_sequence, trials, name, device)
     # Inside ``numeric.executors.using(store=...)``: the block is a resumable task too.
     from numeric.store import package_version, scenario_digest, task_key
 
-    key = task_key(scenario_digest(scenario), seed_sequence, trials, name)
+    key = task_key(scenario_digest(scenario), seed_sequence, trials, name, device=device)
     out = store.get(key)
     if out is None:
-        out = _block(scenario, seed_sequence, trials, name)
+        out = _block(scenario, seed_sequence, trials, name, device)
         store.put(key, out, {"scenario": scenario_digest(scenario), "trials": trials,
                              "engine": name, "entropy": seed_sequence.entropy,
                              "spawn_key": list(seed_sequence.spawn_key),
@@ -124,11 +140,12 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     return out
 
 
-def _block(scenario, seed_sequence, trials: int, name: str) -> dict:
+def _block(scenario, seed_sequence, trials: int, name: str, device=None) -> dict:
     """One block with a resolved engine name (the executors' task body; no store)."""
+    be = _backend(device, name)
     design = build_design(scenario)
     with blas_limit(1):
-        return _run(scenario, design, name, [child(seed_sequence, i) for i in range(trials)])
+        return _run(scenario, design, name, [child(seed_sequence, i) for i in range(trials)], be)
 
 
 def blas_limit(threads):
@@ -151,7 +168,7 @@ def blas_limit(threads):
 
 def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size: int | None = None,
              quiet: bool = True, workers: int = 1, blas_threads: int | None = 1, *,
-             executor=None, store=None) -> SimulationResult:
+             executor=None, store=None, device: str | None = None) -> SimulationResult:
     """Simulate ``trials`` independent trials of the four ridgeless models.
 
     Parameters
@@ -181,6 +198,11 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
         Implies the task path (serially in this process when ``executor`` is None).
         When neither is given, those set by :func:`numeric.executors.using` apply (that is
         how the ``verify`` commands route every simulation through one executor).
+    device : str, optional
+        ``None``/``"cpu"``: NumPy (default). ``"cuda"``, ``"cuda:K"``, ``"torch:cpu"``, ...
+        (:func:`numeric.xp.backend`): the wishart engine's labelled Bartlett side runs on that
+        array-API device; same random numbers as on the CPU, so the results agree with the
+        CPU's to floating-point rounding (not bit for bit). Needs ``engine`` wishart.
 
     Returns
     -------
@@ -194,10 +216,11 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
         executor, store = ambient()
     if executor is not None or store is not None:
         return simulate_many([(scenario, trials, seed, engine)], executor=executor, store=store,
-                             quiet=quiet)[0]
+                             quiet=quiet, device=device)[0]
     trials = as_count("trials", trials)
     workers = as_count("workers", workers)
     name, reason = choose_engine(scenario, engine)
+    be = _backend(device, name)
     root = as_seed_sequence(seed)
     design = build_design(scenario)
     bs = _default_batch(name, design) if batch_size is None else as_count("batch_size", batch_size)
@@ -212,7 +235,7 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
         limit = blas_limit(None if blas_threads is None else as_count("blas_threads", blas_threads))
 
         def job(seqs):
-            out = _run(scenario, design, name, seqs)
+            out = _run(scenario, design, name, seqs, be)
             if bar is not None:
                 bar.update(len(seqs))
             return out
@@ -231,7 +254,8 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
                                            engine_reason=reason, scenario=scenario)
 
 
-def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_result=None):
+def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_result=None,
+                  device: str | None = None):
     """Simulate several ``(scenario, trials, seed, engine)`` jobs as one pool of tasks.
 
     Every job is cut into tasks of one seed block (:data:`TRIAL_BLOCK` trials); all tasks of all
@@ -255,6 +279,8 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
         ``on_result(j, result)`` is called as soon as job ``j`` is complete and the result is
         then not kept (for grids too large to hold every per-trial array); the call returns
         ``None`` instead of the list.
+    device : str, optional
+        As in :func:`simulate`, for every job (part of each task's store key).
 
     Returns
     -------
@@ -278,11 +304,13 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
                              f"got {job!r}") from None
         trials = as_count("trials", trials)
         name, reason = choose_engine(scenario, engine)
+        _backend(device, name)                      # fail early on a bad device/engine pair
         root = as_seed_sequence(seed)
         digest = scenario_digest(scenario)
         blocks = [(b, min(TRIAL_BLOCK, trials - b * TRIAL_BLOCK))
                   for b in range(-(-trials // TRIAL_BLOCK))]
-        keys = [task_key(digest, child(root, b), t, name, version) for b, t in blocks]
+        keys = [task_key(digest, child(root, b), t, name, version, device=device)
+                for b, t in blocks]
         specs.append(dict(scenario=scenario, trials=trials, name=name, reason=reason, root=root,
                           digest=digest, blocks=blocks, keys=keys, parts=[None] * len(blocks)))
     stats = ExecutionStats(executor.name, executor.workers)
@@ -304,7 +332,7 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
             idx = tuple(missing[c:c + size])
             chunks.append(Chunk(s["scenario"], s["digest"], s["root"], s["name"],
                                 tuple(s["blocks"][i] for i in idx),
-                                tuple(s["keys"][i] for i in idx)))
+                                tuple(s["keys"][i] for i in idx), device))
             owners.append((j, idx))
 
     def finish(j):
@@ -334,7 +362,7 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
                 store.put(s["keys"][i], out, {
                     "scenario": s["digest"], "block": b, "trials": t, "engine": s["name"],
                     "entropy": s["root"].entropy, "spawn_key": list(s["root"].spawn_key),
-                    "version": version})
+                    "device": device or "cpu", "version": version})
             s["parts"][i] = out
         stats.tasks_run += len(idx)
         remaining[j] -= len(idx)

@@ -86,15 +86,18 @@ def scenario_digest(scenario) -> str:
 
 
 def task_key(scenario_hash: str, block_seed, trials: int, engine: str,
-             version: str | None = None) -> str:
+             version: str | None = None, device: str | None = None) -> str:
     """Store key of one task: SHA-256 (hex) of its identity, JSON-encoded.
 
     ``block_seed`` is the block's ``SeedSequence`` (``child(root, b)``): its entropy and spawn
-    key name the run's root seed and the block index together.
+    key name the run's root seed and the block index together. ``device`` enters only when it
+    is not the CPU (a device run differs from the CPU's by rounding).
     """
     ident = {"scenario": scenario_hash, "entropy": _jsonable(block_seed.entropy),
              "spawn_key": [int(k) for k in block_seed.spawn_key], "trials": int(trials),
              "engine": engine, "version": package_version() if version is None else version}
+    if device not in (None, "cpu"):
+        ident["device"] = str(device)
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
 
 

@@ -142,7 +142,7 @@ def _plan(design) -> _FastPlan:
     return plan
 
 
-def run_wishart(design, gens, n: int, N: int) -> dict:
+def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
     """Run ``len(gens)`` trials of the wishart engine; returns per-trial arrays.
 
     The labelled side takes the Bartlett path when ``n >= p`` and draws its ``n x p`` rows
@@ -151,6 +151,10 @@ def run_wishart(design, gens, n: int, N: int) -> dict:
     cases. Every regime (interpolating teacher, student, strong baseline or ceiling) is exact:
     ``notes/wishart-engine.md`` sections 4 and 6. Per trial the stream holds the labelled
     draws, then the unlabelled factor or rows, then the pairs.
+
+    ``backend`` (a :class:`numeric.xp.Backend`, e.g. PyTorch on CUDA) runs the labelled
+    Bartlett side, the bulk of the work at large ``d_w``, on that device
+    (:mod:`numeric.engines.wishart_xp`); the rest, and every other path, stays on the host.
 
     Raises
     ------
@@ -161,7 +165,13 @@ def run_wishart(design, gens, n: int, N: int) -> dict:
         raise ValueError("engine='wishart' needs features='gaussian' and noise='gaussian' "
                          "(and a reduced design)")
     plan = _plan(design)
-    if n >= plan.p:
+    if n >= plan.p and backend is not None and backend.name != "numpy":
+        from numeric.engines.wishart_xp import labelled_bartlett_device
+
+        beta_w, G_s, r_s = labelled_bartlett_device(design, plan, gens, n, backend)
+        beta_s = min_norm_solve(G_s, r_s, n)
+        lab_store = None
+    elif n >= plan.p:
         beta_w, beta_s, G_s, r_s = _labelled_bartlett(design, plan, gens, n)
         lab_store = None
     else:
