@@ -46,6 +46,8 @@ class Projector:
             terms = []
             for rank in (0, 1):
                 cols = np.arange(d) if rank == 0 else np.flatnonzero(nnz == 2)
+                if cols.size == 0:  # no second non-zeros; B may also have a single row
+                    continue
                 rows = order[rank, cols]
                 terms += _runs(cols, rows, self.B[rows, cols])
             if len(terms) <= 8:
