@@ -33,13 +33,16 @@ from dataclasses import dataclass, field
 __all__ = ["Chunk", "ExecutionStats", "Executor", "SerialExecutor", "ProcessExecutor",
            "DaskExecutor", "make_executor", "run_chunk", "default_workers", "using", "ambient"]
 
-_AMBIENT = contextvars.ContextVar("numeric_executor", default=(None, None))
+_AMBIENT = contextvars.ContextVar("numeric_executor", default=(None, None, None))
 
 
 @contextlib.contextmanager
-def using(executor=None, store=None):
+def using(executor=None, store=None, device=None):
     """Within the block, :func:`numeric.simulate` calls that name neither ``executor`` nor
     ``store`` use these (and :func:`numeric.simulate_block` reads/writes ``store``).
+
+    ``device`` is a preference: simulations on the wishart engine that name no device use it;
+    the samples engine, which runs only on the CPU, ignores it.
 
     This lets a command route every simulation of code it does not own (claims, plots, the
     paper study) through one executor and one run folder, like ``joblib.parallel_backend``.
@@ -50,7 +53,7 @@ def using(executor=None, store=None):
 
         if not isinstance(store, RunStore):
             store = RunStore(store)
-    token = _AMBIENT.set((executor, store))
+    token = _AMBIENT.set((executor, store, device))
     try:
         yield
     finally:
@@ -60,7 +63,7 @@ def using(executor=None, store=None):
 
 
 def ambient() -> tuple:
-    """``(executor, store)`` set by the innermost :func:`using` (``(None, None)`` outside)."""
+    """``(executor, store, device)`` set by the innermost :func:`using` (all ``None`` outside)."""
     return _AMBIENT.get()
 
 _WORKER_SCENARIOS: "OrderedDict[str, object]" = OrderedDict()

@@ -123,7 +123,9 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     name, _ = choose_engine(scenario, engine)
     from numeric.executors import ambient
 
-    store = ambient()[1]
+    _, store, pref = ambient()
+    if device is None and name == "wishart":
+        device = pref
     if store is None:
         return _block(scenario, seed_sequence, trials, name, device)
     # Inside ``numeric.executors.using(store=...)``: the block is a resumable task too.
@@ -213,7 +215,9 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     if executor is None and store is None:
         from numeric.executors import ambient
 
-        executor, store = ambient()
+        executor, store, pref = ambient()
+        if device is None and pref is not None and choose_engine(scenario, engine)[0] == "wishart":
+            device = pref
     if executor is not None or store is not None:
         return simulate_many([(scenario, trials, seed, engine)], executor=executor, store=store,
                              quiet=quiet, device=device)[0]

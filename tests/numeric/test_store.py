@@ -145,7 +145,7 @@ def test_using_routes_simulate_and_simulate_block(tmp_path):
         blk = simulate_block(sc, child(as_seed_sequence(12), 1), TRIAL_BLOCK)
         # ... and a new block is stored.
         simulate_block(sc, child(as_seed_sequence(12), 2), TRIAL_BLOCK)
-    assert ambient() == (None, None)
+    assert ambient() == (None, None, None)
     assert _same(ref, res)
     np.testing.assert_array_equal(blk["w2s"], ref.per_trial["w2s"][TRIAL_BLOCK:])
     assert len(RunStore(tmp_path).keys()) == 3

@@ -70,3 +70,15 @@ def test_device_needs_wishart():
         simulate(sc, 3, seed=1, device="torch:cpu")
     with pytest.raises(ValueError, match="device"):
         simulate(CASES["runs"](), 3, seed=1, engine="wishart", device="tpu")
+
+
+def test_ambient_device_is_a_preference_for_wishart_only():
+    from numeric.executors import using
+    sc = CASES["runs"]()
+    with using(SerialExecutor(), device="torch:cpu"):
+        dev = simulate(sc, 5, seed=2)
+        rad = simulate(sc.replace(features="rademacher"), 5, seed=2)   # samples: CPU, no error
+    ref = simulate(sc, 5, seed=2, engine="wishart", device="torch:cpu")
+    for k in PER_TRIAL_KEYS:
+        np.testing.assert_array_equal(dev.per_trial[k], ref.per_trial[k])
+    assert rad.engine == "samples"
