@@ -135,6 +135,12 @@ class ExecutionStats:
     pool_restarts: int = 0
     notes: list = field(default_factory=list)
 
+    def add(self, other: "ExecutionStats") -> None:
+        """Accumulate another run's counts (for an executor's running totals)."""
+        for k in ("tasks", "tasks_from_store", "tasks_run", "retries", "pool_restarts"):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        self.notes.extend(other.notes)
+
     def to_dict(self) -> dict:
         return {"executor": self.executor, "workers": self.workers, "tasks": self.tasks,
                 "tasks_from_store": self.tasks_from_store, "tasks_run": self.tasks_run,
@@ -147,6 +153,14 @@ class Executor:
 
     name = "executor"
     workers = 1
+
+    @property
+    def totals(self) -> ExecutionStats:
+        """Counts summed over every run on this executor (what a command reports)."""
+        t = self.__dict__.get("_totals")
+        if t is None:
+            t = self.__dict__["_totals"] = ExecutionStats(self.name, self.workers)
+        return t
 
     def run(self, chunks, on_done, stats: ExecutionStats | None = None) -> ExecutionStats:
         """Run ``chunks`` (a list of :class:`Chunk`) and call ``on_done(i, results)`` in this

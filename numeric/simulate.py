@@ -385,4 +385,5 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
             bar.close()
         if store is not None:
             store.flush()
+        executor.totals.add(stats)
     return results

@@ -106,6 +106,7 @@ def test_killed_process_worker_is_retried_and_results_match():
     assert st.pool_restarts >= 1 and st.retries >= 1   # the chunks in flight were re-run
     assert any("died" in n for n in st.notes)
     assert st.tasks_run == st.tasks          # each task delivered exactly once
+    assert ex.totals.retries == st.retries and ex.totals.tasks == st.tasks
 
 
 def test_bad_options():
