@@ -1,0 +1,85 @@
+"""``python -m verify double-descent``: end to end (quick), curves, points, usage errors."""
+import json
+
+import numpy as np
+import pytest
+
+from theory import regimes as TR
+from verify.cli import main
+from verify.double_descent import compute as C
+
+SYMBOLS = {"n", "N", "d_s", "d_w", "d_sw", "sigma2", "rho_s", "rho_w", "b_w2s", "m_sw", "t2",
+           "c_sw", "p_sw"}
+
+
+def _sym(g):
+    return {k: v for k, v in g.items() if k in SYMBOLS}
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dd")
+    code = main(["double-descent", "--quick", "--out", str(out), "--seed", "7"])
+    return code, out
+
+
+def test_quick_end_to_end(quick_run):
+    code, out = quick_run
+    assert code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["double_descent.json", "double_descent.md", "double_descent_N.png",
+                     "double_descent_n.png"]                 # no temporary files left behind
+    for png in ("double_descent_n.png", "double_descent_N.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rec = json.loads((out / "double_descent.json").read_text())
+    assert rec["settings"]["seed"] == 7 and rec["settings"]["quick"] is True
+    assert rec["checks"]["tests"] == len(rec["points"]) > 50 and rec["checks"]["rejected"] == []
+    md = (out / "double_descent.md").read_text()
+    assert md.count("\n| n |") == 2 and md.count("\n| N |") == 4 and "Holm" in md
+
+
+def test_points_avoid_infinite_variance_and_match_theory(quick_run):
+    _, out = quick_run
+    pts = json.loads((out / "double_descent.json").read_text())["points"]
+    for p in pts:
+        assert C.distance(p["model"], p) >= C.SIM_GAP
+        assert np.isfinite(p["exact"]) and p["se"] > 0
+    # The plotted exact value is the registered piecewise formula at that point.
+    sample = pts[len(pts) // 2]
+    panel = next(pl for pl in C.layout(True).n_panels + C.layout(True).N_panels
+                 if pl.label == sample["panel"])
+    g = C.geometry_of(panel)
+    g[panel.sweep] = sample["x"]
+    assert float(TR.evaluate(f"risk.{sample['model']}.piecewise", **_sym(g))) \
+        == pytest.approx(sample["exact"], rel=1e-9)
+
+
+def test_reproducible_from_seed(quick_run, tmp_path):
+    _, out = quick_run
+    lay = C.layout(True)
+    a = C.simulate_points(lay, 6, 150, 7)
+    first = json.loads((out / "double_descent.json").read_text())["points"]
+    assert [r["mean"] for r in a] == [r["mean"] for r in first]
+
+
+def test_exact_curve_has_gaps_exactly_in_the_bands():
+    panel = C.layout(True).N_panels[0]                       # d_s = 10
+    g = C.geometry_of(panel)
+    xs = panel.xs
+    y = C.exact_curve("w2s", g, "N", xs)
+    band = np.abs(xs - panel.d_s) <= 1
+    assert np.all(np.isnan(y[band])) and np.all(np.isfinite(y[~band]))
+    # Double descent: the W2S risk rises towards the threshold from both sides.
+    below, above = y[xs == panel.d_s - 2][0], y[xs == panel.d_s + 2][0]
+    assert below > 5 * y[0] and above > 5 * y[-1]
+    for x in (panel.d_s - 1, panel.d_s, panel.d_s + 1):
+        g2 = dict(g, N=int(x))
+        with pytest.raises(TR.InfiniteExpectation):
+            TR.evaluate("risk.w2s.piecewise", **_sym(g2))
+
+
+@pytest.mark.parametrize("argv", [["--trials", "3"], ["--seed", "-1"], ["--alpha", "2"]])
+def test_usage_errors(argv, tmp_path, capsys):
+    assert main(["double-descent", "--out", str(tmp_path / "x"), *argv]) == 2
+    assert "error" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,382 @@
+r"""Claims beyond the paper (issue 8): every parameterization regime and the finite-N misfit
+identity (theory.md sections 6-7; derivations in notes/regimes.md).
+
+* ``regimes.w2s.<teacher>_<student>``: the exact W2S risk and misfit in each of the four regimes
+  (``ols``: samples > dimension + 1; ``interp``: samples < dimension - 1), against
+  ``risk.w2s.regime.*`` and ``misfit.regime.*``.
+* ``regimes.<model>.interp``: the single models (weak, strong baseline, ceiling) when they
+  interpolate, against ``risk.<model>.regime.interp``.
+* ``regimes.misfit_identity.r_sw0``: :math:`E[\mathrm{gain}] = E[\mathrm{misfit}]
+  (N - 2d_s - 1)/(N - 1)` whenever :math:`r_{sw} = \theta^\top (I - P_s) P_w \theta = 0`, with an
+  OLS or interpolating teacher; targets :math:`\theta = a u_s + c e_o` (realizable when
+  ``c = 0``; for ``c > 0`` not realizable, yet :math:`r_{sw} = 0`).
+* ``regimes.misfit_gap.exact``: without realizability the defect is exactly
+  ``theory.regimes.gain_misfit_gap`` (:math:`-2k r_{sw}` for an OLS student), in all four regimes;
+  ``regimes.misfit_gap.zero`` is the KNOWN-FALSE claim that the defect is 0 there.
+* Symbolic: the OLS/OLS regime and the OLS single models are the paper-era exact forms; the
+  defect of the identity; its ``N -> oo`` limit (Charikar et al.'s equality); the discrepancy
+  virtue with an interpolating teacher.
+
+Statistical claims test every fit they check at least :data:`GAP` samples away from its
+threshold. Within one sample the expectation is infinite (``theory.regimes.InfiniteExpectation``):
+explicit configurations there are rejected when the claim is built, and, if a claim is built
+with ``on_infinite="report"``, reported by an inconclusive deterministic observation that says
+so and carries no number. Between 2 and ``MIN_GAP - 1`` samples the expectation is finite but the
+per-trial risk has infinite variance (the inverse-Wishart second moment needs
+``|m - d| >= 4``), so a z-test would not be valid; such gaps are rejected too.
+
+Simulations: small dimensions (``<= 2 GAP + 10`` features), ``ctx.simulate`` (the exact
+``wishart`` engine for these Gaussian configurations).
+"""
+from __future__ import annotations
+
+import sympy as sp
+from hypothesis import strategies as st
+
+import theory
+from theory import regimes as R
+from theory.symbols import N, c_sw, d_s, d_sw, d_w, p_sw, rho_w, t2
+from verify import stats
+from verify.claims import CustomClaim, Observation, SymbolicClaim
+from verify.strategies import canonical_cosines, noise_levels, target_energies
+
+S = "theory.md"
+GAP = 6
+"""Default minimum distance (in samples) of every checked fit from its threshold."""
+MIN_GAP = 4
+"""Smallest accepted gap: below it the per-trial risks have infinite variance."""
+_FITS = {  # fit -> (samples, dimension) as functions of a configuration
+    "teacher": lambda c: (c["n"], c["d_w"]),
+    "strong": lambda c: (c["n"], c["d_s"]),
+    "student": lambda c: (c["N"], c["d_s"]),
+    "ceiling": lambda c: (c["n"] + c["N"], c["d_s"]),
+}
+_MODEL_FIT = {"weak": "teacher", "strong": "strong", "ceiling": "ceiling"}
+
+
+def _check_gap(gap) -> int:
+    if not isinstance(gap, int) or isinstance(gap, bool) or gap < MIN_GAP:
+        raise ValueError(f"gap must be an integer >= {MIN_GAP} (per-trial risks need finite "
+                         f"variance for the z-tests), got {gap!r}")
+    return gap
+
+
+def fit_regime(config: dict, fit: str) -> str:
+    """``"ols"`` or ``"interp"`` for ``fit`` in ``teacher|strong|student|ceiling``.
+
+    Raises
+    ------
+    theory.regimes.InfiniteExpectation
+        Within one sample of the fit's threshold.
+    """
+    m, d = _FITS[fit](config)
+    try:
+        return R.regime(m, d)
+    except R.InfiniteExpectation as exc:
+        raise R.InfiniteExpectation(f"{fit}: {exc}") from None
+
+
+def check_config(config: dict, fits, gap: int) -> None:
+    """Raise if a fit in ``fits`` is within one sample (``InfiniteExpectation``) or closer than
+    ``gap`` samples (``ValueError``) to its threshold."""
+    for fit in fits:
+        fit_regime(config, fit)
+        m, d = _FITS[fit](config)
+        if abs(m - d) < gap:
+            raise ValueError(f"config {fit}: |samples - dim| = |{m} - {d}| must be >= gap = {gap} "
+                             "(finite variance of the per-trial risk)")
+
+
+# --- configurations ---------------------------------------------------------------------------
+def _sizes(draw, regime: str, gap: int, small=(2, 6), span=24):
+    """(dimension, samples) with samples in ``regime`` at least ``gap`` from the threshold.
+
+    Dimensions >= 2 and at least 3 samples in an interpolating fit: with one feature or one
+    sample the per-trial risks are products of chi-squares with one degree of freedom, whose
+    spread makes a 10 % resolution unaffordable within the trial budget.
+    """
+    if regime == "ols":
+        d = draw(st.integers(*small))
+        return d, draw(st.integers(d + gap, d + gap + span))
+    d = draw(st.integers(gap + 3, gap + 12))
+    return d, draw(st.integers(3, d - gap))
+
+
+@st.composite
+def regime_configs(draw, teacher: str = "ols", student: str = "ols", gap: int = GAP,
+                   theta_s=(0.0, 1.0), theta_w=(0.0, 1.0), theta_o=(0.0, 1.0),
+                   overlap=("random", "integer")) -> dict:
+    """Configurations with the teacher (``n`` vs ``d_w``) and student (``N`` vs ``d_s``) in the
+    given regimes, each at least ``gap`` samples from its threshold."""
+    d_w_, n_ = _sizes(draw, teacher, gap)
+    d_s_, N_ = _sizes(draw, student, gap, span=40)
+    return _finish(draw, d_s_, d_w_, n_, N_, theta_s, theta_w, theta_o, overlap)
+
+
+@st.composite
+def single_interp_configs(draw, model: str, gap: int = GAP) -> dict:
+    """Configurations where ``model`` (weak, strong, ceiling) interpolates, ``gap`` samples below
+    its threshold (at least 3 samples; the ceiling's ``n + N`` at least 4)."""
+    if model == "weak":
+        return draw(regime_configs("interp", "ols", gap))
+    d_s_ = draw(st.integers(gap + 4, gap + 12))
+    d_w_ = draw(st.integers(2, 6))
+    if model == "strong":
+        n_ = draw(st.integers(3, d_s_ - gap))
+        N_ = draw(st.integers(d_s_ + gap, d_s_ + gap + 40))
+    else:                                            # ceiling: n + N <= d_s - gap
+        n_ = draw(st.integers(2, d_s_ - gap - 2))
+        N_ = draw(st.integers(2, d_s_ - gap - n_))
+    return _finish(draw, d_s_, d_w_, n_, N_, (0.0, 1.0), (0.0, 1.0), (0.0, 1.0),
+                   ("random", "integer"))
+
+
+def _finish(draw, d_s_, d_w_, n_, N_, theta_s, theta_w, theta_o, overlap):
+    return {"d_s": d_s_, "d_w": d_w_, "n": n_, "N": N_, "sigma2": draw(noise_levels(0.1, 1.0)),
+            "cosines": draw(canonical_cosines(min(d_s_, d_w_), overlap)),
+            "theta": draw(target_energies(theta_s, theta_w, theta_o)),
+            "features": "gaussian", "noise": "gaussian"}
+
+
+# --- claims -----------------------------------------------------------------------------------
+class _RegimeClaim(CustomClaim):
+    """Shared machinery: draw (or take) configurations, reject or report infinite expectations,
+    and test per-trial means with adaptive trials."""
+
+    fits: tuple = ()
+
+    def __init__(self, name, *, configs=None, gap=GAP, on_infinite="reject", source=f"{S} §6",
+                 description="", expect="pass"):
+        super().__init__(name, source=source, description=description, expect=expect)
+        self.gap = _check_gap(gap)
+        if on_infinite not in ("reject", "report"):
+            raise ValueError(f"on_infinite must be 'reject' or 'report', got {on_infinite!r}")
+        self.on_infinite = on_infinite
+        self.configs = None if configs is None else [dict(c) for c in configs]
+        for i, cfg in enumerate(self.configs or ()):
+            try:
+                check_config(cfg, self.fits, self.gap)
+            except R.InfiniteExpectation as exc:
+                if on_infinite == "reject":
+                    raise R.InfiniteExpectation(f"configs[{i}]: {exc}") from None
+            except ValueError as exc:
+                raise ValueError(f"configs[{i}]: {exc}") from None
+
+    def strategy(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def per_config(self) -> int:
+        return 1
+
+    def plan(self, ctx) -> int:
+        k = len(self.configs) if self.configs is not None else int(ctx.examples)
+        return k * self.per_config()
+
+    def _configs(self, ctx):
+        if self.configs is not None:
+            return self.configs
+        return ctx.draw(self.strategy(), int(ctx.examples), "regimes", self.name, self.gap)
+
+    def run(self, ctx):
+        out = []
+        for cfg in self._configs(ctx):
+            try:
+                check_config(cfg, self.fits, 2)       # the bands only; gap checked at build
+                out += self.observe(ctx, cfg)
+            except R.InfiniteExpectation as exc:
+                out.append(infinite_observation(cfg, exc))
+        return out
+
+    def _test(self, ctx, cfg, label, per_trial, theory_value, scale, details):
+        def measure(t):
+            return stats.mean_se(per_trial(ctx.simulate(cfg, t)))
+
+        est, se, t = ctx.adaptive(measure, scale, "two-sided")
+        return Observation.test(label, est, se, theory_value, "two-sided", config=cfg, scale=scale,
+                                resolution=ctx.resolution, trials=t, details=details)
+
+
+def infinite_observation(cfg: dict, exc: Exception) -> Observation:
+    """Deterministic, inconclusive observation for a configuration whose expectation is
+    infinite: it says so and carries no estimate and no theory value."""
+    return Observation.check(f"expectation infinite: {exc}", "inconclusive", config=cfg,
+                             details={"infinite_expectation": True, "message": str(exc)})
+
+
+def _sym(g: dict) -> dict:
+    return {k: v for k, v in g.items() if k in theory.symbols.BY_NAME}
+
+
+def _value(expr, g) -> float:
+    return float(R.evaluate(expr, prec=30, **_sym(g)))
+
+
+class RegimeW2S(_RegimeClaim):
+    """E[ER_w2s] and E[misfit] in one of the four regimes (two observations per configuration)."""
+
+    fits = ("teacher", "student")
+
+    def __init__(self, teacher, student, **kw):
+        self.teacher, self.student = R._check_regime(teacher, "teacher"), R._check_regime(student, "student")
+        kw.setdefault("description",
+                      f"exact W2S risk and misfit, {teacher} teacher, {student} student "
+                      f"(each fit >= {kw.get('gap', GAP)} samples from its threshold)")
+        super().__init__(f"regimes.w2s.{teacher}_{student}", **kw)
+
+    def strategy(self):
+        return regime_configs(self.teacher, self.student, self.gap)
+
+    def per_config(self):
+        return 2
+
+    def observe(self, ctx, cfg):
+        g = ctx.geometry(cfg)
+        reg = f"{fit_regime(cfg, 'teacher')}_{fit_regime(cfg, 'student')}"
+        out = []
+        for q, name in (("w2s", f"risk.w2s.regime.{reg}"), ("misfit", f"misfit.regime.{reg}")):
+            v = _value(name, g)
+            out.append(self._test(ctx, cfg, f"E[{q}] = {name}", lambda pt, q=q: pt[q], v,
+                                  abs(v) or 1.0, {"formula": name}))
+        return out
+
+
+class RegimeSingle(_RegimeClaim):
+    """E[ER] of a single model (weak, strong or ceiling) in its interpolating regime."""
+
+    def __init__(self, model, **kw):
+        if model not in R.SINGLE_MODELS:
+            raise ValueError(f"model must be one of {R.SINGLE_MODELS}, got {model!r}")
+        self.model = model
+        self.fits = (_MODEL_FIT[model],)
+        kw.setdefault("description", f"exact {model} risk when it interpolates (min-norm fit, "
+                                     f">= {kw.get('gap', GAP)} samples below its threshold)")
+        super().__init__(f"regimes.{model}.interp", **kw)
+
+    def strategy(self):
+        return single_interp_configs(self.model, self.gap)
+
+    def observe(self, ctx, cfg):
+        reg = fit_regime(cfg, self.fits[0])
+        name = f"risk.{self.model}.regime.{reg}"
+        v = _value(name, ctx.geometry(cfg))
+        return [self._test(ctx, cfg, f"E[{self.model}] = {name}", lambda pt: pt[self.model], v,
+                           abs(v) or 1.0, {"formula": name})]
+
+
+def _gap_factor(cfg) -> float:
+    """c in the tested combination gain - c misfit: the finite-N ratio (OLS student) or 1."""
+    if fit_regime(cfg, "student") == "ols":
+        return (cfg["N"] - 2 * cfg["d_s"] - 1) / (cfg["N"] - 1)
+    return 1.0
+
+
+class MisfitGap(_RegimeClaim):
+    r"""Mean of the per-trial :math:`\mathrm{ER}_w - \mathrm{ER}_{w2s} - c\,\mathrm{misfit}`
+    against ``gain_misfit_gap`` (or against 0 with ``against="zero"``), where
+    :math:`c = (N - 2d_s - 1)/(N - 1)` for an OLS student and 1 for an interpolating one.
+    Configurations cycle through ``regimes`` (teacher, student pairs), ``per_regime`` each.
+    Scale: the larger of the exact E[ER_w] and the gap."""
+
+    fits = ("teacher", "student")
+
+    def __init__(self, name, *, regimes=(("ols", "ols"), ("interp", "ols")), against="formula",
+                 theta_s=(0.0, 1.0), theta_w=(0.3, 1.0), theta_o=(0.0, 0.5),
+                 overlap=("random", "integer"), per_regime=None, **kw):
+        if against not in ("formula", "zero"):
+            raise ValueError(f"against must be 'formula' or 'zero', got {against!r}")
+        self.regimes = tuple((R._check_regime(t, "teacher"), R._check_regime(s, "student"))
+                             for t, s in regimes)
+        self.against, self.per_regime = against, per_regime
+        self.energies = dict(theta_s=theta_s, theta_w=theta_w, theta_o=theta_o, overlap=overlap)
+        kw.setdefault("source", f"{S} §7, notes/regimes.md §4")
+        super().__init__(name, **kw)
+
+    def _k(self, ctx):
+        return self.per_regime if self.per_regime is not None else max(1, int(ctx.examples) // 2)
+
+    def plan(self, ctx):
+        if self.configs is not None:
+            return len(self.configs)
+        return self._k(ctx) * len(self.regimes)
+
+    def _configs(self, ctx):
+        if self.configs is not None:
+            return self.configs
+        out = []
+        for t, s in self.regimes:
+            out += ctx.draw(regime_configs(t, s, self.gap, **self.energies), self._k(ctx),
+                            "regimes", self.name, t, s, self.gap)
+        return out
+
+    def observe(self, ctx, cfg):
+        g = ctx.geometry(cfg)
+        t, s = fit_regime(cfg, "teacher"), fit_regime(cfg, "student")
+        c = _gap_factor(cfg)
+        gap = _value(R.gain_misfit_gap(t, s), g)
+        r_sw = _value(R.R_SW, g)
+        target = gap if self.against == "formula" else 0.0
+        # Unit: the larger of E[ER_w] and |gap| (the gain and the misfit are of the order of
+        # the weak risk; the gap can exceed it when the teacher is nearly exact).
+        scale = max(abs(_value(f"risk.weak.regime.{t}", g)), abs(gap)) or 1.0
+        label = (f"E[ER_w - ER_w2s - {c:.4g} misfit] = "
+                 + ("gain_misfit_gap" if self.against == "formula" else "0") + f" ({t}_{s})")
+        return [self._test(ctx, cfg, label, lambda pt: pt["weak"] - pt["w2s"] - c * pt["misfit"],
+                           target, scale, {"factor": c, "gap_formula": gap, "r_sw": r_sw,
+                                           "regime": f"{t}_{s}"})]
+
+
+_RSW0 = dict(theta_s=(0.2, 1.0), theta_w=(0.0, 0.0), theta_o=(0.0, 1.0))
+STATISTICAL = [
+    *(RegimeW2S(t, s) for t in R.REGIMES for s in R.REGIMES),
+    *(RegimeSingle(m) for m in R.SINGLE_MODELS),
+    MisfitGap("regimes.misfit_identity.r_sw0", regimes=(("ols", "ols"), ("interp", "ols")), **_RSW0,
+              description="finite-N misfit identity E[gain] = E[misfit](N - 2 d_s - 1)/(N - 1) "
+                          "when r_sw = 0: theta = a u_s + c e_o (realizable iff c = 0), OLS or "
+                          "interpolating teacher, OLS student (tested against gain_misfit_gap, "
+                          "which is 0 here)"),
+    MisfitGap("regimes.misfit_gap.exact", regimes=tuple((t, s) for t in R.REGIMES for s in R.REGIMES),
+              per_regime=1,
+              description="without realizability (theta with a V_w component), E[gain] - "
+                          "c E[misfit] equals theory.regimes.gain_misfit_gap exactly (-2 k r_sw "
+                          "for an OLS student), in all four regimes"),
+    MisfitGap("regimes.misfit_gap.zero", regimes=(("ols", "ols"), ("interp", "ols")),
+              against="zero", theta_s=(0.0, 0.0), theta_w=(0.5, 1.0), theta_o=(0.0, 0.0),
+              overlap=("none",), per_regime=1, expect="fail",
+              description="KNOWN FALSE: the finite-N identity without realizability (theta in "
+                          "V_w, V_w orthogonal to V_s: r_sw = ||theta||^2 >= 0.5, defect -2 k r_sw)"),
+]
+
+_k_ols, _k_int = R.teacher_moments("ols").mean_factor, R.teacher_moments("interp").mean_factor
+_zero_target = {t2: 0, rho_w: 0, c_sw: 0, p_sw: 0}
+SYMBOLIC = [
+    SymbolicClaim("regimes.ols_ols.paper", "risk.w2s.regime.ols_ols",
+                  theory.risk("w2s").subs(R.TARGET_SUBS), source=f"{S} §2, §6",
+                  description="the OLS/OLS regime is the paper-era exact W2S risk (b_w2s, m_sw "
+                              "written through t2, c_sw, p_sw, rho_w)"),
+    *(SymbolicClaim(f"regimes.{m}.ols.paper", f"risk.{m}.regime.ols", f"risk.{m}.exact",
+                    source=f"{S} §2, §6",
+                    description=f"the OLS regime of the {m} model is the exact form of §2")
+      for m in R.SINGLE_MODELS),
+    *(SymbolicClaim(f"regimes.misfit_identity.gap.{t}_teacher",
+                    R.gain(t, "ols") - R.misfit_identity_ratio() * R.misfit(t, "ols"),
+                    -2 * k * R.R_SW, spot_checks=0 if t == "interp" else 5, source=f"{S} §7",
+                    description=f"E[gain] - E[misfit](N - 2 d_s - 1)/(N - 1) = -2 k r_sw, {t} "
+                                "teacher, OLS student (the identity iff r_sw = 0)")
+      for t, k in (("ols", _k_ols), ("interp", _k_int))),
+    SymbolicClaim("regimes.misfit_identity.N_inf.ratio", R.misfit_identity_ratio(), 1, "limit",
+                  variable=N, point=sp.oo, source=f"{S} §7",
+                  description="(N - 2 d_s - 1)/(N - 1) -> 1: Charikar et al.'s gain = misfit as N -> oo"),
+    SymbolicClaim("regimes.misfit_identity.N_inf.misfit", R.misfit("ols", "ols"),
+                  R.teacher_moments("ols").residual, "limit", variable=N, point=sp.oo,
+                  source=f"{S} §7",
+                  description="E[misfit] -> E||(I - P_s) beta_w||^2 as N -> oo (population misfit)"),
+    SymbolicClaim("regimes.virtue.interp_teacher",
+                  R.w2s_risk("interp", "ols").subs(_zero_target)
+                  / R.single_risk("weak", "interp").subs(_zero_target),
+                  d_sw / d_w + (1 - d_sw / d_w) * d_s / (N - d_s - 1), spot_checks=0,
+                  source=f"{S} §6",
+                  description="theta = 0, interpolating teacher: Var_w2s / Var_w = d_sw/d_w + "
+                              "(1 - d_sw/d_w) d_s/(N - d_s - 1), as with an OLS teacher"),
+]
+
+CLAIMS = STATISTICAL + SYMBOLIC

@@ -1,0 +1,214 @@
+r"""Double descent of W2S: exact curves (``theory.regimes``) and simulated points (``numeric``).
+
+Two sweeps, each a list of *panels* (one geometry, one swept sample size):
+
+* ``n``: the labelled sample size ``n``, at fixed ``N``, one panel per ``d_w``. The teacher peaks
+  at ``n = d_w``, the strong baseline at ``n = d_s``.
+* ``N``: the pseudo-label count ``N``, one panel per ``(d_s, teacher)``: the teacher fixed at an
+  OLS size and at an interpolating size. The student peaks at ``N = d_s``.
+
+Exact curves are evaluated at every integer of the sweep; within one sample of a fit's threshold
+the expectation is infinite (``theory.regimes.InfiniteExpectation``) and the curve is ``NaN``
+(a gap). Simulated points (mean +- SE over ``trials`` trials, exact ``wishart`` engine) are
+shown for a model only where each fit it depends on is at least :data:`SIM_GAP` samples from its
+threshold: closer, the per-trial risk has infinite variance and mean +- SE means nothing.
+Every shown point is also a two-sided z-test against the exact value; the tests form one Holm
+family at ``alpha``.
+
+Seeds: point ``i`` (in the fixed order of :func:`points`) simulates from
+``SeedSequence(seed).spawn(len(points))[i]``, and ``numeric.simulate`` spawns per trial block
+from it, so results do not depend on batch size or worker count.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+MODELS = ("weak", "strong", "w2s")
+SIM_GAP = 4
+"""Minimum distance from a threshold of every fit behind a simulated point."""
+DEFAULT_SEED = 20250205
+THETA = {"s": 0.4, "w": 0.4, "o": 0.05, "seed": 1}
+SIGMA2 = 1.0
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One geometry and one swept sample size (``sweep`` in ``n|N``)."""
+
+    sweep: str
+    d_s: int
+    d_w: int
+    n: int          # fixed n (N sweep) or ignored (n sweep)
+    N: int          # fixed N (n sweep) or ignored (N sweep)
+    lo: int
+    hi: int
+    label: str = ""
+
+    def config(self, x: int | None = None) -> dict:
+        n, N = self.n, self.N
+        if x is not None:
+            n, N = (x, N) if self.sweep == "n" else (n, x)
+        k = min(self.d_s, self.d_w)
+        # Every canonical cosine sqrt(1/2): d_sw = min(d_s, d_w)/2, partial overlap.
+        return {"d_s": self.d_s, "d_w": self.d_w, "n": int(n), "N": int(N), "sigma2": SIGMA2,
+                "cosines": [math.sqrt(0.5)] * k, "theta": dict(THETA),
+                "features": "gaussian", "noise": "gaussian"}
+
+    @property
+    def xs(self) -> np.ndarray:
+        return np.arange(self.lo, self.hi + 1)
+
+
+@dataclass
+class Layout:
+    """The panels of both sweeps."""
+
+    n_panels: list = field(default_factory=list)
+    N_panels: list = field(default_factory=list)
+
+
+def layout(quick: bool = False) -> Layout:
+    """Default panels. ``n`` sweep: ``d_s = 20``, ``N = 120``, ``d_w`` in 10, 30, 50 (quick: 10,
+    30). ``N`` sweep: ``d_w = 30``, ``d_s`` in 10, 20, 40 (quick: 10, 20), teacher OLS
+    (``n = 90``) and interpolating (``n = 12``)."""
+    d_ws = (10, 30) if quick else (10, 30, 50)
+    d_ss = (10, 20) if quick else (10, 20, 40)
+    out = Layout()
+    for d_w in d_ws:
+        out.n_panels.append(Panel("n", 20, d_w, 0, 120, 2, 3 * max(d_w, 20),
+                                  f"d_w = {d_w} (d_s = 20, N = 120)"))
+    for n, kind in ((90, "OLS"), (12, "interpolating")):
+        for d_s in d_ss:
+            out.N_panels.append(Panel("N", d_s, 30, n, 0, 2, 6 * d_s,
+                                      f"d_s = {d_s}, {kind} teacher (n = {n}, d_w = 30)"))
+    return out
+
+
+# --- exact curves ------------------------------------------------------------------------------
+def _fits(model: str):
+    """Fits (samples-name, dimension-name) behind a model's risk."""
+    return {"weak": (("n", "d_w"),), "strong": (("n", "d_s"),),
+            "w2s": (("n", "d_w"), ("N", "d_s"))}[model]
+
+
+def _regime(m, d):
+    return np.where(m > d + 1, "ols", np.where(m < d - 1, "interp", "band"))
+
+
+@lru_cache(maxsize=None)
+def _lambda(name: str):
+    import theory
+
+    expr = theory.formula(name).expr
+    syms = sorted(expr.free_symbols, key=lambda s: s.name)
+    return [s.name for s in syms], sp.lambdify(syms, expr, "numpy")
+
+
+def _eval(name: str, values: dict) -> np.ndarray:
+    names, fn = _lambda(name)
+    # Division by zero happens only at the thresholds, which the band masks discard.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(fn(*(values[k] for k in names)), dtype=float)
+
+
+def exact_curve(model: str, geometry: dict, sweep: str, xs: np.ndarray) -> np.ndarray:
+    """Exact expected risk of ``model`` along the sweep; ``NaN`` where it is infinite."""
+    xs = np.asarray(xs)
+    vals = {k: v for k, v in geometry.items()}
+    vals[sweep] = xs.astype(float)
+    size = {k: (xs if k == sweep else np.full(xs.shape, geometry[k])) for k in ("n", "N")}
+    dims = {"d_s": geometry["d_s"], "d_w": geometry["d_w"]}
+    regs = [_regime(size[m], dims[d]) for m, d in _fits(model)]
+    out = np.full(xs.shape, np.nan)
+    if model == "w2s":
+        if geometry["d_sw"] == geometry["d_w"]:
+            raise ValueError("d_sw = d_w (V_w inside V_s) is not supported by the double-descent "
+                             "figures (the student's band is finite there)")
+        for t in ("ols", "interp"):
+            for s in ("ols", "interp"):
+                mask = (regs[0] == t) & (regs[1] == s)
+                if mask.any():
+                    out[mask] = np.broadcast_to(_eval(f"risk.w2s.regime.{t}_{s}", vals), xs.shape)[mask]
+        return out
+    for r in ("ols", "interp"):
+        mask = regs[0] == r
+        if mask.any():
+            out[mask] = np.broadcast_to(_eval(f"risk.{model}.regime.{r}", vals), xs.shape)[mask]
+    return out
+
+
+def distance(model: str, config: dict) -> int:
+    """Smallest ``|samples - dim|`` over the fits behind ``model``'s risk at ``config``."""
+    return min(abs(config[m] - config[d]) for m, d in _fits(model))
+
+
+# --- simulated points ----------------------------------------------------------------------------
+def sim_xs(panel: Panel, count: int) -> list[int]:
+    """About ``count`` sweep values, log-spaced, at least :data:`SIM_GAP` from the swept fit's
+    thresholds (the other fits may still rule a model out at a point)."""
+    raw = np.unique(np.round(np.geomspace(panel.lo, panel.hi, 4 * count)).astype(int))
+    thresholds = [panel.d_w, panel.d_s] if panel.sweep == "n" else [panel.d_s]
+    ok = [int(x) for x in raw if all(abs(x - t) >= SIM_GAP for t in thresholds)]
+    idx = np.unique(np.round(np.linspace(0, len(ok) - 1, min(count, len(ok)))).astype(int))
+    return [ok[i] for i in idx]
+
+
+def points(lay: Layout, count: int) -> list[tuple[Panel, int]]:
+    """All simulated points, in the fixed order that defines their seeds."""
+    return [(p, x) for p in lay.n_panels + lay.N_panels for x in sim_xs(p, count)]
+
+
+def simulate_points(lay: Layout, count: int, trials: int, seed: int) -> list[dict]:
+    """Simulate every point; one record per (point, model) shown."""
+    import numeric
+    from verify.strategies import scenario_from_config
+
+    pts = points(lay, count)
+    seqs = np.random.SeedSequence(seed).spawn(len(pts))
+    records = []
+    geo_cache = {}
+    for (panel, x), ss in zip(pts, seqs):
+        cfg = panel.config(x)
+        sc = scenario_from_config(cfg)
+        res = numeric.simulate(sc, trials, seed=ss)
+        key = panel.label       # the geometry holds the panel's fixed sample size too
+        if key not in geo_cache:
+            geo_cache[key] = geometry_of(panel)
+        g = geo_cache[key]
+        for model in MODELS:
+            if distance(model, cfg) < SIM_GAP:
+                continue
+            exact = float(exact_curve(model, g, panel.sweep, np.array([x]))[0])
+            mean, se = float(res.mean[model]), float(res.stderr[model])
+            z = (mean - exact) / se if se > 0 else math.nan
+            records.append({"sweep": panel.sweep, "panel": panel.label, "d_s": panel.d_s,
+                            "d_w": panel.d_w, "n": cfg["n"], "N": cfg["N"], "x": x,
+                            "model": model, "exact": exact, "mean": mean, "se": se, "z": z,
+                            "trials": trials, "engine": res.engine})
+    return records
+
+
+def geometry_of(panel: Panel) -> dict:
+    """Theory symbol values of a panel's geometry (independent of ``n`` and ``N``)."""
+    from verify.strategies import scenario_from_config
+
+    g = scenario_from_config(panel.config(panel.lo)).geometry()
+    return {k: (int(v) if k in ("n", "N", "d_s", "d_w") else float(v)) for k, v in g.items()}
+
+
+def holm_reject(pvalues: list[float], alpha: float) -> list[bool]:
+    """Holm's step-down rejections at family-wise level ``alpha``."""
+    order = np.argsort(pvalues)
+    m = len(pvalues)
+    out = [False] * m
+    for rank, i in enumerate(order):
+        if pvalues[i] <= alpha / (m - rank):
+            out[i] = True
+        else:
+            break
+    return out
