@@ -123,16 +123,21 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     name, _ = choose_engine(scenario, engine)
     from numeric.executors import ambient
 
-    _, store, pref = ambient()
+    ex, store, pref = ambient()
     if device is None and name == "wishart":
         device = pref
     if store is None:
         return _block(scenario, seed_sequence, trials, name, device)
+    totals = None if ex is None else ex.totals
     # Inside ``numeric.executors.using(store=...)``: the block is a resumable task too.
     from numeric.store import package_version, scenario_digest, task_key
 
     key = task_key(scenario_digest(scenario), seed_sequence, trials, name, device=device)
     out = store.get(key)
+    if totals is not None:
+        totals.tasks += 1
+        totals.tasks_from_store += out is not None
+        totals.tasks_run += out is None
     if out is None:
         out = _block(scenario, seed_sequence, trials, name, device)
         store.put(key, out, {"scenario": scenario_digest(scenario), "trials": trials,

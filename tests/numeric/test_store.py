@@ -137,7 +137,8 @@ def test_using_routes_simulate_and_simulate_block(tmp_path):
     sc = _sc()
     T = 2 * TRIAL_BLOCK
     ref = simulate(sc, T, seed=12)
-    with using(SerialExecutor(), store=tmp_path) as _:
+    ex = SerialExecutor()
+    with using(ex, store=tmp_path) as _:
         assert ambient()[0] is not None
         res = simulate(sc, T, seed=12)
         assert res.execution.tasks_run == 2
@@ -146,6 +147,7 @@ def test_using_routes_simulate_and_simulate_block(tmp_path):
         # ... and a new block is stored.
         simulate_block(sc, child(as_seed_sequence(12), 2), TRIAL_BLOCK)
     assert ambient() == (None, None, None)
+    assert (ex.totals.tasks, ex.totals.tasks_run, ex.totals.tasks_from_store) == (4, 3, 1)
     assert _same(ref, res)
     np.testing.assert_array_equal(blk["w2s"], ref.per_trial["w2s"][TRIAL_BLOCK:])
     assert len(RunStore(tmp_path).keys()) == 3
