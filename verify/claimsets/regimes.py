@@ -168,14 +168,20 @@ class _RegimeClaim(CustomClaim):
     def per_config(self) -> int:
         return 1
 
+    @staticmethod
+    def count(ctx) -> int:
+        """Configurations per claim: ``ctx.examples``, one in a quick run (the quick run's
+        budget is shared by every claim set; the default run draws several)."""
+        return 1 if ctx.quick else int(ctx.examples)
+
     def plan(self, ctx) -> int:
-        k = len(self.configs) if self.configs is not None else int(ctx.examples)
+        k = len(self.configs) if self.configs is not None else self.count(ctx)
         return k * self.per_config()
 
     def _configs(self, ctx):
         if self.configs is not None:
             return self.configs
-        return ctx.draw(self.strategy(), int(ctx.examples), "regimes", self.name, self.gap)
+        return ctx.draw(self.strategy(), self.count(ctx), "regimes", self.name, self.gap)
 
     def run(self, ctx):
         out = []
@@ -292,7 +298,9 @@ class MisfitGap(_RegimeClaim):
         super().__init__(name, **kw)
 
     def _k(self, ctx):
-        return self.per_regime if self.per_regime is not None else max(1, int(ctx.examples) // 2)
+        if self.per_regime is not None:
+            return self.per_regime
+        return 1 if ctx.quick else max(1, int(ctx.examples) // 2)
 
     def plan(self, ctx):
         if self.configs is not None:
