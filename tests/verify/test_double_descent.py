@@ -83,3 +83,15 @@ def test_usage_errors(argv, tmp_path, capsys):
     assert main(["double-descent", "--out", str(tmp_path / "x"), *argv]) == 2
     assert "error" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_committed_figure_table_is_reproduced(tmp_path):
+    """notes/figures/double_descent.md (quoted in notes/beyond-the-paper.md) is what the command
+    writes with its default settings."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    assert main(["double-descent", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "double_descent.md").read_text() == \
+        (root / "notes" / "figures" / "double_descent.md").read_text()
