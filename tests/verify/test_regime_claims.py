@@ -142,14 +142,14 @@ def test_misfit_identity_tends_to_charikar_equality(ctx):
 
     d_s = 3
     realizable = {"s": 0.5, "w": 0.0, "o": 0.0, "seed": 2}
-    small, large = _cfg(d_s, 5, 25, 10, theta=realizable), _cfg(d_s, 5, 25, 4000, theta=realizable)
+    small, large = _cfg(d_s, 5, 25, 10, theta=realizable), _cfg(d_s, 5, 25, 40000, theta=realizable)
     crit = 3.48                               # two-sided, Bonferroni over 4 tests at 2e-3
     ratio = lambda N: (N - 2 * d_s - 1) / (N - 1)   # noqa: E731
     assert abs(z(small, 1.0, 4096)) > crit            # population identity false at N = 10
     assert abs(z(small, ratio(10), 4096)) < crit      # finite-N identity holds
-    assert abs(z(large, 1.0, 2048)) < crit            # ... and at N = 4000 they coincide
-    assert abs(z(large, ratio(4000), 2048)) < crit
-    assert ratio(4000) > 0.998 and math.isclose(ratio(10), 3 / 9)
+    assert abs(z(large, 1.0, 2048)) < crit            # ... at N = 40000 they coincide
+    assert abs(z(large, ratio(40000), 2048)) < crit
+    assert ratio(40000) > 0.9998 and math.isclose(ratio(10), 3 / 9)
 
 
 def test_symbolic_claims_pass(ctx):
