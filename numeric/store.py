@@ -107,15 +107,20 @@ def _jsonable(entropy):
     return int(entropy)
 
 
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder + ``os.replace``)."""
+def atomic_write_bytes(path: str, data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder + ``os.replace``).
+
+    ``durable`` also fsyncs the data before the rename (survives a power loss, not only a killed
+    process); task files skip it, since a lost task is simply run again.
+    """
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -184,7 +189,7 @@ class RunStore:
 
         buf = io.BytesIO()
         np.savez(buf, **{k: np.asarray(v) for k, v in per_trial.items()})
-        atomic_write_bytes(self._path(key), buf.getvalue())
+        atomic_write_bytes(self._path(key), buf.getvalue(), durable=False)
         self._manifest[key] = dict(meta or {})
         self._dirty = True
         if time.monotonic() - self._last_flush > _FLUSH_SECONDS:
