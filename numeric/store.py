@@ -176,11 +176,16 @@ class RunStore:
         return os.path.exists(self._path(key))
 
     def get(self, key: str) -> dict | None:
-        """Per-trial arrays of a finished task, or ``None`` if it is not in the store."""
+        """Per-trial arrays of a finished task, or ``None`` if it is not in the store (or its
+        file is unreadable, e.g. truncated by a power loss: the task is then run again)."""
+        import zipfile
+
         try:
             with np.load(self._path(key), allow_pickle=False) as z:
                 return {k: np.array(z[k]) for k in z.files}
         except FileNotFoundError:
+            return None
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError):
             return None
 
     def put(self, key: str, per_trial: dict, meta: dict | None = None) -> None:

@@ -37,6 +37,15 @@ def test_put_get_roundtrip_and_manifest(tmp_path):
     assert RunStore(tmp_path / "run").manifest()[key] == {"block": 3}
 
 
+def test_truncated_task_file_is_run_again(tmp_path):
+    sc = _sc()
+    first = simulate(sc, TRIAL_BLOCK, seed=2, store=tmp_path)
+    (key,) = RunStore(tmp_path).keys()
+    (tmp_path / "tasks" / f"{key}.npz").write_bytes(b"")
+    again = simulate(sc, TRIAL_BLOCK, seed=2, store=tmp_path)
+    assert again.execution.tasks_run == 1 and _same(first, again)
+
+
 def test_unreadable_manifest_is_not_fatal(tmp_path):
     st = RunStore(tmp_path)
     st.put("cd" * 32, {"w2s": np.ones(2)})
