@@ -180,8 +180,9 @@ class RunStore:
         file is unreadable, e.g. truncated by a power loss: the task is then run again)."""
         import zipfile
 
+        path = self._path(key)
         try:
-            with np.load(self._path(key), allow_pickle=False) as z:
+            with np.load(path, allow_pickle=False) as z:
                 return {k: np.array(z[k]) for k in z.files}
         except FileNotFoundError:
             return None
