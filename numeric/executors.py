@@ -107,8 +107,7 @@ class Chunk:
 
 def run_chunk(chunk: Chunk) -> list:
     """Run every task of ``chunk``; returns one per-trial dict per block (worker entry point)."""
-    from numeric.seeding import child
-    from numeric.simulate import _block
+    from numeric.simulate import _blocks
 
     sc = _WORKER_SCENARIOS.get(chunk.digest)
     if sc is None:
@@ -118,8 +117,7 @@ def run_chunk(chunk: Chunk) -> list:
             _WORKER_SCENARIOS.popitem(last=False)
     else:
         _WORKER_SCENARIOS.move_to_end(chunk.digest)
-    return [_block(sc, child(chunk.root, b), t, chunk.engine, chunk.device)
-            for b, t in chunk.blocks]
+    return _blocks(sc, chunk.root, chunk.blocks, chunk.engine, chunk.device)
 
 
 @dataclass
@@ -420,8 +418,10 @@ def make_executor(workers: int | None = None, dask: str | None = None) -> Execut
 def plan_chunks(n_blocks: int, workers: int, cap: int = 8) -> int:
     """Blocks per chunk: about 4 chunks per worker (load balance), at most ``cap`` blocks.
 
-    In this process (``workers == 0``) nothing is pickled, so every block is its own chunk
-    (and an interrupt loses nothing that was finished)."""
-    if n_blocks <= 0 or workers == 0:
+    In this process (``workers == 0``) chunks are 4 blocks (64 trials, one wishart batch): an
+    interrupt loses at most those."""
+    if n_blocks <= 0:
         return 1
+    if workers == 0:
+        return 4
     return int(max(1, min(cap, math.ceil(n_blocks / (4 * max(workers, 1))))))

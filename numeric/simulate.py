@@ -147,6 +147,23 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     return out
 
 
+def _blocks(scenario, root, blocks, name: str, device=None) -> list:
+    """Blocks ``(b, trials)`` of run ``root`` in engine batches of the usual size (a chunk's
+    body). Results do not depend on the batching, so each block equals :func:`_block`'s."""
+    be = _backend(device, name)
+    design = build_design(scenario)
+    seqs = [child(child(root, b), i) for b, t in blocks for i in range(t)]
+    bs = _default_batch(name, design)
+    with blas_limit(1):
+        parts = [_run(scenario, design, name, seqs[s:s + bs], be) for s in range(0, len(seqs), bs)]
+    flat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    out, start = [], 0
+    for _, t in blocks:
+        out.append({k: v[start:start + t].copy() for k, v in flat.items()})
+        start += t
+    return out
+
+
 def _block(scenario, seed_sequence, trials: int, name: str, device=None) -> dict:
     """One block with a resolved engine name (the executors' task body; no store)."""
     be = _backend(device, name)

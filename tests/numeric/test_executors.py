@@ -127,7 +127,7 @@ def test_bad_options():
 
 def test_plan_chunks():
     assert plan_chunks(0, 2) == 1
-    assert plan_chunks(50, 0) == 1
+    assert plan_chunks(50, 0) == 4
     assert plan_chunks(3, 2) == 1
     assert plan_chunks(1000, 2) == 8
     assert plan_chunks(40, 2) == 5
