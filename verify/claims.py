@@ -51,6 +51,9 @@ QUANTITIES = ("weak", "strong", "ceiling", "w2s", "pgr", "opr", "misfit")
 RELATIONS = ("eq", "le", "ge", "approx")
 SYMBOLIC_RELATIONS = ("eq", "le", "ge", "lt", "gt", "limit")
 STATUSES = ("pass", "fail", "inconclusive")
+NUMERICAL_FLOOR = 1e-9
+"""Relative floor (in units of an observation's scale) added to the SE of every test: far above
+float rounding of the theory value, far below any statistical resolution."""
 EXPECTS = ("pass", "fail")
 # alternative of the falsifying test for each relation of an expectation claim
 RELATION_ALTERNATIVE = {"eq": "two-sided", "ge": "less", "le": "greater", "approx": "equivalence"}
@@ -126,12 +129,18 @@ class Observation:
                 raise ValueError(f"{nm} must be a finite number, got {v!r}")
         if scale is None:
             scale = abs(theory) if theory != 0 else 1.0
-        pv = stats.p_value(estimate, stderr, theory, alternative, margin)
+        # Theory values are computed from float geometry (cosines, energies), so they carry
+        # rounding of order 1e-16 * scale; a quantity that is exactly 0 (identical subspaces)
+        # comes out as ~1e-17 while its simulation has an SE at rounding level too. A floor far
+        # above rounding and far below any statistical resolution keeps such ties from being
+        # read as rejections.
+        se_test = math.hypot(stderr, NUMERICAL_FLOOR * scale)
+        pv = stats.p_value(estimate, se_test, theory, alternative, margin)
         if alternative == "equivalence":
-            pp = stats.equivalence_pass_p(estimate, stderr, theory, margin)
+            pp = stats.equivalence_pass_p(estimate, se_test, theory, margin)
         elif alternative in ("less", "greater"):
             # a bound is confirmed when the estimate is significantly on the claimed side of it
-            pp = stats.p_value(estimate, stderr, theory, "greater" if alternative == "less" else "less")
+            pp = stats.p_value(estimate, se_test, theory, "greater" if alternative == "less" else "less")
         else:
             pp = None
         return cls(label=label, config=dict(config or {}), alternative=alternative,

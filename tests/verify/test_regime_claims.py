@@ -94,9 +94,9 @@ def test_theory_side_raises_infinite_expectation():
 # -- the claims check what they say --------------------------------------------------------------
 def test_regime_claims_pass_on_explicit_configs(ctx):
     claims = [
-        R.RegimeW2S("interp", "interp", configs=[_cfg(14, 16, 5, 4)]),
-        R.RegimeW2S("ols", "interp", configs=[_cfg(14, 4, 12, 4)]),
-        R.RegimeSingle("ceiling", configs=[_cfg(14, 4, 3, 4)]),
+        R.RegimeW2S("interp", "interp", configs=[_cfg(14, 16, 5, 4)], gap=6),
+        R.RegimeW2S("ols", "interp", configs=[_cfg(14, 4, 12, 4)], gap=6),
+        R.RegimeSingle("ceiling", configs=[_cfg(14, 4, 3, 4)], gap=6),
     ]
     results = run_claims(claims, ctx, shrink=False).results
     assert [r.status for r in results] == ["pass"] * 3
