@@ -1,7 +1,9 @@
 """Check the registered claims against SymPy and simulation (the main job of ``python -m verify``).
 
 Every statistical check of every claim enters one Holm family at the family-wise false-alarm
-rate ``--alpha``. Exit codes: 0 every claim had its expected outcome, 1 some claim failed (or a
+rate ``--alpha``. Simulations run as tasks of one seed block on one executor (``--workers``,
+``--dask``) and are kept in ``--run-dir`` (default ``OUT.run/``, next to the report folder,
+which is replaced as a whole at the end), so rerunning the same command reuses finished tasks. Exit codes: 0 every claim had its expected outcome, 1 some claim failed (or a
 known-false claim passed), 2 usage error, 3 some claim inconclusive and nothing failed.
 """
 from __future__ import annotations
@@ -33,6 +35,18 @@ def _seed(text):
     if v < 0:
         raise argparse.ArgumentTypeError(f"--seed must be an integer >= 0, got {v}")
     return v
+
+
+def _count(name):
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer >= 0, got {text!r}") from None
+        if v < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer >= 0, got {v}")
+        return v
+    return parse
 
 
 def _unit(name):
@@ -78,6 +92,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="simulation engine (default %(default)s)")
     parser.add_argument("--list", action="store_true", help="list the selected claims and exit")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--workers", type=_count("--workers"), default=None,
+                        help="simulation worker processes (default: CPU count; 0 = in this "
+                             "process); with --dask local, the LocalCluster's size")
+    parser.add_argument("--dask", metavar="local|ADDRESS", default=None,
+                        help="run simulation tasks on a Dask cluster: 'local' starts a LocalCluster, "
+                             'else a scheduler address (needs pip install -e ".[distributed]")')
+    parser.add_argument("--device", default=None,
+                        help="array-API device for the wishart engine: cpu (default), cuda, "
+                             "cuda:K, torch:cpu (see numeric.xp)")
+    parser.add_argument("--run-dir", metavar="DIR", default=None,
+                        help="folder of finished simulation tasks (default: OUT.run); rerunning "
+                             "the same command skips the tasks found there")
+    parser.add_argument("--fresh", action="store_true",
+                        help="delete the finished tasks in the run folder first")
 
 
 def _usage(message: str) -> int:
@@ -123,12 +151,36 @@ def run(args) -> int:
     out = os.path.abspath(args.out)
     if os.path.exists(out) and not os.path.isdir(out):
         return _usage(f"--out {args.out!r} exists and is not a directory")
-    result = run_claims(claims, ctx, shrink=not args.no_shrink, progress=not args.no_progress)
-    plots_spec = None
-    if not args.no_plots:
-        from verify.plots import plot_suite
+    from numeric.executors import make_executor, using
+    from numeric.store import RunStore
 
-        plots_spec = plot_suite(ctx)
+    try:
+        if args.device is not None:
+            from numeric.xp import backend
+
+            backend(args.device)
+        executor = make_executor(args.workers, dask=args.dask)
+    except (ValueError, ImportError, RuntimeError, OSError) as exc:
+        return _usage(str(exc))
+    run_dir = os.path.abspath(args.run_dir) if args.run_dir else out + ".run"
+    if os.path.exists(run_dir) and not os.path.isdir(run_dir):
+        return _usage(f"--run-dir {run_dir!r} exists and is not a directory")
+    if args.fresh and os.path.isdir(os.path.join(run_dir, "tasks")):
+        import shutil
+
+        shutil.rmtree(run_dir)
+    with executor, using(executor, RunStore(run_dir), args.device):
+        result = run_claims(claims, ctx, shrink=not args.no_shrink, progress=not args.no_progress)
+        plots_spec = None
+        if not args.no_plots:
+            from verify.plots import plot_suite
+
+            plots_spec = plot_suite(ctx)
+    ex = executor.totals.to_dict()
+    result.settings["execution"] = ex
     write_outputs(result, out, plots=plots_spec)
     print_summary(result, out=out, seconds=time.monotonic() - t0)
+    print(f"simulation tasks: {ex['tasks']} on executor {ex['executor']} ({ex['workers']} "
+          f"worker(s)), {ex['tasks_from_store']} read back from {run_dir}, {ex['retries']} re-run "
+          "after a worker died")
     return result.exit_code

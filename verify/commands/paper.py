@@ -1,7 +1,11 @@
 """Reproduce the paper's synthetic study: paper forms vs exact theory vs simulation.
 
 Usage: ``python -m verify paper [--out DIR] [--engine wishart|samples] [--trials T]
-[--config FILE] [--set section.key=value ...] [--quick] [--seed S] [--workers W]``.
+[--config FILE] [--set section.key=value ...] [--quick] [--seed S] [--workers W]
+[--dask local|ADDRESS] [--device cuda] [--run-dir DIR] [--fresh]``.
+
+Finished simulation tasks are kept in the run folder (default ``OUT/run/``): rerunning the same
+command (after an interrupt, say) runs only the tasks that are missing.
 
 The defaults are the saved configuration ``configs/paper.toml`` (the authors' parameters).
 Exit status: 0 the study ran and the simulation agrees with the exact theory at every point
@@ -27,7 +31,20 @@ def add_arguments(parser):
     parser.add_argument("--quick", action="store_true",
                         help="CI-sized run: apply the configuration's [quick] overrides")
     parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes (default: CPU count; 0 = run in this process)")
+                        help="worker processes (default: CPU count; 0 = run in this process); "
+                             "with --dask local, the LocalCluster's size")
+    parser.add_argument("--dask", metavar="local|ADDRESS", default=None,
+                        help="run the tasks on a Dask cluster: 'local' starts a LocalCluster, "
+                             "else a scheduler address such as tcp://host:8786 "
+                             '(needs pip install -e ".[distributed]")')
+    parser.add_argument("--device", default=None,
+                        help="array-API device of the wishart engine: cpu (default), cuda, "
+                             "cuda:K, torch:cpu (see numeric.xp)")
+    parser.add_argument("--run-dir", metavar="DIR", default=None,
+                        help="folder of finished simulation tasks (default: OUT/run); rerunning "
+                             "the same command skips the tasks found there")
+    parser.add_argument("--fresh", action="store_true",
+                        help="delete the finished tasks in the run folder first")
 
 
 def run(args) -> int:
@@ -43,16 +60,46 @@ def run(args) -> int:
         if workers < 0:
             raise ValueError(f"--workers must be an integer >= 0, got {workers}")
         config = load_config(args.config, overrides, quick=args.quick)
-    except ValueError as exc:
+        if args.device not in (None, "cpu") and config.engine != "wishart":
+            raise ValueError(f"--device {args.device} needs the wishart engine, got {config.engine}")
+        if args.device is not None:
+            from numeric.xp import backend
+
+            backend(args.device)
+        if os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise ValueError(f"--out {args.out!r} exists and is not a directory")
+    except (ValueError, ImportError, RuntimeError) as exc:
         print(f"verify paper: error: {exc}", file=sys.stderr)
         return 2
+    from numeric.executors import make_executor
+    from numeric.store import RunStore
     from verify.paper.study import run_study
 
-    outcome = run_study(config, args.out, workers=workers, progress=True)
+    run_dir = args.run_dir or os.path.join(args.out, "run")
+    if os.path.exists(run_dir) and not os.path.isdir(run_dir):
+        print(f"verify paper: error: --run-dir {run_dir!r} exists and is not a directory",
+              file=sys.stderr)
+        return 2
+    if args.fresh and os.path.isdir(os.path.join(run_dir, "tasks")):
+        import shutil
+
+        shutil.rmtree(run_dir)
+    try:
+        executor = make_executor(workers if args.dask is None or args.workers is not None else None,
+                                 dask=args.dask)
+    except (ValueError, ImportError, OSError) as exc:
+        print(f"verify paper: error: {exc}", file=sys.stderr)
+        return 2
+    with executor:
+        outcome = run_study(config, args.out, workers=workers, progress=True, executor=executor,
+                            store=RunStore(run_dir), device=args.device)
     ex = outcome.findings["sim_vs_exact"]
+    run = outcome.execution
     print(f"paper study: {outcome.findings['points']} grid points, {config.trials} trials each, "
-          f"engine {config.engine}, {workers} worker(s): {outcome.wall_s:.1f} s wall, "
-          f"{outcome.timings.get('cpu_s', float('nan')):.1f} s CPU")
+          f"engine {config.engine}, {run['executor']} executor, {run['workers']} worker(s): "
+          f"{outcome.wall_s:.1f} s wall, {outcome.timings.get('cpu_s', float('nan')):.1f} s CPU")
+    print(f"tasks: {run['tasks']} ({run['tasks_from_store']} read back from {run_dir}, "
+          f"{run['tasks_run']} run, {run['retries']} re-run after a worker died)")
     print(f"simulation vs exact theory: {ex['rejected']} of {ex['tests']} tests rejected "
           f"(Holm, alpha={config.alpha})")
     for q, b in outcome.findings["bounds"].items():

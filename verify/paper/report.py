@@ -59,8 +59,23 @@ def _timings(timings: dict | None) -> str:
     return "; ".join(parts)
 
 
+def _execution(ex: dict | None) -> str:
+    """One sentence on how the tasks ran (store reuse, retries after worker deaths)."""
+    if not ex:
+        return ""
+    text = (f" Tasks (one seed block of one point each): {ex['tasks']} on executor "
+            f"`{ex['executor']}`, {ex['tasks_run']} run, {ex['tasks_from_store']} read back from "
+            "the run folder")
+    if ex.get("retries"):
+        text += (f"; **{ex['retries']} task(s) were re-run after their worker died** "
+                 "(the numbers do not depend on it)")
+    else:
+        text += "; no worker died"
+    return text + "."
+
+
 def render(config, findings: dict, *, wall_s: float, workers: int, files: list[str],
-           timings: dict | None = None) -> str:
+           timings: dict | None = None, execution: dict | None = None) -> str:
     """The report text."""
     ex, pp = findings["sim_vs_exact"], findings["sim_vs_paper"]
     trials = findings.get("trials")
@@ -72,7 +87,7 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
         f"d_s = {config.d_s}, d_w = {config.d_w}, {config.latent} latent coordinates with "
         f"λ_i = i^-{config.decay:g}). Simulation: {trials} trials per point, engine "
         f"`{config.engine}`, seed {config.seed}, {workers} worker(s), wall time {wall_s:.1f} s "
-        f"({_timings(timings)}).",
+        f"({_timings(timings)})." + _execution(execution),
         "",
         "## 1. Simulation against the exact expectations (theory.md §2)",
         "",

@@ -1,20 +1,18 @@
-"""Simulate every grid point of the paper study, in worker processes.
+"""Simulate every grid point of the paper study through one executor (``numeric.executors``).
 
-Seeding: point ``i`` of the saved grid draws from ``SeedSequence(seed).spawn(len(grid))[i]``,
-whichever worker runs it, so the numbers do not depend on ``workers``.
+Seeding: point ``i`` of the saved grid draws from ``SeedSequence(seed).spawn(len(grid))[i]``;
+its seed blocks are tasks, whichever worker runs them, so the numbers do not depend on the
+executor or ``workers``.
 
-Workers are *spawned* processes started with single-threaded BLAS: the engines do many small
-batched solves, for which OpenBLAS threads only contend with each other (and with the other
-worker) on a small machine. Their entry point is :func:`numeric.simulate`, so a worker imports
+Local workers are *spawned* processes started with single-threaded BLAS: the engines do many
+small batched solves, for which OpenBLAS threads only contend with each other (and with the
+other worker) on a small machine. Their entry point is in ``numeric``, so a worker imports
 ``numeric`` only.
 """
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
-import sys
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from types import SimpleNamespace
@@ -104,49 +102,50 @@ def grid_seeds(config, points) -> list[np.random.SeedSequence]:
     return [np.random.SeedSequence(config.seed, spawn_key=(p.index,)) for p in points]
 
 
-def simulate_grid(config, points, workers: int = 1, progress: bool = False) -> list:
+def simulate_grid(config, points, workers: int = 1, progress: bool = False, *, executor=None,
+                  store=None, device=None) -> list:
     """Simulate every point; returns :func:`summarise` records in grid order.
+
+    Every point is cut into tasks of one seed block, and all tasks of the grid go to one
+    executor (:func:`numeric.simulate_many`), so the numbers do not depend on the executor or
+    the number of workers.
 
     Parameters
     ----------
     workers : int
-        0 runs in this process (for debugging); ``k >= 1`` uses ``k`` spawned processes with
-        single-threaded BLAS. The worker's entry point is :func:`numeric.simulate` itself, so a
-        worker imports only ``numeric`` (importing ``verify`` would cost seconds per worker).
+        Used when ``executor`` is None: 0 runs in this process (for debugging); ``k >= 1`` uses
+        ``k`` spawned processes with single-threaded BLAS. Workers import only ``numeric``
+        (importing ``verify`` would cost seconds per worker).
     progress : bool
         Show a progress bar on a terminal.
+    executor : numeric.executors.Executor, optional
+        Run the tasks there instead (e.g. a Dask cluster); not closed here.
+    store : numeric.store.RunStore or path, optional
+        Resumable run folder: finished tasks are read back, new ones written as they finish.
+    device : str, optional
+        Array-API device of the wishart engine (``numeric.simulate``'s ``device``).
     """
-    import numeric
+    from numeric.executors import make_executor
+    from numeric.simulate import simulate_many
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise ValueError(f"workers must be an integer >= 0, got {workers!r}")
     seqs = grid_seeds(config, points)
     spec = (config.latent, config.decay, config.d_s, config.d_w, config.theta_seed)
-    scenarios = (point_scenario((*spec, p.d_sw), p.n, p.N, p.sigma2) for p in points)
-    m = len(points)
-    bar = None
-    if progress and sys.stderr.isatty():
-        from tqdm.auto import tqdm
-        bar = tqdm(total=m, desc="paper study", unit="point", leave=False)
-    out = []
+    jobs = [(point_scenario((*spec, p.d_sw), p.n, p.N, p.sigma2), config.trials, seq,
+             config.engine) for p, seq in zip(points, seqs)]
+    out = [None] * len(points)
+
+    def keep(j, result):
+        out[j] = summarise(result, seed_record(seqs[j]))   # drop the ~1 MB result at once
+
+    own = executor is None
+    ex = make_executor(workers) if own else executor
     try:
-        if workers == 0:
-            results = map(numeric.simulate, scenarios, [config.trials] * m, seqs,
-                          [config.engine] * m)
-            for r, seq in zip(results, seqs):
-                out.append(summarise(r, seed_record(seq)))
-                if bar is not None:
-                    bar.update()
-            return out
-        ctx = multiprocessing.get_context("spawn")
-        with _single_threaded_children(), ProcessPoolExecutor(workers, mp_context=ctx) as ex:
-            results = ex.map(numeric.simulate, scenarios, [config.trials] * m, seqs,
-                             [config.engine] * m, chunksize=1)
-            for r, seq in zip(results, seqs):
-                out.append(summarise(r, seed_record(seq)))  # drop the ~1 MB result at once
-                if bar is not None:
-                    bar.update()
-        return out
+        with _single_threaded_children():
+            simulate_many(jobs, executor=ex, store=store, quiet=not progress, on_result=keep,
+                          device=device)
     finally:
-        if bar is not None:
-            bar.close()
+        if own:
+            ex.close()
+    return out

@@ -41,6 +41,7 @@ class StudyOutcome:
     files: list = field(default_factory=list)
     wall_s: float = 0.0
     timings: dict = field(default_factory=dict)
+    execution: dict = field(default_factory=dict)
 
 
 def _spec(config, d_sw):
@@ -94,8 +95,12 @@ def render_all(jobs, workers: int) -> list:
     return [f(*args) for f, args in jobs]
 
 
-def run_study(config, out_dir, workers: int = 1, progress: bool = False) -> StudyOutcome:
+def run_study(config, out_dir, workers: int = 1, progress: bool = False, *, executor=None,
+              store=None, device=None) -> StudyOutcome:
     """Run the whole study and write its files to ``out_dir``.
+
+    ``executor``, ``store`` and ``device`` go to :func:`verify.paper.runner.simulate_grid`
+    (default: a local pool of ``workers`` processes, no run folder, NumPy on the CPU).
 
     Returns
     -------
@@ -108,7 +113,17 @@ def run_study(config, out_dir, workers: int = 1, progress: bool = False) -> Stud
     timings = {}
     out = Path(out_dir)
     points = build_grid(config)
-    sims = simulate_grid(config, points, workers=workers, progress=progress)
+    from numeric.executors import make_executor
+
+    own = executor is None
+    ex = make_executor(workers) if own else executor
+    try:
+        sims = simulate_grid(config, points, workers=workers, progress=progress, executor=ex,
+                             store=store, device=device)
+    finally:
+        if own:
+            ex.close()
+    execution = ex.totals.to_dict()
     timings["simulation_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     records, bases = build_records(config, points, sims)
@@ -138,8 +153,9 @@ def run_study(config, out_dir, workers: int = 1, progress: bool = False) -> Stud
     wall = time.perf_counter() - t0
     names = [Path(f).name for f in files] + ["report.md"]
     timings["cpu_s"] = _cpu_seconds() - cpu0
-    report = render(config, findings, wall_s=wall, workers=workers, files=names, timings=timings)
+    report = render(config, findings, wall_s=wall, workers=execution["workers"], files=names,
+                    timings=timings, execution=execution)
     files.append(write_text(out / "report.md", report))
     exit_code = 1 if findings["sim_vs_exact"]["rejected"] else 0
     return StudyOutcome(exit_code, findings, records, [str(f) for f in files],
-                        time.perf_counter() - t0, timings)
+                        time.perf_counter() - t0, timings, execution)
