@@ -169,13 +169,19 @@ def run(args) -> int:
         import shutil
 
         shutil.rmtree(run_dir)
-    with executor, using(executor, RunStore(run_dir), args.device):
-        result = run_claims(claims, ctx, shrink=not args.no_shrink, progress=not args.no_progress)
-        plots_spec = None
-        if not args.no_plots:
-            from verify.plots import plot_suite
+    try:
+        with executor, using(executor, RunStore(run_dir), args.device):
+            result = run_claims(claims, ctx, shrink=not args.no_shrink,
+                                progress=not args.no_progress)
+            plots_spec = None
+            if not args.no_plots:
+                from verify.plots import plot_suite
 
-            plots_spec = plot_suite(ctx)
+                plots_spec = plot_suite(ctx)
+    except KeyboardInterrupt:
+        print(f"python -m verify: interrupted; finished simulation tasks are kept in {run_dir}: "
+              "rerun the same command to go on from there", file=sys.stderr)
+        return 130
     ex = executor.totals.to_dict()
     result.settings["execution"] = ex
     write_outputs(result, out, plots=plots_spec)

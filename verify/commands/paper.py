@@ -90,9 +90,14 @@ def run(args) -> int:
     except (ValueError, ImportError, OSError) as exc:
         print(f"verify paper: error: {exc}", file=sys.stderr)
         return 2
-    with executor:
-        outcome = run_study(config, args.out, workers=workers, progress=True, executor=executor,
-                            store=RunStore(run_dir), device=args.device)
+    try:
+        with executor:
+            outcome = run_study(config, args.out, workers=workers, progress=True,
+                                executor=executor, store=RunStore(run_dir), device=args.device)
+    except KeyboardInterrupt:
+        print(f"verify paper: interrupted; finished tasks are kept in {run_dir}: rerun the same "
+              "command to go on from there", file=sys.stderr)
+        return 130
     ex = outcome.findings["sim_vs_exact"]
     run = outcome.execution
     print(f"paper study: {outcome.findings['points']} grid points, {config.trials} trials each, "
