@@ -28,7 +28,7 @@ import os
 from collections import OrderedDict
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = ["Chunk", "ExecutionStats", "Executor", "SerialExecutor", "ProcessExecutor",
            "DaskExecutor", "make_executor", "run_chunk", "default_workers", "using", "ambient"]
@@ -294,8 +294,11 @@ class ProcessExecutor(Executor):
         """After a broken pool: deliver the chunks that did finish, return the lost ones."""
         lost = []
         for fut, i in list(pending.items()):
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
+            exc = fut.exception() if fut.done() and not fut.cancelled() else None
+            if fut.done() and not fut.cancelled() and exc is None:
                 on_done(i, fut.result())
+            elif exc is not None and not isinstance(exc, BrokenProcessPool):
+                raise exc                       # the task itself failed: not a worker death
             else:
                 lost.append(i)
         pending.clear()
@@ -347,9 +350,8 @@ class DaskExecutor(Executor):
             self.client = Client(self.cluster)
         else:
             self.client = Client(address)
-        info = self.client.scheduler_info()
-        self.workers = len(info.get("workers", {})) if workers is None or address != "local" \
-            else workers
+        self.workers = workers if self.cluster is not None else \
+            len(self.client.scheduler_info().get("workers", {}))
         self.address = address
 
     def _run(self, chunks, on_done, stats):
@@ -362,7 +364,8 @@ class DaskExecutor(Executor):
             sc = scattered.get(c.digest)
             if sc is None:
                 sc = scattered[c.digest] = self.client.scatter(c.scenario, hash=False)
-            fut = self.client.submit(_run_chunk_with, sc, c, key=c.name, pure=False)
+            fut = self.client.submit(_run_chunk_with, sc, replace(c, scenario=None), key=c.name,
+                                     pure=False)
             futures[fut] = i
         keys = [f.key for f in futures]
         try:
@@ -389,7 +392,6 @@ class DaskExecutor(Executor):
 
 
 def _run_chunk_with(scenario, chunk: Chunk) -> list:
-    from dataclasses import replace
     return run_chunk(replace(chunk, scenario=scenario))
 
 

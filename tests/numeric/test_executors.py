@@ -144,3 +144,14 @@ def test_dask_missing_gives_clear_error(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", fake)
     with pytest.raises(ImportError, match=r"\.\[distributed\]"):
         DaskExecutor("local")
+
+
+def test_a_failing_task_is_an_error_not_a_retry(pool):
+    sc = SCENARIOS["gauss-fast"]()
+    bad = Chunk(sc, scenario_digest(sc), as_seed_sequence(1), "no-such-engine", ((0, 4),))
+    stats = None
+    with pytest.raises(KeyError):
+        stats = pool.run([bad], lambda i, r: None)
+    assert stats is None and pool.totals.retries == 0
+    # The pool is usable afterwards.
+    assert _same(simulate(sc, 5, seed=3, executor=pool), simulate(sc, 5, seed=3))
