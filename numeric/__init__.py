@@ -7,9 +7,9 @@ from numeric.laws import Law, parse_law
 from numeric.result import SimulationResult
 from numeric.scenario import GEOMETRY_KEYS, Scenario
 from numeric.seeding import TRIAL_BLOCK, as_seed_sequence
-from numeric.simulate import choose_engine, simulate, simulate_block
+from numeric.simulate import choose_engine, simulate, simulate_block, simulate_many
 
 __all__ = [
-    "Scenario", "simulate", "simulate_block", "SimulationResult", "TRIAL_BLOCK",
+    "Scenario", "simulate", "simulate_block", "simulate_many", "SimulationResult", "TRIAL_BLOCK",
     "as_seed_sequence", "choose_engine", "Law", "parse_law", "GEOMETRY_KEYS",
 ]

@@ -144,7 +144,7 @@ class RunStore:
     Only the driver process writes (workers return results to it), so no locking is needed.
     """
 
-    def __init__(self, folder):
+    def __init__(self, folder, *, write_manifest: bool = True):
         if folder is None or str(folder) == "":
             raise ValueError("folder must be a non-empty path")
         self.folder = os.path.abspath(os.fspath(folder))
@@ -153,6 +153,8 @@ class RunStore:
         self._tasks = os.path.join(self.folder, _TASKS)
         os.makedirs(self._tasks, exist_ok=True)
         self._manifest = self._read_manifest()
+        self._new: dict = {}
+        self._write_manifest = bool(write_manifest)
         self._dirty = False
         self._last_flush = time.monotonic()
 
@@ -196,7 +198,7 @@ class RunStore:
         buf = io.BytesIO()
         np.savez(buf, **{k: np.asarray(v) for k, v in per_trial.items()})
         atomic_write_bytes(self._path(key), buf.getvalue(), durable=False)
-        self._manifest[key] = dict(meta or {})
+        self._manifest[key] = self._new[key] = dict(meta or {})
         self._dirty = True
         if time.monotonic() - self._last_flush > _FLUSH_SECONDS:
             self.flush()
@@ -208,7 +210,7 @@ class RunStore:
 
     def flush(self) -> None:
         """Rewrite ``manifest.json`` atomically if anything changed since the last flush."""
-        if not self._dirty:
+        if not self._dirty or not self._write_manifest:
             return
         data = {"format": 1, "tasks": self._manifest}
         atomic_write_bytes(os.path.join(self.folder, _MANIFEST),
@@ -219,6 +221,18 @@ class RunStore:
     def manifest(self) -> dict:
         """Key to metadata of the tasks stored through this object or found in the manifest."""
         return dict(self._manifest)
+
+    def new_entries(self) -> dict:
+        """Manifest entries of the tasks stored through this object."""
+        return dict(self._new)
+
+    def merge(self, entries: dict) -> None:
+        """Add manifest entries of tasks another process stored in this folder (a helper
+        process built with ``write_manifest=False`` hands its :meth:`new_entries` back, so that
+        only one process ever rewrites ``manifest.json``)."""
+        if entries:
+            self._manifest.update(entries)
+            self._dirty = True
 
     def __enter__(self):
         return self

@@ -11,6 +11,7 @@ believed true, ``fail`` for registered known-false claims). Exit codes (:func:`e
 from __future__ import annotations
 
 import math
+import multiprocessing
 import platform
 import sys
 import time
@@ -138,8 +139,79 @@ def _claim_status(observations) -> str:
     return "pass"
 
 
-def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False) -> RunResult:
+def _run_one(claim, ctx):
+    """Run one claim: (observations, seconds, error message or None)."""
+    t = time.monotonic()
+    error = None
+    try:
+        obs = list(claim.run(ctx))
+    except Exception as exc:  # noqa: BLE001 - one broken claim must not stop the run
+        error = f"{type(exc).__name__}: {exc}"
+        obs = [Observation.check("error while running the claim", "inconclusive",
+                                 details={"traceback": traceback.format_exc(limit=6)})]
+    for o in obs:
+        o.claim = claim.name
+    return obs, time.monotonic() - t, error
+
+
+# (claims, ctx, store folder, device) handed to forked workers by inheritance: claims hold SymPy
+# expressions and user callables that need not pickle, so only indices and results travel.
+_FORKED: tuple | None = None
+
+
+def _forked_claim(i: int):
+    from numeric.executors import SerialExecutor, using
+    from numeric.store import RunStore
+
+    claims, ctx, folder, device = _FORKED
+    before = ctx.simulated_trials
+    executor = SerialExecutor()
+    # Only the parent rewrites the manifest; this worker hands its entries back.
+    store = RunStore(folder, write_manifest=False) if folder else None
+    with using(executor, store, device):
+        obs, seconds, error = _run_one(claims[i], ctx)
+    entries = store.new_entries() if store is not None else {}
+    return i, obs, seconds, error, ctx.simulated_trials - before, executor.totals, entries
+
+
+def _run_forked(claims, ctx, workers, collect):
+    """Run the claims in ``workers`` forked processes, each claim whole in one of them.
+
+    A check run's simulations are small and sequential inside a claim (adaptive trials), so
+    the parallelism is across claims. Inside a worker the claim's simulation tasks still go
+    through the executor abstraction (serially) and the run folder of the ambient
+    :func:`numeric.executors.using`. Results are the same as a serial run: every claim draws
+    its configurations and seeds from the run seed and its own name, never from run order.
+    """
+    global _FORKED
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from numeric.executors import ambient
+
+    parent_executor, store, device = ambient()
+    _FORKED = (claims, ctx, store.folder if store is not None else None, device)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            # Longest claims first would need timings; submission order keeps it simple.
+            futures = [pool.submit(_forked_claim, i) for i in range(len(claims))]
+            for fut in as_completed(futures):
+                i, obs, seconds, error, trials, totals, entries = fut.result()
+                ctx.simulated_trials += trials
+                if parent_executor is not None:
+                    parent_executor.totals.add(totals)
+                if store is not None:
+                    store.merge(entries)
+                collect(i, obs, seconds, error)
+    finally:
+        _FORKED = None
+
+
+def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
+               workers: int = 1) -> RunResult:
     """Check ``claims`` under context ``ctx`` and return a :class:`RunResult`.
+
+    ``workers > 1`` runs whole claims in that many forked processes (where the platform can
+    fork); the result is the same as with ``workers=1``.
 
     1. Plan: ``m_planned`` = sum of ``claim.plan(ctx)``; ``ctx.planning_level = alpha / m_planned``.
     2. Run every claim (an exception other than a bad configuration becomes an ``error``
@@ -156,23 +228,19 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False) -> R
         from tqdm import tqdm
 
         bar = tqdm(total=len(claims), unit="claim", file=sys.stderr, dynamic_ncols=True)
-    results = []
-    for c in claims:
+    results = [None] * len(claims)
+
+    def collect(i, obs, seconds, error):
+        results[i] = ClaimResult(claims[i], obs, seconds=seconds, error=error)
         if bar is not None:
-            bar.set_description(c.name[:40])
-        t = time.monotonic()
-        error = None
-        try:
-            obs = list(c.run(ctx))
-        except Exception as exc:  # noqa: BLE001 - one broken claim must not stop the run
-            error = f"{type(exc).__name__}: {exc}"
-            obs = [Observation.check("error while running the claim", "inconclusive",
-                                     details={"traceback": traceback.format_exc(limit=6)})]
-        for o in obs:
-            o.claim = c.name
-        results.append(ClaimResult(c, obs, seconds=time.monotonic() - t, error=error))
-        if bar is not None:
+            bar.set_description(claims[i].name[:40])
             bar.update(1)
+
+    if workers > 1 and len(claims) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        _run_forked(claims, ctx, workers, collect)
+    else:
+        for i, c in enumerate(claims):
+            collect(i, *_run_one(c, ctx))
     if bar is not None:
         bar.close()
     summary = stats.decide([o for r in results for o in r.observations], ctx.alpha, ctx.power)

@@ -163,3 +163,22 @@ def test_using_routes_simulate_and_simulate_block(tmp_path):
     longer = simulate(sc, 3 * TRIAL_BLOCK, seed=12, store=tmp_path)
     assert longer.execution.tasks_from_store == 3
     assert not hasattr(simulate(sc, 3, seed=1), "execution")
+
+
+def test_helper_store_hands_manifest_entries_to_the_writer(tmp_path):
+    import json
+
+    import numpy as np
+
+    from numeric.store import RunStore
+
+    writer = RunStore(tmp_path)
+    helper = RunStore(tmp_path, write_manifest=False)
+    key = "a" * 64
+    helper.put(key, {"weak": np.arange(3.0)}, meta={"block": 0})
+    helper.flush()
+    assert not (tmp_path / "manifest.json").exists()      # helpers never write the manifest
+    assert key in writer                                  # but the task file is shared
+    writer.merge(helper.new_entries())
+    writer.flush()
+    assert json.loads((tmp_path / "manifest.json").read_text())["tasks"][key] == {"block": 0}

@@ -151,7 +151,7 @@ def run(args) -> int:
     out = os.path.abspath(args.out)
     if os.path.exists(out) and not os.path.isdir(out):
         return _usage(f"--out {args.out!r} exists and is not a directory")
-    from numeric.executors import make_executor, using
+    from numeric.executors import ProcessExecutor, make_executor, using
     from numeric.store import RunStore
 
     try:
@@ -171,8 +171,11 @@ def run(args) -> int:
         shutil.rmtree(run_dir)
     try:
         with executor, using(executor, RunStore(run_dir), args.device):
+            # A local pool runs whole claims in parallel (a claim's own simulations are small
+            # and sequential); Dask and serial execution take the claims' tasks one by one.
+            claim_workers = executor.workers if isinstance(executor, ProcessExecutor) else 1
             result = run_claims(claims, ctx, shrink=not args.no_shrink,
-                                progress=not args.no_progress)
+                                progress=not args.no_progress, workers=claim_workers)
             plots_spec = None
             if not args.no_plots:
                 from verify.plots import plot_suite
