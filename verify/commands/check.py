@@ -14,6 +14,8 @@ import os
 import sys
 import time
 
+from verify.commands.execution import add_execution_arguments
+
 
 def _positive_int(name):
     def parse(text):
@@ -35,18 +37,6 @@ def _seed(text):
     if v < 0:
         raise argparse.ArgumentTypeError(f"--seed must be an integer >= 0, got {v}")
     return v
-
-
-def _count(name):
-    def parse(text):
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer >= 0, got {text!r}") from None
-        if v < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer >= 0, got {v}")
-        return v
-    return parse
 
 
 def _unit(name):
@@ -92,20 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="simulation engine (default %(default)s)")
     parser.add_argument("--list", action="store_true", help="list the selected claims and exit")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.add_argument("--workers", type=_count("--workers"), default=None,
-                        help="simulation worker processes (default: CPU count; 0 = in this "
-                             "process); with --dask local, the LocalCluster's size")
-    parser.add_argument("--dask", metavar="local|ADDRESS", default=None,
-                        help="run simulation tasks on a Dask cluster: 'local' starts a LocalCluster, "
-                             'else a scheduler address (needs pip install -e ".[distributed]")')
-    parser.add_argument("--device", default=None,
-                        help="array-API device for the wishart engine: cpu (default), cuda, "
-                             "cuda:K, torch:cpu (see numeric.xp)")
-    parser.add_argument("--run-dir", metavar="DIR", default=None,
-                        help="folder of finished simulation tasks (default: OUT.run); rerunning "
-                             "the same command skips the tasks found there")
-    parser.add_argument("--fresh", action="store_true",
-                        help="delete the finished tasks in the run folder first")
+    add_execution_arguments(parser, "OUT.run")
 
 
 def _usage(message: str) -> int:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import sys
 
+from verify.commands.execution import add_execution_arguments
+
 
 def add_arguments(parser):
     parser.add_argument("--out", default="verify-report/paper", metavar="DIR",
@@ -30,21 +32,7 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, help="root seed")
     parser.add_argument("--quick", action="store_true",
                         help="CI-sized run: apply the configuration's [quick] overrides")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes (default: CPU count; 0 = run in this process); "
-                             "with --dask local, the LocalCluster's size")
-    parser.add_argument("--dask", metavar="local|ADDRESS", default=None,
-                        help="run the tasks on a Dask cluster: 'local' starts a LocalCluster, "
-                             "else a scheduler address such as tcp://host:8786 "
-                             '(needs pip install -e ".[distributed]")')
-    parser.add_argument("--device", default=None,
-                        help="array-API device of the wishart engine: cpu (default), cuda, "
-                             "cuda:K, torch:cpu (see numeric.xp)")
-    parser.add_argument("--run-dir", metavar="DIR", default=None,
-                        help="folder of finished simulation tasks (default: OUT/run); rerunning "
-                             "the same command skips the tasks found there")
-    parser.add_argument("--fresh", action="store_true",
-                        help="delete the finished tasks in the run folder first")
+    add_execution_arguments(parser, "OUT/run")
 
 
 def run(args) -> int:
@@ -57,8 +45,6 @@ def run(args) -> int:
             overrides.append((key, value))
     workers = (os.cpu_count() or 1) if args.workers is None else args.workers
     try:
-        if workers < 0:
-            raise ValueError(f"--workers must be an integer >= 0, got {workers}")
         config = load_config(args.config, overrides, quick=args.quick)
         if args.device not in (None, "cpu") and config.engine != "wishart":
             raise ValueError(f"--device {args.device} needs the wishart engine, got {config.engine}")
