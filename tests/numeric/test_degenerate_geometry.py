@@ -15,3 +15,17 @@ def test_one_dimensional_identical_subspaces(engine):
     np.testing.assert_allclose(result.per_trial["weak"], result.per_trial["strong"], rtol=1e-10)
     np.testing.assert_allclose(result.per_trial["w2s"], result.per_trial["weak"], rtol=1e-10)
     assert np.all(result.per_trial["misfit"] < 1e-20)
+
+
+def test_infinite_per_trial_ratio_is_reported_without_warning():
+    import warnings
+
+    # d = 1 Rademacher: the student's coefficient is a sum of N = 32 products +-1, which is 0
+    # with probability C(32, 16) / 2^32 ~ 0.14, so ER_w2s = 0 and the per-trial OPR is inf.
+    scenario = numeric.Scenario(1, 1, 32, 32, 0.1, cosines=[0.0], features="rademacher")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = numeric.simulate(scenario, 256, seed=1, engine="samples")
+    assert np.any(result.per_trial["w2s"] == 0)
+    assert result.mean_of_opr == np.inf and np.isnan(result.stderr["opr"])
+    assert np.isfinite(result.opr_of_means) and np.isfinite(result.stderr["w2s"])
