@@ -14,29 +14,7 @@ import os
 import sys
 import time
 
-from verify.commands.execution import add_execution_arguments
-
-
-def _positive_int(name):
-    def parse(text):
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {v}")
-        return v
-    return parse
-
-
-def _seed(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be an integer >= 0, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"--seed must be an integer >= 0, got {v}")
-    return v
+from verify.commands.execution import add_execution_arguments, integer_at_least
 
 
 def _unit(name):
@@ -53,16 +31,16 @@ def _unit(name):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="CI-sized run (under a minute on 2 cores)")
-    parser.add_argument("--seed", type=_seed, default=20250205, help="run seed (default %(default)s)")
+    parser.add_argument("--seed", type=integer_at_least("--seed", 0), default=20250205, help="run seed (default %(default)s)")
     parser.add_argument("--alpha", type=_unit("--alpha"), default=1e-3,
                         help="family-wise false-alarm rate, Holm across all checks (default %(default)s)")
     parser.add_argument("--power", type=_unit("--power"), default=0.8,
                         help="power at which minimum detectable deviations are stated (default %(default)s)")
-    parser.add_argument("--trials-budget", type=_positive_int("--trials-budget"), default=None,
+    parser.add_argument("--trials-budget", type=integer_at_least("--trials-budget", 1), default=None,
                         help="maximum Monte Carlo trials per configuration (adaptive increase stops there)")
-    parser.add_argument("--trials", type=_positive_int("--trials"), default=None,
+    parser.add_argument("--trials", type=integer_at_least("--trials", 1), default=None,
                         help="initial trials per configuration")
-    parser.add_argument("--examples", type=_positive_int("--examples"), default=None,
+    parser.add_argument("--examples", type=integer_at_least("--examples", 1), default=None,
                         help="configurations drawn per expectation claim")
     parser.add_argument("--claims", action="append", default=[], metavar="PATTERN",
                         help="check only claims whose name matches this fnmatch pattern (repeatable)")

@@ -4,15 +4,16 @@ from __future__ import annotations
 import argparse
 
 
-def non_negative_int(name: str):
-    """argparse type: an integer >= 0, with a message naming the option."""
+def integer_at_least(name: str, minimum: int):
+    """argparse type: an integer >= ``minimum``, with a message naming the option."""
     def parse(text):
         try:
             v = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer >= 0, got {text!r}") from None
-        if v < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer >= 0, got {v}")
+            raise argparse.ArgumentTypeError(
+                f"{name} must be an integer >= {minimum}, got {text!r}") from None
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer >= {minimum}, got {v}")
         return v
     return parse
 
@@ -20,7 +21,7 @@ def non_negative_int(name: str):
 def add_execution_arguments(parser, run_dir_default: str) -> None:
     """``--workers``, ``--dask``, ``--device``, ``--run-dir`` and ``--fresh``
     (notes/scale-out.md); ``run_dir_default`` names the default run folder in the help."""
-    parser.add_argument("--workers", type=non_negative_int("--workers"), default=None,
+    parser.add_argument("--workers", type=integer_at_least("--workers", 0), default=None,
                         help="worker processes (default: CPU count; 0 = run in this process); "
                              "with --dask local, the LocalCluster's size")
     parser.add_argument("--dask", metavar="local|ADDRESS", default=None,
