@@ -71,7 +71,10 @@ class SimulationResult:
     mean_of_pgr, mean_of_opr : float
         Means of the per-trial ratios (the notebook's Jensen-biased quantities).
     seed : list of int or int
-        Entropy of the root ``SeedSequence`` (pass back as ``seed`` to reproduce).
+        Entropy of the root ``SeedSequence``.
+    spawn_key : tuple of int
+        Spawn key of the root ``SeedSequence`` (empty unless a spawned sequence was passed).
+        ``numpy.random.SeedSequence(seed, spawn_key=spawn_key)`` reproduces the run.
     engine : str
         Engine used; ``engine_reason`` says why.
     """
@@ -90,12 +93,13 @@ class SimulationResult:
     engine_reason: str
     trials: int
     scenario: object = field(repr=False)
+    spawn_key: tuple = ()
 
     @classmethod
-    def from_per_trial(cls, per_trial, *, seed, engine, engine_reason, scenario):
+    def from_per_trial(cls, per_trial, *, seed, engine, engine_reason, scenario, spawn_key=()):
         return cls(per_trial=per_trial, seed=seed, engine=engine, engine_reason=engine_reason,
                    trials=int(per_trial["weak"].shape[0]), scenario=scenario,
-                   **summarise(per_trial))
+                   spawn_key=tuple(int(k) for k in spawn_key), **summarise(per_trial))
 
     def to_dict(self) -> dict:
         """JSON-serialisable dict (per-trial arrays as lists, the scenario as its file form)."""
@@ -105,6 +109,7 @@ class SimulationResult:
             "pgr_of_means": self.pgr_of_means, "pgr_of_means_se": self.pgr_of_means_se,
             "opr_of_means": self.opr_of_means, "opr_of_means_se": self.opr_of_means_se,
             "mean_of_pgr": self.mean_of_pgr, "mean_of_opr": self.mean_of_opr,
-            "seed": self.seed, "engine": self.engine, "engine_reason": self.engine_reason,
+            "seed": self.seed, "spawn_key": list(self.spawn_key),
+            "engine": self.engine, "engine_reason": self.engine_reason,
             "trials": self.trials, "scenario": self.scenario.to_dict(),
         }

@@ -275,9 +275,9 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
         if bar is not None:
             bar.close()
     per_trial = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    entropy = root.entropy
-    return SimulationResult.from_per_trial(per_trial, seed=entropy, engine=name,
-                                           engine_reason=reason, scenario=scenario)
+    return SimulationResult.from_per_trial(per_trial, seed=root.entropy, engine=name,
+                                           engine_reason=reason, scenario=scenario,
+                                           spawn_key=root.spawn_key)
 
 
 def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_result=None,
@@ -364,7 +364,8 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
     def finish(j):
         s = specs[j]
         per_trial = {k: np.concatenate([p[k] for p in s["parts"]]) for k in s["parts"][0]}
-        res = SimulationResult.from_per_trial(per_trial, seed=s["root"].entropy, engine=s["name"],
+        res = SimulationResult.from_per_trial(per_trial, seed=s["root"].entropy,
+                                              spawn_key=s["root"].spawn_key, engine=s["name"],
                                               engine_reason=s["reason"], scenario=s["scenario"])
         res.execution = stats
         s["parts"] = None                    # release the per-block arrays

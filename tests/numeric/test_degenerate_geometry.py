@@ -29,3 +29,14 @@ def test_infinite_per_trial_ratio_is_reported_without_warning():
     assert np.any(result.per_trial["w2s"] == 0)
     assert result.mean_of_opr == np.inf and np.isnan(result.stderr["opr"])
     assert np.isfinite(result.opr_of_means) and np.isfinite(result.stderr["w2s"])
+
+
+def test_result_records_enough_to_reproduce_a_spawned_seed():
+    root = np.random.SeedSequence(123).spawn(3)[2]
+    scenario = numeric.Scenario(3, 4, 30, 40, 0.1, d_sw=2)
+    first = numeric.simulate(scenario, 32, seed=root)
+    again = numeric.simulate(scenario, 32,
+                             seed=np.random.SeedSequence(first.seed, spawn_key=first.spawn_key))
+    assert first.spawn_key == (2,)
+    np.testing.assert_array_equal(first.per_trial["w2s"], again.per_trial["w2s"])
+    assert first.to_dict()["spawn_key"] == [2]
