@@ -112,6 +112,22 @@ def _show(symbols, point: dict) -> str:
     return ", ".join(f"{s.name}={point[s]}" for s in _sorted(symbols))
 
 
+def _active_branches(expr: sp.Expr, point: dict) -> sp.Expr:
+    """``expr`` with every ``Piecewise`` replaced by the branch that applies at ``point``: a
+    branch that does not apply (another regime) may legitimately divide by zero there."""
+    def pick(pw):
+        for branch, cond in pw.args:
+            truth = sp.sympify(cond).xreplace(point)
+            if truth == sp.true:
+                return branch
+            if truth != sp.false:
+                raise ValueError(f"cannot decide {cond} at {_show(cond.free_symbols, point)}")
+        raise ValueError(f"no branch of the piecewise expression applies at "
+                         f"{_show(pw.free_symbols, point)}")
+
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), pick)
+
+
 def _check_point(expr: sp.Expr, conds, point: dict) -> None:
     for cond in conds:
         truth = cond.xreplace(point)
@@ -119,7 +135,7 @@ def _check_point(expr: sp.Expr, conds, point: dict) -> None:
             raise ValueError(f"cannot decide {cond} at {_show(cond.free_symbols, point)}")
         if truth != sp.true:
             raise ValueError(f"{cond} is violated: {_show(cond.free_symbols, point)}")
-    for base in denominators(expr):
+    for base in denominators(_active_branches(expr, point)):
         if base.xreplace(point) == 0:
             raise ValueError(
                 f"denominator {base} vanishes: {_show(base.free_symbols, point)}"

@@ -322,7 +322,7 @@ def mpmath_isfinite(x):
         (dict(sigma2=0), "sigma2 must be > 0"),
         (dict(rho_w=-0.1), "rho_w must be >= 0"),
         (dict(bogus=1), "unknown parameter 'bogus'"),
-        (dict(d_sw=11), r"condition d_sw <= d_s violated"),
+        (dict(d_sw=11), r"d_sw <= d_s is violated"),
     ],
 )
 def test_evaluate_rejects_bad_input(kwargs, match):
@@ -331,7 +331,7 @@ def test_evaluate_rejects_bad_input(kwargs, match):
 
 
 def test_regime_formula_outside_its_regime_rejected():
-    with pytest.raises(ValueError, match=r"condition n > d_w \+ 1 violated"):
+    with pytest.raises(ValueError, match=r"n > d_w \+ 1 is violated"):
         R.evaluate("risk.w2s.regime.ols_ols", **_V, n=5, N=30)
 
 
