@@ -5,7 +5,7 @@ Holm family, as in a real run.
 """
 import pytest
 
-from theory.symbols import N, d_s, d_w, n, rho_s, rho_w, sigma2
+from theory.symbols import d_s, d_w, n, rho_s, rho_w, sigma2
 from verify.claims import Claim
 from verify.context import Context
 from verify.runner import run_claims

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
 from fractions import Fraction as F
 from pathlib import Path
 
