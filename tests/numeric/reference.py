@@ -8,6 +8,17 @@ import numpy as np
 from numeric.laws import parse_law
 
 
+def naive_fits(V_s, V_w, X, y, Xu, yu):
+    """Ambient coefficients of the four min-norm fits on explicit data, by explicit ``pinv``:
+    teacher on ``(X, y)``, baseline on the same data, student on ``Xu`` labelled by the teacher,
+    ceiling on ``(X, y)`` and ``(Xu, yu)`` together. Keys ``weak, strong, ceiling, w2s``."""
+    bw = V_w @ (np.linalg.pinv(X @ V_w) @ y)
+    bs = V_s @ (np.linalg.pinv(X @ V_s) @ y)
+    b2 = V_s @ (np.linalg.pinv(Xu @ V_s) @ (Xu @ bw))
+    bc = V_s @ (np.linalg.pinv(np.vstack([X, Xu]) @ V_s) @ np.concatenate([y, yu]))
+    return {"weak": bw, "strong": bs, "ceiling": bc, "w2s": b2}
+
+
 def naive_trials(V_s, V_w, theta, n, N, sigma2, trials, rng, features="gaussian",
                  noise="gaussian", scale=None, cov=None):
     """Per-trial risks ``weak, strong, ceiling, w2s, misfit`` (dict of arrays).
@@ -35,13 +46,9 @@ def naive_trials(V_s, V_w, theta, n, N, sigma2, trials, rng, features="gaussian"
     for t in range(trials):
         X, y = draw(n)
         Xu, yu = draw(N)
-        bw = V_w @ (np.linalg.pinv(X @ V_w) @ y)          # ambient coefficient of the fit
-        bs = V_s @ (np.linalg.pinv(X @ V_s) @ y)
-        fw_u = Xu @ bw
-        b2 = V_s @ (np.linalg.pinv(Xu @ V_s) @ fw_u)
-        bc = V_s @ (np.linalg.pinv(np.vstack([X, Xu]) @ V_s) @ np.concatenate([y, yu]))
-        out["weak"][t], out["strong"][t] = er(bw), er(bs)
-        out["ceiling"][t], out["w2s"][t] = er(bc), er(b2)
-        dm = b2 - bw
+        fits = naive_fits(V_s, V_w, X, y, Xu, yu)
+        for k, beta in fits.items():
+            out[k][t] = er(beta)
+        dm = fits["w2s"] - fits["weak"]
         out["misfit"][t] = float(dm @ C @ dm)
     return out
