@@ -115,12 +115,7 @@ def render(data: dict, folder: str) -> list[str]:
             ax.set_ylabel("(simulated mean - theory) / theory")
             ax.set_title(f"relative error vs {form} form (95% bands)")
             ax.legend(fontsize=8)
-        fig.suptitle(title_geo, fontsize=9)
-        fig.tight_layout()
-        name = f"relative_error_vs_{var}.png"
-        fig.savefig(f"{folder}/{name}", dpi=110)
-        plt.close(fig)
-        written.append(name)
+        written.append(_save(plt, fig, title_geo, folder, f"relative_error_vs_{var}.png"))
 
         # theory curves over simulated points
         grid = _dense(var, rows)
@@ -136,12 +131,7 @@ def render(data: dict, folder: str) -> list[str]:
             ax.set_ylabel(f"expected excess risk, {m}")
             ax.set_title(f"{m} ({other}={fixed})")
             ax.legend(fontsize=8)
-        fig.suptitle(title_geo, fontsize=9)
-        fig.tight_layout()
-        name = f"risks_vs_{var}.png"
-        fig.savefig(f"{folder}/{name}", dpi=110)
-        plt.close(fig)
-        written.append(name)
+        written.append(_save(plt, fig, title_geo, folder, f"risks_vs_{var}.png"))
 
         # PGR / OPR
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -158,13 +148,17 @@ def render(data: dict, folder: str) -> list[str]:
             ax.set_ylabel(q.upper() + " (ratio of expected risks)")
             ax.set_title(f"{q.upper()} vs {var} ({other}={fixed})")
             ax.legend(fontsize=8)
-        fig.suptitle(title_geo, fontsize=9)
-        fig.tight_layout()
-        name = f"pgr_opr_vs_{var}.png"
-        fig.savefig(f"{folder}/{name}", dpi=110)
-        plt.close(fig)
-        written.append(name)
+        written.append(_save(plt, fig, title_geo, folder, f"pgr_opr_vs_{var}.png"))
     return written
+
+
+def _save(plt, fig, title: str, folder: str, name: str) -> str:
+    """Title, lay out, write and close one figure; returns its file name."""
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(f"{folder}/{name}", dpi=110)
+    plt.close(fig)
+    return name
 
 
 def _finite(x) -> bool:
