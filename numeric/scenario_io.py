@@ -15,12 +15,12 @@ Schema (top-level keys):
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import tomllib
 from pathlib import Path
 
 import numpy as np
+
+from numeric.store import atomic_write_bytes
 
 __all__ = ["load_scenario", "save_scenario", "scenario_from_dict", "scenario_to_dict"]
 
@@ -120,12 +120,4 @@ def save_scenario(scenario, path) -> None:
         text = tomli_w.dumps(data)
     else:
         text = json.dumps(data, indent=1)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(str(path), text.encode("utf-8"))

@@ -4,32 +4,23 @@ A reader (or a crash) never sees a half-written report, table or figure.
 """
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from numeric.store import atomic_write_bytes
 
-def _atomic(path: Path, write, mode: str) -> Path:
+
+def _atomic(path: Path, data: bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(str(path), data)
     return path
 
 
 def write_text(path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
-    return _atomic(Path(path), lambda fh: fh.write(text.encode("utf-8")), "wb")
+    return _atomic(Path(path), text.encode("utf-8"))
 
 
 def write_json(path, obj) -> Path:
@@ -42,6 +33,8 @@ def save_figure(fig, path, dpi: int = 100) -> Path:
     import matplotlib.pyplot as plt
 
     try:
-        return _atomic(Path(path), lambda fh: fig.savefig(fh, format="png", dpi=dpi), "wb")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+        return _atomic(Path(path), buf.getvalue())
     finally:
         plt.close(fig)
