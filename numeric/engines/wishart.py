@@ -17,6 +17,16 @@ own), :math:`O(p^2 d_s + d_w^2)` per trial when both apply:
   Gram is :math:`R_{11}^\top R_{11}` (leading ``d_w`` block), so
   :math:`\hat\beta_w = R_{11}^{-1} (R\varphi)_{1:d_w}` with :math:`\varphi` the label vector in
   ``v`` coordinates; the strong baseline is OLS on the virtual rows.
+
+  *Idle weak directions are marginalised* (``notes/wishart-engine.md`` section 7). The ``q``
+  weak directions that no strong feature and no label reads (:func:`idle_weak_rotation`; e.g.
+  150 - 1 of the paper geometry's 200) are put first. Partialling them out of the teacher
+  leaves the Bartlett factor of :math:`W_{p-q}(n-q, I)` for the other coordinates, the
+  other coordinates' Gram within the idle columns' span (:math:`W_{p-q}(q, I)`, drawn on its
+  own), and the idle coefficients, which matter only through their norm: a ratio with one
+  :math:`\chi^2_{n-q+1}`, times a uniform direction. Random numbers per trial fall from
+  :math:`p^2/2` to at most :math:`(p-q)^2`: 3 times fewer in the paper geometry, 55 times at
+  ``d_w = 7000``.
 * unlabelled: the strong features are the first ``d_s`` drawn coordinates. With
   :math:`X' = Q [R_{11}, A]` (QR of the first ``d_s`` columns; valid for ``N >= d_s``),
   :math:`R_{11}` is a ``d_s x d_s`` Bartlett factor and :math:`A = Q^\top X'_{\rm rest}` is
@@ -99,17 +109,64 @@ def _tri_solve(R: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 class _FastPlan:
-    """Per-design constants of the fast path."""
+    r"""Per-design constants of the fast path.
+
+    The labelled side works in the coordinates ``v = [u, a]``: ``u`` are the ``q`` *idle*
+    weak directions (inside ``span B_w``, orthogonal to every strong feature and to the target),
+    ``a`` the ``p_a = p - q`` others, ordered as the ``d_wr = d_w - q`` remaining weak directions,
+    the complement ``C_w`` and the label column ``z``. ``O`` (``d_w x d_w``, orthogonal) maps the
+    coefficients of the rotated weak basis ``[u, a_w]`` back to the design's weak features.
+    ``notes/wishart-engine.md`` section 7.
+    """
 
     def __init__(self, design):
         m, d_w = design.m, design.d_w
-        Q = np.hstack([design.B_w, design.C_w])            # m x m orthogonal, weak first
-        self.T_s = Projector(Q.T @ design.B_s)             # strong features from v coords
-        w_e = math.sqrt(design.fold ** 2 + design.sigma2)
-        self.phi = np.append(Q.T @ design.theta, w_e)      # labels in (v, z) coordinates
-        self.phi_u = np.append(design.theta, w_e)          # labels in (x, z) coordinates
+        O, q = idle_weak_rotation(design.B_w, design.B_s, design.theta)
+        Q = np.hstack([design.B_w @ O, design.C_w])        # m x m orthogonal: u, a_w, C_w
+        Qa = Q[:, q:]
+        self.q, self.O, self.d_w = q, O, d_w
+        self.d_wr = d_w - q
         self.p = m + 1
-        self.d_w = d_w
+        self.p_a = self.p - q
+        self.T_s = Projector(Qa.T @ design.B_s)           # strong features from a coordinates
+        w_e = math.sqrt(design.fold ** 2 + design.sigma2)
+        self.phi = np.append(Qa.T @ design.theta, w_e)    # labels in (a, z) coordinates
+        self.phi_u = np.append(design.theta, w_e)         # labels in (x, z) coordinates
+
+
+def idle_weak_rotation(B_w: np.ndarray, B_s: np.ndarray, theta: np.ndarray):
+    r"""Orthogonal ``O`` (d_w x d_w) whose first ``q`` columns span the idle weak directions.
+
+    A weak feature ``i`` is *strong-blind* when :math:`(B_w^\top B_s)_{i\cdot} = 0` exactly
+    (canonical cosine 0, or a weak-only coordinate). Within the strong-blind block ``J`` the
+    target's component :math:`t = (B_w^\top\theta)_J` is turned onto one direction by a
+    Householder reflection; the other ``q = |J| - [t \ne 0]`` directions are idle: no strong
+    feature and no label reads them. Columns of ``O``: the idle directions, then the other weak
+    features in their order, then :math:`t/\|t\|`. With ``q = 0``, ``O = I``.
+
+    The test is on exact zeros, so a direction is never treated as idle by approximation (a
+    cosine of 1e-17 simply keeps its direction in ``a``).
+    """
+    d_w = B_w.shape[1]
+    J = np.flatnonzero(np.all(B_w.T @ B_s == 0.0, axis=1))
+    t = (B_w.T @ theta)[J]
+    tn = float(np.linalg.norm(t))
+    q = J.size - (tn > 0)
+    if q <= 0:
+        return np.eye(d_w), 0
+    E = np.eye(J.size)
+    if tn > 0:
+        w = t / tn - E[:, 0]
+        if np.linalg.norm(w) > 0:
+            E = E - 2.0 * np.outer(w, w) / (w @ w)        # Householder: E[:, 0] = t / |t|
+        E = np.hstack([E[:, 1:], E[:, :1]])               # idle first, target direction last
+    keep = np.setdiff1d(np.arange(d_w), J)
+    O = np.zeros((d_w, d_w))
+    O[J, :q] = E[:, :q]
+    O[keep, q + np.arange(keep.size)] = 1.0
+    if tn > 0:
+        O[J, d_w - 1] = E[:, q]
+    return O, int(q)
 
 
 def _tri_gram(R: np.ndarray, proj: Projector) -> tuple[np.ndarray, np.ndarray | None]:
@@ -191,22 +248,79 @@ def _labelled_rows(design, plan, gens, n: int):
 
 
 def _labelled_bartlett(design, plan, gens, n: int):
-    """Labelled side for ``n >= p``: virtual rows R (B, p, p) in (v, z) coordinates."""
-    m, d_w = design.m, design.d_w
-    R = bartlett_rows(gens, plan.p, n)
+    r"""Labelled side for ``n >= p``, with the idle weak directions marginalised.
+
+    Draws, per trial: the Bartlett factor ``R`` of :math:`W_{p_a}(n - q, I)` (the ``a`` block
+    after partialling out the idle columns), a factor ``K`` with
+    :math:`K^\top K \sim W_{p_a}(q, I)` (the ``a`` block's Gram within the idle columns' span:
+    a Bartlett factor if ``q >= p_a``, else ``q`` Gaussian rows), one
+    :math:`\chi^2_{n-q+1}` and a uniform direction for the idle coefficients. Then
+
+    .. math:: \hat\beta_{a_w} = R_{11}^{-1}(R\varphi)_{1:d_{wr}},\quad
+              \|\hat\beta_u\|^2 = \|K\psi\|^2/\chi^2_{n-q+1},\quad
+              \psi = \varphi - (\hat\beta_{a_w}, 0),
+
+    and the strong statistics from :math:`R^\top R + K^\top K`. ``notes/wishart-engine.md``
+    section 7 proves the joint law; with ``q = 0`` this is the plain Bartlett path.
+    """
+    q, d_wr, ma = plan.q, plan.d_wr, plan.p_a - 1
+    B = len(gens)
+    R = bartlett_rows(gens, plan.p_a, n - q)
+    K = _idle_factor(gens, plan.p_a, q)
     Rphi = R @ plan.phi                                   # labels of the virtual rows
     # R11^{-1} h via the full factor with a zero-padded right-hand side: back substitution
-    # gives zeros below row d_w and R11^{-1} h above, and no block copy is needed.
-    h = np.zeros((len(gens), plan.p))
-    h[:, :d_w] = Rphi[:, :d_w]
-    beta_w = _tri_solve(R, h)[:, :d_w]
-    G_s, P_s = _tri_gram(R[..., :m], plan.T_s)
-    if P_s is None:
-        r_s = rowmat(rowmat(Rphi, R[..., :m]), plan.T_s.B)            # P_s^T R phi
+    # gives zeros below row d_wr and R11^{-1} h above, and no block copy is needed.
+    h = np.zeros((B, plan.p_a))
+    h[:, :d_wr] = Rphi[:, :d_wr]
+    beta_a = _tri_solve(R, h)[:, :d_wr]
+    G_s, P_s = _tri_gram(R[..., :ma], plan.T_s)
+    r_s = _strong_moment(R, Rphi, P_s, plan.T_s, ma)
+    if q:
+        chi, direction = _idle_scalars(gens, n - q + 1, q)
+        psi = np.broadcast_to(plan.phi, (B, plan.p_a)).copy()
+        psi[:, :d_wr] -= beta_a
+        Kpsi = (K @ psi[..., None])[..., 0]
+        beta_u = np.sqrt(np.einsum("bi,bi->b", Kpsi, Kpsi) / chi)[:, None] * direction
+        Kphi = K @ plan.phi
+        if q >= plan.p_a:
+            G_k, P_k = _tri_gram(K[..., :ma], plan.T_s)
+        else:
+            P_k = plan.T_s(K[..., :ma])
+            G_k = np.swapaxes(P_k, -1, -2) @ P_k
+        G_s = G_s + G_k
+        r_s = r_s + _strong_moment(K, Kphi, P_k, plan.T_s, ma)
+        beta_w = rowmat(np.concatenate([beta_u, beta_a], axis=1), plan.O.T)
     else:
-        r_s = (np.swapaxes(P_s, -1, -2) @ Rphi[..., None])[..., 0]
+        beta_w = beta_a
     beta_s = min_norm_solve(G_s, r_s, n)
     return beta_w, beta_s, G_s, r_s
+
+
+def _strong_moment(R, Rphi, P, proj, ma):
+    r""":math:`T_s^\top R^\top (R\varphi)` restricted to the drawn coordinates."""
+    if P is None:
+        return rowmat(rowmat(Rphi, R[..., :ma]), proj.B)
+    return (np.swapaxes(P, -1, -2) @ Rphi[..., None])[..., 0]
+
+
+def _idle_factor(gens, p_a: int, q: int):
+    r"""``K`` with :math:`K^\top K \sim W_{p_a}(q, I)`: Bartlett factor or ``q`` rows."""
+    if q == 0:
+        return None
+    if q >= p_a:
+        return bartlett_rows(gens, p_a, q)
+    return _gaussian_rows(gens, p_a, q)
+
+
+def _idle_scalars(gens, df: int, q: int):
+    r"""Per trial one :math:`\chi^2_{df}` and a uniform unit vector in :math:`R^q`."""
+    chi = np.empty(len(gens))
+    direction = np.empty((len(gens), q))
+    for b, g in enumerate(gens):
+        chi[b] = g.chisquare(df)
+        g.standard_normal(out=direction[b])
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    return chi, direction
 
 
 def _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store):

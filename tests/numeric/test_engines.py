@@ -114,6 +114,11 @@ ENGINE_CASES = {
     "fast-bases": lambda: Scenario.from_spectrum(
         1.0 / np.arange(1, 13), np.arange(0, 4), np.arange(2, 9),
         np.random.default_rng(4).choice([-1.0, 1.0], size=12) * 0.3, n=25, N=10, sigma2=0.05),
+    # idle weak directions marginalised with q >= p_a (notes/wishart-engine.md section 7):
+    # the target has a weak-only component (one direction kept), or none (all idle).
+    "idle-bartlett": lambda: Scenario(2, 12, 30, 8, 0.3, cosines=[1.0, 0.5],
+                                      theta=np.linspace(0.3, -0.3, 15)),
+    "idle-no-target": lambda: Scenario(3, 9, 25, 6, 0.3, cosines=[0.8, 0.0, 0.0]),
     # generic path: interpolating teacher (n < d_w) and student (N < d_s).
     "interp": lambda: Scenario(5, 7, 6, 3, 0.5, d_sw=2.5, theta=np.full(13, 0.2)),
 }

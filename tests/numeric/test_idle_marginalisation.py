@@ -1,0 +1,135 @@
+"""The wishart engine's marginalisation of idle weak directions (notes/wishart-engine.md s. 7).
+
+The labelled side is checked against a full-Bartlett reference written here (the path of
+section 4, which draws every weak direction), with enough trials to see a 2-3 % change in a
+risk's law. Each statistical test function controls its family-wise false-alarm rate at
+``FAMILY_ALPHA`` (Holm over its checks).
+"""
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from numeric import Scenario
+from numeric.design import build_design
+from numeric.engines.wishart import _labelled_bartlett, _plan, idle_weak_rotation
+from numeric.seeding import trial_generator
+
+from ._stats import FAMILY_ALPHA, holm, ks_pvalue, z_pvalue
+
+CASES = {
+    # q >= p_a: the idle factor K is a Bartlett factor; the target keeps one weak-only direction
+    "idle-bartlett": lambda: Scenario(2, 12, 30, 8, 0.3, cosines=[1.0, 0.5],
+                                      theta=np.linspace(0.3, -0.3, 15)),
+    # q < p_a: K is drawn as q Gaussian rows
+    "idle-rows": lambda: Scenario(4, 6, 20, 9, 0.6, cosines=[1.0, 0.7, 0.2, 0.0],
+                                  theta=np.linspace(0.5, -0.5, 11)),
+}
+
+
+def _reference_labelled(design, n, T, rng):
+    """Teacher and strong coefficients from the full p x p Bartlett factor (no marginalisation).
+
+    Coordinates ``v = [B_w, C_w]^T x`` and ``z``; ``R`` upper triangular with
+    ``R_ii^2 ~ chi2(n - i)`` and standard normals above the diagonal, so ``R^T R ~ W_p(n, I)``.
+    """
+    m, d_w = design.m, design.d_w
+    p = m + 1
+    Q = np.hstack([design.B_w, design.C_w])
+    phi = np.append(Q.T @ design.theta, math.sqrt(design.fold ** 2 + design.sigma2))
+    T_s = np.vstack([Q.T @ design.B_s, np.zeros((1, design.d_s))])        # p x d_s
+    R = np.zeros((T, p, p))
+    iu = np.triu_indices(p, 1)
+    R[:, iu[0], iu[1]] = rng.standard_normal((T, iu[0].size))
+    R[:, np.arange(p), np.arange(p)] = np.sqrt(rng.chisquare(n - np.arange(p), size=(T, p)))
+    Rphi = R @ phi
+    beta_w = np.linalg.solve(R[:, :d_w, :d_w], Rphi[:, :d_w, None])[..., 0]
+    P = R @ T_s
+    Pt = np.swapaxes(P, 1, 2)
+    beta_s = np.linalg.solve(Pt @ P, Pt @ Rphi[..., None])[..., 0]
+    return beta_w, beta_s
+
+
+def _summaries(design, O, q, beta_w, beta_s):
+    f2 = design.fold ** 2
+    weak = np.sum((beta_w @ design.B_w.T - design.theta) ** 2, axis=1) + f2
+    strong = np.sum((beta_s @ design.B_s.T - design.theta) ** 2, axis=1) + f2
+    idle = beta_w @ O[:, :q]                          # the teacher's idle coefficients
+    return {"weak": weak, "strong": strong, "weak-strong": weak - strong,
+            "idle[0]": idle[:, 0], "|idle|^2": np.sum(idle ** 2, axis=1)}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_labelled_side_matches_full_bartlett(name):
+    T = 20_000
+    sc = CASES[name]()
+    design = build_design(sc)
+    plan = _plan(design)
+    assert 0 < plan.q and sc.n >= plan.p
+    assert (plan.q >= plan.p_a) == (name == "idle-bartlett")
+    gens = [trial_generator(s) for s in np.random.SeedSequence(11).spawn(T)]
+    beta_w, beta_s, _, _ = _labelled_bartlett(design, plan, gens, sc.n)
+    ref_w, ref_s = _reference_labelled(design, sc.n, T, np.random.default_rng(12))
+    a = _summaries(design, plan.O, plan.q, beta_w, beta_s)
+    b = _summaries(design, plan.O, plan.q, ref_w, ref_s)
+    pvals = {}
+    for k in a:
+        pvals[f"{k}:ks"] = ks_pvalue(a[k], b[k])
+        pvals[f"{k}:mean"] = z_pvalue(a[k].mean(), a[k].std(ddof=1) / math.sqrt(T),
+                                      b[k].mean(), b[k].std(ddof=1) / math.sqrt(T))
+    assert holm(pvals) == []
+
+
+def test_full_bartlett_check_has_power():
+    """Negative control: the same comparison rejects a 3 % error in the noise variance."""
+    T = 20_000
+    sc = CASES["idle-bartlett"]()
+    design = build_design(sc)
+    plan = _plan(design)
+    gens = [trial_generator(s) for s in np.random.SeedSequence(13).spawn(T)]
+    beta_w, beta_s, _, _ = _labelled_bartlett(design, plan, gens, sc.n)
+    wrong = build_design(sc.replace(sigma2=1.03 * sc.sigma2), reduce=True)
+    ref_w, ref_s = _reference_labelled(wrong, sc.n, T, np.random.default_rng(14))
+    a = _summaries(design, plan.O, plan.q, beta_w, beta_s)
+    b = _summaries(design, plan.O, plan.q, ref_w, ref_s)
+    pvals = {f"{k}:mean": z_pvalue(a[k].mean(), a[k].std(ddof=1) / math.sqrt(T),
+                                   b[k].mean(), b[k].std(ddof=1) / math.sqrt(T)) for k in a}
+    assert holm(pvals) != []
+
+
+@pytest.mark.parametrize("n,q", [(12, 5), (40, 30)])
+def test_schur_complement_is_chi_square(n, q):
+    """Step 3: w' W^{-1} w / |w|^2 ~ 1/chi2(n - q + 1) for W ~ W_q(n, I), any fixed w."""
+    rng = np.random.default_rng(n + q)
+    X = rng.standard_normal((20_000, n, q))
+    W = np.swapaxes(X, 1, 2) @ X
+    w = rng.standard_normal(q)
+    Winv_w = np.linalg.solve(W, np.broadcast_to(w, (len(W), q))[..., None])[..., 0]
+    ratio = (w @ w) / (Winv_w @ w)
+    right = stats.kstest(ratio, stats.chi2(n - q + 1).cdf).pvalue
+    off_by_one = stats.kstest(ratio, stats.chi2(n - q).cdf).pvalue
+    assert right > FAMILY_ALPHA / 2
+    assert off_by_one < FAMILY_ALPHA / 2               # the check can tell the df apart
+
+
+def test_idle_rotation_geometry():
+    sc = Scenario.paper_notebook(d_sw=50, n=2000, N=4000, sigma2=0.01)
+    d = build_design(sc)
+    O, q = idle_weak_rotation(d.B_w, d.B_s, d.theta)
+    assert q == 149                     # 150 strong-blind weak directions, the target on one
+    np.testing.assert_allclose(O @ O.T, np.eye(d.d_w), atol=1e-12)
+    idle = d.B_w @ O[:, :q]
+    assert np.abs(idle.T @ d.B_s).max() == 0.0
+    assert np.abs(idle.T @ d.theta).max() < 1e-12
+    # no target in the strong-blind block: every strong-blind direction is idle
+    d0 = build_design(Scenario(3, 9, 25, 6, 0.3, cosines=[0.8, 0.0, 0.0]))
+    O0, q0 = idle_weak_rotation(d0.B_w, d0.B_s, d0.theta)
+    assert q0 == 8 and np.array_equal(np.abs(O0) > 0, np.abs(O0) == 1.0)
+    # a tiny but non-zero cosine is not treated as idle
+    d1 = build_design(Scenario(3, 3, 25, 6, 0.3, cosines=[0.8, 1e-17, 0.0]))
+    assert idle_weak_rotation(d1.B_w, d1.B_s, d1.theta)[1] == 1
+    # strong and weak spans in general position: nothing is idle
+    d2 = build_design(Scenario(3, 3, 25, 6, 0.3, cosines=[0.8, 0.4, 0.1]))
+    O2, q2 = idle_weak_rotation(d2.B_w, d2.B_s, d2.theta)
+    assert q2 == 0 and np.array_equal(O2, np.eye(3))
