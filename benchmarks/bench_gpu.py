@@ -15,10 +15,21 @@ Reports, for d_s = 700, d_w = 7000, n = 20000, N = 50000 (d_sw = 350, sigma2 = 1
   This is a lower bound on the hardware's useful work: drawing the ~p^2/2 Bartlett normals
   (p = 7351) is not counted as FLOPs, and on the CPU it dominates.
 
+With ``--samples`` it also times the ``samples`` engine (Gaussian, reduced design) on the device
+and, with ``--samples-cpu-trials``, on the CPU, at ``--samples-dims`` (default the same
+dimensions; one trial there streams n = 20000 rows of m = 7350 coordinates: about 2 TFLOP of
+Gram accumulation, tens of seconds on a CPU). Its model FLOPs (:func:`samples_flops`) are the
+Gram and moment accumulation plus the host solves; drawing the ``(n + N) x m`` normals on the
+host is not counted and bounds the device's speed-up (the numbers are the CPU's stream).
+
 The engine runs on the device only if ``numeric.simulate`` accepts ``device=`` (the array-API
 port of the engines); otherwise the device row says so and only the peak is measured there.
 Results go to stdout and, with ``--out``, to a JSON file (written atomically). Record them in
 benchmarks/README.md with the card's name.
+
+    .venv/bin/python benchmarks/bench_gpu.py --samples --samples-trials 2 --samples-cpu-trials 1
+    .venv/bin/python benchmarks/bench_gpu.py --device torch:cpu --trials 1 --cpu-trials 0 \
+        --peak-size 256 --samples --samples-dims 20,40,400,300    # a smoke run of the code path
 """
 from __future__ import annotations
 
@@ -68,13 +79,77 @@ def engine_flops(design) -> float:
             + 2.0 * d_s ** 3 + 2.0 * d_w * m + 8.0 * d_s ** 2)
 
 
-def time_engine(sc, trials: int, seed: int, device: str | None, blas_threads):
-    """Seconds for ``trials`` wishart trials (one warm-up trial first, not timed)."""
+def samples_flops(design, n: int, N: int) -> float:
+    """Model count of the dense floating-point work of one samples-engine trial (reduced
+    Gaussian design, every fit tall).
+
+    Labelled rows: the strong and weak Grams as full products ``2 n (d_s^2 + d_w^2)``, the
+    weak projection ``2 n d_w`` (at most two non-zeros per column), labels ``2 n m`` and moments
+    ``2 n (d_s + d_w)``; unlabelled rows: Gram ``2 N d_s^2``, teacher function and labels
+    ``4 N d_s``, moments ``4 N d_s``; host solves: Cholesky of the teacher's and the three
+    strong Grams ``(d_w^3 + 3 d_s^3) / 3``.
+    """
+    m, d_s, d_w = design.m, design.d_s, design.d_w
+    return (2.0 * n * (d_s ** 2 + d_w ** 2) + 2.0 * n * d_w + 2.0 * n * m
+            + 2.0 * n * (d_s + d_w) + 2.0 * N * d_s ** 2 + 8.0 * N * d_s
+            + (d_w ** 3 + 3.0 * d_s ** 3) / 3.0)
+
+
+def time_engine(sc, trials: int, seed: int, device: str | None, blas_threads,
+                engine: str = "wishart"):
+    """Seconds for ``trials`` trials of ``engine`` (one warm-up trial first, not timed)."""
     kw = {} if device is None else {"device": device}
-    simulate(sc, 1, seed=seed + 1, engine="wishart", blas_threads=blas_threads, **kw)
+    simulate(sc, 1, seed=seed + 1, engine=engine, blas_threads=blas_threads, **kw)
     t = time.perf_counter()
-    res = simulate(sc, trials, seed=seed, engine="wishart", blas_threads=blas_threads, **kw)
+    res = simulate(sc, trials, seed=seed, engine=engine, blas_threads=blas_threads, **kw)
     return time.perf_counter() - t, res
+
+
+def _dims(text: str) -> dict:
+    try:
+        d_s, d_w, n, N = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--samples-dims must be four integers D_S,D_W,N_LAB,N_UNL, "
+                                         f"got {text!r}") from None
+    if min(d_s, d_w, n, N) < 1 or n <= d_w + 1 or N <= d_s + 1:
+        raise argparse.ArgumentTypeError(f"--samples-dims needs n > d_w + 1 and N > d_s + 1 (every "
+                                         f"fit tall) and sizes >= 1, got {text!r}")
+    return dict(d_s=d_s, d_w=d_w, n=n, N=N, sigma2=1.0, d_sw=min(d_s, d_w) // 2)
+
+
+def bench_samples(args, be, peak: float, cpu_peak: float | None) -> dict:
+    """Time the samples engine on the device (and on the CPU with ``--samples-cpu-trials``)."""
+    from numeric.simulate import blas_limit
+
+    dims = args.samples_dims
+    sc = Scenario(dims["d_s"], dims["d_w"], dims["n"], dims["N"], dims["sigma2"], d_sw=dims["d_sw"])
+    design = build_design(sc)
+    flops = samples_flops(design, dims["n"], dims["N"])
+    out = {"dims": dims, "m": design.m, "model_flops_per_trial": flops}
+    print(f"samples engine at {dims}: m = {design.m}, model {flops:.3g} FLOP/trial")
+    secs, dev_res = time_engine(sc, args.samples_trials, args.seed, args.device, None, "samples")
+    rate = args.samples_trials / secs
+    out["device"] = {"trials": args.samples_trials, "seconds": secs, "trials_per_s": rate,
+                     "fraction_of_peak": flops * rate / peak}
+    print(f"  device: {rate:.4g} trials/s, {100 * flops * rate / peak:.3g}% of measured peak")
+    if args.samples_cpu_trials:
+        with blas_limit(args.cpu_blas_threads):
+            if cpu_peak is None:
+                cpu_peak = matmul_flops(backend("cpu"), size=min(args.peak_size, 4096))
+            secs, cpu_res = time_engine(sc, args.samples_cpu_trials, args.seed, None,
+                                        args.cpu_blas_threads, "samples")
+        rate_c = args.samples_cpu_trials / secs
+        k = min(args.samples_trials, args.samples_cpu_trials)   # same seed: the same trials
+        agree = max(float(abs(dev_res.per_trial[q][:k] / cpu_res.per_trial[q][:k] - 1).max())
+                    for q in ("weak", "strong", "ceiling", "w2s"))
+        out["cpu"] = {"blas_threads": args.cpu_blas_threads, "trials": args.samples_cpu_trials,
+                      "seconds": secs, "trials_per_s": rate_c,
+                      "fraction_of_peak": flops * rate_c / cpu_peak,
+                      "max_rel_diff_device_vs_cpu": agree}
+        print(f"  cpu ({args.cpu_blas_threads} BLAS threads): {rate_c:.4g} trials/s, "
+              f"{100 * flops * rate_c / cpu_peak:.3g}% of measured peak; device / cpu "
+              f"speed-up {rate / rate_c:.3g}x; max relative difference of the risks {agree:.2g}")
+    return out
 
 
 def main(argv=None) -> int:
@@ -87,12 +162,21 @@ def main(argv=None) -> int:
     ap.add_argument("--peak-size", type=int, default=8192, help="matrix size of the peak measurement")
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--out", help="also write the results as JSON here")
+    ap.add_argument("--samples", action="store_true",
+                    help="also time the samples engine (device, and CPU with --samples-cpu-trials)")
+    ap.add_argument("--samples-dims", type=_dims, default=_dims("700,7000,20000,50000"),
+                    metavar="D_S,D_W,N_LAB,N_UNL",
+                    help="dimensions of the samples-engine run (default 700,7000,20000,50000)")
+    ap.add_argument("--samples-trials", type=int, default=2, help="timed samples trials on the device")
+    ap.add_argument("--samples-cpu-trials", type=int, default=0,
+                    help="timed samples trials on the CPU (default 0: skip; tens of s each)")
     args = ap.parse_args(argv)
-    for name in ("trials", "peak_size", "cpu_blas_threads"):
+    for name in ("trials", "peak_size", "cpu_blas_threads", "samples_trials"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} must be >= 1")
-    if args.cpu_trials < 0:
-        ap.error("--cpu-trials must be >= 0")
+    for name in ("cpu_trials", "samples_cpu_trials"):
+        if getattr(args, name) < 0:
+            ap.error(f"--{name.replace('_', '-')} must be >= 0")
 
     sc = Scenario(DIMS["d_s"], DIMS["d_w"], DIMS["n"], DIMS["N"], DIMS["sigma2"], d_sw=DIMS["d_sw"])
     design = build_design(sc)
@@ -134,6 +218,8 @@ def main(argv=None) -> int:
               f"{100 * flops * rate / cpu_peak:.3g}% of measured peak")
         if "trials_per_s" in out["device"]:
             print(f"device / cpu speed-up: {out['device']['trials_per_s'] / rate:.3g}x")
+    if args.samples:
+        out["samples"] = bench_samples(args, be, peak, out.get("cpu", {}).get("fp64_matmul_peak_flops"))
     if args.out:
         atomic_write_bytes(args.out, json.dumps(out, indent=1).encode())
     return 0

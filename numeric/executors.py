@@ -41,8 +41,7 @@ def using(executor=None, store=None, device=None):
     """Within the block, :func:`numeric.simulate` calls that name neither ``executor`` nor
     ``store`` use these (and :func:`numeric.simulate_block` reads/writes ``store``).
 
-    ``device`` is a preference: simulations on the wishart engine that name no device use it;
-    the samples engine, which runs only on the CPU, ignores it.
+    ``device`` is a preference: simulations that name no device use it (either engine).
 
     This lets a command route every simulation of code it does not own (claims, plots, the
     paper study) through one executor and one run folder, like ``joblib.parallel_backend``.

@@ -86,13 +86,13 @@ def choose_engine(scenario, engine: str = "auto") -> tuple[str, str]:
     return engine, f"requested; {regimes}"
 
 
-def _backend(device, name):
-    """The :class:`numeric.xp.Backend` of ``device`` (``None`` for NumPy on the CPU)."""
+def _backend(device):
+    """The :class:`numeric.xp.Backend` of ``device`` (``None`` for NumPy on the CPU).
+
+    Both engines take a backend (see ``device`` in :func:`simulate`).
+    """
     if device is None or device == "cpu":
         return None
-    if name != "wishart":
-        raise ValueError(f"device={device!r} needs engine='wishart' (the samples engine runs on "
-                         f"the CPU only), got engine {name!r}")
     from numeric.xp import backend
 
     be = backend(device)
@@ -124,7 +124,7 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     from numeric.executors import ambient
 
     ex, store, pref = ambient()
-    if device is None and name == "wishart":
+    if device is None:
         device = pref
     if store is None:
         return _block(scenario, seed_sequence, trials, name, device)
@@ -150,7 +150,7 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
 def _blocks(scenario, root, blocks, name: str, device=None) -> list:
     """Blocks ``(b, trials)`` of run ``root`` in engine batches of the usual size (a chunk's
     body). Results do not depend on the batching, so each block equals :func:`_block`'s."""
-    be = _backend(device, name)
+    be = _backend(device)
     design = build_design(scenario)
     seqs = [child(child(root, b), i) for b, t in blocks for i in range(t)]
     bs = _default_batch(name, design)
@@ -166,7 +166,7 @@ def _blocks(scenario, root, blocks, name: str, device=None) -> list:
 
 def _block(scenario, seed_sequence, trials: int, name: str, device=None) -> dict:
     """One block with a resolved engine name (the executors' task body; no store)."""
-    be = _backend(device, name)
+    be = _backend(device)
     design = build_design(scenario)
     with blas_limit(1):
         return _run(scenario, design, name, [child(seed_sequence, i) for i in range(trials)], be)
@@ -224,9 +224,12 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
         how the ``verify`` commands route every simulation through one executor).
     device : str, optional
         ``None``/``"cpu"``: NumPy (default). ``"cuda"``, ``"cuda:K"``, ``"torch:cpu"``, ...
-        (:func:`numeric.xp.backend`): the wishart engine's labelled Bartlett side runs on that
-        array-API device; same random numbers as on the CPU, so the results agree with the
-        CPU's to floating-point rounding (not bit for bit). Needs ``engine`` wishart.
+        (:func:`numeric.xp.backend`): the engine's heavy linear algebra runs on that array-API
+        device: the wishart engine's labelled Bartlett side
+        (:mod:`numeric.engines.wishart_xp`), the samples engine's Gram and moment accumulation
+        over the streamed rows (:mod:`numeric.engines.samples_xp`). The random numbers are the
+        CPU's (drawn on the host by the same generators), so the results agree with the CPU's to
+        floating-point rounding (not bit for bit); ``d``-sized solves stay on the host.
 
     Returns
     -------
@@ -238,7 +241,7 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
         from numeric.executors import ambient
 
         executor, store, pref = ambient()
-        if device is None and pref is not None and choose_engine(scenario, engine)[0] == "wishart":
+        if device is None:
             device = pref
     if executor is not None or store is not None:
         return simulate_many([(scenario, trials, seed, engine)], executor=executor, store=store,
@@ -246,7 +249,7 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     trials = as_count("trials", trials)
     workers = as_count("workers", workers)
     name, reason = choose_engine(scenario, engine)
-    be = _backend(device, name)
+    be = _backend(device)
     root = as_seed_sequence(seed)
     design = build_design(scenario)
     bs = _default_batch(name, design) if batch_size is None else as_count("batch_size", batch_size)
@@ -321,6 +324,7 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
     if store is not None and not isinstance(store, RunStore):
         store = RunStore(store)
     version = package_version()
+    _backend(device)                                # fail early on a bad device
     specs = []
     for j, job in enumerate(jobs):
         try:
@@ -330,7 +334,6 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
                              f"got {job!r}") from None
         trials = as_count("trials", trials)
         name, reason = choose_engine(scenario, engine)
-        _backend(device, name)                      # fail early on a bad device/engine pair
         root = as_seed_sequence(seed)
         digest = scenario_digest(scenario)
         blocks = [(b, min(TRIAL_BLOCK, trials - b * TRIAL_BLOCK))

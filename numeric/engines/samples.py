@@ -14,6 +14,12 @@ the teacher; so each unlabelled row draws ``d_s`` strong coordinates, one normal
 noise (see :func:`numeric.engines.fitting.complement_pair`). Other laws draw every coordinate. The chunk length depends only on the design (not on the batch),
 so results are bit-identical whatever the batch size. Rows are streamed in chunks and only the
 Gram statistics are kept, so memory is :math:`O(B \cdot \mathrm{chunk} \cdot m + B d^2)`.
+
+With ``backend`` (a :class:`numeric.xp.Backend`: PyTorch or CuPy, e.g. on a GPU) the
+:math:`O(\mathrm{rows} \cdot d^2)` part, projecting each chunk onto the features and
+accumulating the Grams and moments, runs on that device (:mod:`numeric.engines.samples_xp`).
+The random numbers are still drawn here, by the same generators in the same order, and copied
+to the device, so a device run is the same Monte Carlo sample as the NumPy run.
 """
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ from numeric.engines.fitting import (
     LabelledStats, UnlabelledStats, complement_pair, finish, rowmat, teacher_and_strong,
 )
 
-__all__ = ["run_samples", "chunk_rows", "CHUNK_BYTES"]
+__all__ = ["run_samples", "chunk_rows", "reduced_chunks", "stream", "CHUNK_BYTES"]
 
 CHUNK_BYTES = 16 * 2**20
 """Target size in bytes of one trial's chunk of drawn coordinates."""
@@ -51,7 +57,12 @@ def _draw(design, gens, Zbuf, fbuf, ebuf, rows):
     return Z, e
 
 
-def _stream(design, gens, total, consumer):
+def stream(design, gens, total, consumer):
+    """Draw ``total`` rows per trial in chunks and feed each to ``consumer.add(Z, e)``.
+
+    ``Z`` (B, rows, m) and ``e`` (B, rows) are views of buffers reused by the next chunk, so
+    a consumer must not keep them.
+    """
     B = len(gens)
     step = min(total, chunk_rows(design.m))
     Zbuf = np.empty((B, step, design.m))
@@ -85,34 +96,66 @@ class _ReducedUnlabelled:
         self.g_c, self.phi_c = g_c, phi_c
 
     def run(self, gens, total):
-        d, B = self.design, len(gens)
-        step = min(total, chunk_rows(d.d_s + 1))
-        sigma = math.sqrt(d.sigma2)
-        done = 0
-        while done < total:
-            rows = min(step, total - done)
-            Zs = np.empty((B, rows, d.d_s))
-            U = np.empty((B, rows, 2))
-            e = np.empty((B, rows))
-            for b, gen in enumerate(gens):
-                gen.standard_normal(out=Zs[b])
-                gen.standard_normal(out=U[b])
-                d.noise.fill(gen, e[b])
+        sigma = math.sqrt(self.design.sigma2)
+        for Zs, U, e in reduced_chunks(self.design, gens, total):
             a, c = complement_pair(self.g_c, self.phi_c, U)
             f_w = (Zs @ self.g_s[..., None])[..., 0] + a
             y = Zs @ self.theta_s + c + sigma * e
             self.unl.add_parts(Zs, f_w, y)
-            done += rows
 
 
-def run_samples(design, gens, n: int, N: int) -> dict:
-    """Run ``len(gens)`` trials of the samples engine; returns per-trial arrays."""
+def reduced_chunks(design, gens, total):
+    """Yield the unlabelled draws of a reduced Gaussian design, chunk by chunk.
+
+    Per chunk and trial: ``rows x d_s`` strong coordinates, ``rows`` normal pairs, ``rows``
+    noise values (in that order). Yields ``(Zs, U, e)`` of shapes (B, rows, d_s),
+    (B, rows, 2) and (B, rows), freshly allocated for each chunk.
+    """
+    B = len(gens)
+    step = min(total, chunk_rows(design.d_s + 1))
+    done = 0
+    while done < total:
+        rows = min(step, total - done)
+        Zs = np.empty((B, rows, design.d_s))
+        U = np.empty((B, rows, 2))
+        e = np.empty((B, rows))
+        for b, gen in enumerate(gens):
+            gen.standard_normal(out=Zs[b])
+            gen.standard_normal(out=U[b])
+            design.noise.fill(gen, e[b])
+        yield Zs, U, e
+        done += rows
+
+
+def run_samples(design, gens, n: int, N: int, backend=None) -> dict:
+    """Run ``len(gens)`` trials of the samples engine; returns per-trial arrays.
+
+    Parameters
+    ----------
+    design : numeric.design.Design
+    gens : list of numpy.random.Generator
+        One generator per trial (the batch is ``len(gens)``).
+    n, N : int
+        Labelled and unlabelled sample sizes.
+    backend : numeric.xp.Backend, optional
+        Accumulate the Grams and moments on this array-API device (see the module
+        docstring); ``None`` or a NumPy backend runs everything in NumPy.
+
+    Returns
+    -------
+    dict
+        Per-trial arrays ``weak, strong, ceiling, w2s, misfit`` of length ``len(gens)``.
+    """
+    if backend is not None and backend.name != "numpy":
+        from numeric.engines.samples_xp import run_samples_device
+
+        return run_samples_device(design, gens, n, N, backend)
     lab = LabelledStats(design, len(gens))
-    _stream(design, gens, n, lab)
+    stream(design, gens, n, lab)
     beta_w, beta_s = teacher_and_strong(lab, n)
     unl = UnlabelledStats(design, beta_w)
     if design.C_w is not None:          # reduced Gaussian design
         _ReducedUnlabelled(design, unl).run(gens, N)
     else:
-        _stream(design, gens, N, unl)
+        stream(design, gens, N, unl)
     return finish(design, lab, unl, beta_s, n, N)

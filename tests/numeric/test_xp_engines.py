@@ -64,21 +64,23 @@ def test_device_through_tasks_and_store(tmp_path):
     assert cpu.execution.tasks_from_store == 0        # device and CPU tasks are kept apart
 
 
-def test_device_needs_wishart():
-    sc = Scenario(5, 8, 60, 40, 0.5, d_sw=3, features="rademacher")
-    with pytest.raises(ValueError, match="device"):
-        simulate(sc, 3, seed=1, device="torch:cpu")
+def test_bad_device_is_refused():
     with pytest.raises(ValueError, match="device"):
         simulate(CASES["runs"](), 3, seed=1, engine="wishart", device="tpu")
+    with pytest.raises(ValueError, match="device"):
+        simulate(CASES["runs"](), 3, seed=1, engine="samples", device="tpu")
 
 
-def test_ambient_device_is_a_preference_for_wishart_only():
+def test_ambient_device_is_a_preference_for_both_engines():
     from numeric.executors import using
     sc = CASES["runs"]()
+    rad_sc = sc.replace(features="rademacher")
     with using(SerialExecutor(), device="torch:cpu"):
         dev = simulate(sc, 5, seed=2)
-        rad = simulate(sc.replace(features="rademacher"), 5, seed=2)   # samples: CPU, no error
+        rad = simulate(rad_sc, 5, seed=2)                 # samples: on the device too
     ref = simulate(sc, 5, seed=2, engine="wishart", device="torch:cpu")
+    rad_ref = simulate(rad_sc, 5, seed=2, engine="samples", device="torch:cpu")
     for k in PER_TRIAL_KEYS:
         np.testing.assert_array_equal(dev.per_trial[k], ref.per_trial[k])
+        np.testing.assert_array_equal(rad.per_trial[k], rad_ref.per_trial[k])
     assert rad.engine == "samples"

@@ -123,7 +123,7 @@ def simulate_grid(config, points, workers: int = 1, progress: bool = False, *, e
     store : numeric.store.RunStore or path, optional
         Resumable run folder: finished tasks are read back, new ones written as they finish.
     device : str, optional
-        Array-API device of the wishart engine (``numeric.simulate``'s ``device``).
+        Array-API device of the simulation engine (``numeric.simulate``'s ``device``).
     """
     from numeric.executors import make_executor
     from numeric.simulate import simulate_many
