@@ -28,7 +28,8 @@ def test_quick_end_to_end(quick_run):
     assert code == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == ["double_descent.json", "double_descent.md", "double_descent_N.png",
-                     "double_descent_n.png"]                 # no temporary files left behind
+                     "double_descent_n.png", "run"]          # no temporary files left behind
+    assert (out / "run" / "tasks").is_dir()                  # the finished tasks
     for png in ("double_descent_n.png", "double_descent_N.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rec = json.loads((out / "double_descent.json").read_text())

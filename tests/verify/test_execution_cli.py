@@ -1,8 +1,9 @@
 """The verify commands' use of the executors and run folders (issue 7).
 
-These live with the executor tests because they test that wiring, not the verify logic:
-rerunning a command reads its finished tasks back and gives the same report numbers;
-``--dask`` without the extra is a usage error; Ctrl-C keeps the tasks and exits 130.
+Rerunning a command reads its finished tasks back and gives the same report numbers; the
+numbers do not depend on the executor or the number of workers; ``--dask`` without the extra is
+a usage error; Ctrl-C keeps the tasks and exits 130. (The executors themselves are tested in
+``tests/numeric/test_executors.py``.)
 """
 import builtins
 import json
@@ -78,3 +79,133 @@ def test_paper_rerun_reads_tasks_back(tmp_path):
     assert main(["paper", *PAPER, "--out", str(out)]) == 0
     assert "0 run, 4 read back from the run folder" in (out / "report.md").read_text()
     assert json.loads((out / "deviations.json").read_text())["records"] == first
+
+
+# --- double-descent -------------------------------------------------------------------------
+DD = ["double-descent", "--quick", "--trials", "16", "--seed", "3"]
+
+
+def _dd(out):
+    data = json.loads((out / "double_descent.json").read_text())
+    return data["points"], data["execution"]
+
+
+def test_double_descent_serial_and_two_workers_identical(tmp_path):
+    a, b = tmp_path / "serial", tmp_path / "pool"
+    code = main([*DD, "--workers", "0", "--out", str(a)])
+    assert code in (0, 1)            # 16 trials: a rejected z-test is possible, not the point
+    assert main([*DD, "--workers", "2", "--out", str(b)]) == code
+    (pa, ea), (pb, eb) = _dd(a), _dd(b)
+    assert ea["executor"] == "serial" and eb["executor"] == "process" and eb["workers"] == 2
+    assert ea["tasks"] == eb["tasks"] == ea["tasks_run"] == eb["tasks_run"] > 0
+    assert pa == pb                  # every mean, SE, z and p-value, bit for bit
+    assert (a / "double_descent.md").read_text() == (b / "double_descent.md").read_text()
+
+
+def test_double_descent_rerun_reads_tasks_back(tmp_path, capsys):
+    out, run_dir = tmp_path / "dd", tmp_path / "tasks-here"
+    code = main([*DD, "--workers", "0", "--out", str(out), "--run-dir", str(run_dir)])
+    first, ex1 = _dd(out)
+    assert (run_dir / "tasks").is_dir() and not (out / "run").exists()
+    assert ex1["tasks_from_store"] == 0 and ex1["tasks_run"] == ex1["tasks"] > 0
+    assert len(list((run_dir / "tasks").glob("*.npz"))) == ex1["tasks"]
+    assert main([*DD, "--workers", "0", "--out", str(out), "--run-dir", str(run_dir)]) == code
+    again, ex2 = _dd(out)
+    assert ex2["tasks_from_store"] == ex2["tasks"] == ex1["tasks"] and ex2["tasks_run"] == 0
+    assert again == first
+    assert f"{ex1['tasks']} read back" in capsys.readouterr().out
+    assert main([*DD, "--workers", "0", "--out", str(out), "--run-dir", str(run_dir),
+                 "--fresh"]) == code
+    assert _dd(out)[1]["tasks_from_store"] == 0 and _dd(out)[0] == first
+
+
+def test_double_descent_resumes_a_partial_run(tmp_path):
+    """32 trials per point reuse the first seed block of every point from an earlier 16-trial
+    run in the same folder (half the tasks) and equal a run from scratch."""
+    from numeric.executors import SerialExecutor
+    from verify.double_descent import compute as C
+
+    lay, store = C.layout(True), tmp_path / "run"
+    with SerialExecutor() as short, SerialExecutor() as resumed, SerialExecutor() as scratch:
+        C.simulate_points(lay, 6, 16, 3, executor=short, store=store)
+        again = C.simulate_points(lay, 6, 32, 3, executor=resumed, store=store)
+        fresh = C.simulate_points(lay, 6, 32, 3, executor=scratch)
+    e1, e2 = short.totals, resumed.totals
+    assert e2.tasks == 2 * e1.tasks and e2.tasks_from_store == e1.tasks == e2.tasks_run
+    assert scratch.totals.tasks_from_store == 0
+    assert again == fresh
+
+
+def test_double_descent_usage_errors_of_the_execution_options(tmp_path, monkeypatch, capsys):
+    assert main([*DD, "--device", "tpu", "--out", str(tmp_path / "a")]) == 2
+    (tmp_path / "file").write_text("x")
+    assert main([*DD, "--run-dir", str(tmp_path / "file"), "--out", str(tmp_path / "b")]) == 2
+    real = builtins.__import__
+
+    def no_dask(name, *a, **k):
+        if name.startswith("dask") or name.startswith("distributed"):
+            raise ImportError(name)
+        return real(name, *a, **k)
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    assert main([*DD, "--dask", "local", "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert "device" in err and "--run-dir" in err and ".[distributed]" in err
+    assert not any((tmp_path / d).exists() for d in ("a", "b", "c"))
+
+
+def test_double_descent_interrupt_keeps_tasks_and_exits_130(tmp_path, monkeypatch, capsys):
+    from verify.double_descent import compute
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(compute, "simulate_points", interrupted)
+    assert main([*DD, "--workers", "0", "--out", str(tmp_path / "dd")]) == 130
+    assert "rerun the same command" in capsys.readouterr().err
+
+
+def _close(a, b, path="records"):
+    """Equal structure, equal non-floats, floats equal to 1e-9 relative: returns the count of
+    floats compared."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        return sum(_close(a[k], b[k], f"{path}.{k}") for k in a)
+    if isinstance(a, list):
+        assert len(a) == len(b), path
+        return sum(_close(x, y, f"{path}[{i}]") for i, (x, y) in enumerate(zip(a, b)))
+    if isinstance(a, float):
+        assert b == pytest.approx(a, rel=1e-9, abs=1e-12), path
+        return 1
+    assert a == b, path
+    return 0
+
+
+@pytest.mark.slow
+def test_paper_device_with_the_samples_engine(tmp_path):
+    """``--device`` is no longer refused with ``--engine samples``; the numbers are the CPU's
+    to rounding (same random numbers, Grams summed on the device)."""
+    pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    base = ["paper", *PAPER, "--engine", "samples"]
+    assert main([*base, "--out", str(tmp_path / "cpu")]) == 0
+    assert main([*base, "--device", "torch:cpu", "--out", str(tmp_path / "dev")]) == 0
+    cpu, dev = (json.loads((tmp_path / d / "deviations.json").read_text())["records"]
+                for d in ("cpu", "dev"))
+    assert len(cpu) == len(dev) == 4
+    assert _close(cpu, dev) > 4 * 10
+    assert cpu != dev                       # really another code path: rounding differs
+
+
+def test_paper_passes_the_device_to_a_samples_study(tmp_path, monkeypatch):
+    """The fast twin of the slow test above: the option reaches the study, not a usage error."""
+    pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    import verify.paper.study as study
+    seen = {}
+
+    def capture(config, out, **kw):
+        seen.update(engine=config.engine, device=kw["device"])
+        raise KeyboardInterrupt
+    monkeypatch.setattr(study, "run_study", capture)
+    assert main(["paper", *PAPER, "--engine", "samples", "--device", "torch:cpu",
+                 "--out", str(tmp_path / "p")]) == 130
+    assert seen == {"engine": "samples", "device": "torch:cpu"}

@@ -1,7 +1,12 @@
 """Double descent of W2S in n and in N: exact curves, simulated points, thresholds marked.
 
 Usage: ``python -m verify double-descent [--out DIR] [--quick] [--seed S] [--trials T]
-[--alpha A]``.
+[--alpha A] [--workers W] [--dask local|ADDRESS] [--device DEV] [--run-dir DIR] [--fresh]``.
+
+The simulations run as tasks of (point, 16-trial seed block) on one executor (a local process
+pool by default, ``--workers 0`` in this process, ``--dask`` a Dask cluster); the numbers are
+the same bit for bit whatever runs them. Finished tasks are kept in the run folder (default
+``OUT/run/``): rerunning the same command (after Ctrl-C, say) runs only the missing tasks.
 
 Writes (atomically) to ``DIR`` (default ``verify-report/double-descent``):
 ``double_descent_n.png`` (weak, strong and W2S risks against ``n``, one panel per ``d_w``),
@@ -10,14 +15,18 @@ Writes (atomically) to ``DIR`` (default ``verify-report/double-descent``):
 simulated point). Curves are exact (``theory.regimes``), with gaps where the expectation is
 infinite; points are simulated means +- SE (``numeric``, wishart engine), each also tested
 against the exact value (one Holm family at ``--alpha``). Exit status: 0 written and no test
-rejected; 1 some simulated point disagrees with the theory; 2 usage error.
+rejected; 1 some simulated point disagrees with the theory; 2 usage error; 130 interrupted
+(finished tasks kept).
 """
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from pathlib import Path
+
+from verify.commands.execution import add_execution_arguments, open_execution
 
 DEFAULT_OUT = "verify-report/double-descent"
 
@@ -33,6 +42,7 @@ def add_arguments(parser):
                         help="trials per simulated point (default 600; 150 with --quick)")
     parser.add_argument("--alpha", type=float, default=0.001,
                         help="family-wise false-alarm rate of the simulation checks (default 0.001)")
+    add_execution_arguments(parser, "OUT/run")
 
 
 def _validate(args):
@@ -44,12 +54,18 @@ def _validate(args):
         raise ValueError(f"--alpha must be in (0, 1), got {args.alpha}")
 
 
+def _usage(message) -> int:
+    print(f"verify double-descent: error: {message}", file=sys.stderr)
+    return 2
+
+
 def run(args) -> int:
     try:
         _validate(args)
+        if os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise ValueError(f"--out {args.out!r} exists and is not a directory")
     except ValueError as exc:
-        print(f"verify double-descent: error: {exc}", file=sys.stderr)
-        return 2
+        return _usage(exc)
     from scipy import stats as sps
 
     from verify.double_descent import compute as C
@@ -64,7 +80,20 @@ def run(args) -> int:
     lay = C.layout(args.quick)
     panels = lay.n_panels + lay.N_panels
     geometries = {p.label: C.geometry_of(p) for p in panels}
-    records = C.simulate_points(lay, count, trials, seed)
+    run_dir = args.run_dir or os.path.join(args.out, "run")
+    try:
+        executor, store = open_execution(args, run_dir)
+    except (ValueError, ImportError, RuntimeError, OSError) as exc:
+        return _usage(exc)
+    try:
+        with executor:
+            records = C.simulate_points(lay, count, trials, seed, executor=executor, store=store,
+                                        device=args.device, progress=True)
+    except KeyboardInterrupt:
+        print(f"verify double-descent: interrupted; finished tasks are kept in {run_dir}: rerun "
+              "the same command to go on from there", file=sys.stderr)
+        return 130
+    ex = executor.totals.to_dict()
     pvals = [float(2 * sps.norm.sf(abs(r["z"]))) if math.isfinite(r["z"]) else 1.0 for r in records]
     rejected = C.holm_reject(pvals, args.alpha)
     for r, p, rej in zip(records, pvals, rejected):
@@ -82,7 +111,8 @@ def run(args) -> int:
                    "bottom row interpolating teacher", cols=len(lay.N_panels) // 2)
     summaries = [Rp.panel_summary(p, geometries[p.label]) for p in panels]
     settings = {"seed": seed, "trials": trials, "quick": bool(args.quick), "engine": "wishart",
-                "sigma2": C.SIGMA2, "theta": C.THETA, "alpha": args.alpha}
+                "sigma2": C.SIGMA2, "theta": C.THETA, "alpha": args.alpha,
+                "device": args.device or "cpu"}
     write_text(out / "double_descent.md", Rp.markdown(summaries, records, checks, settings))
     clean = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
               for k, v in r.items()} for r in records]
@@ -90,9 +120,12 @@ def run(args) -> int:
                        else checks["max_abs_z"])
     write_json(out / "double_descent.json", {"settings": settings, "summaries": summaries,
                                             "checks": checks_json, "points": clean,
-                                            "seconds": time.monotonic() - t0})
+                                            "execution": ex, "seconds": time.monotonic() - t0})
     print(f"double descent: {len(records)} simulated points x {trials} trials, "
           f"{len(checks['rejected'])} of {len(records)} z-tests rejected (Holm, alpha="
           f"{args.alpha}), max |z| = {checks['max_abs_z']:.2f}; wrote {out}/ in "
           f"{time.monotonic() - t0:.1f} s")
+    print(f"tasks: {ex['tasks']} on executor {ex['executor']} ({ex['workers']} worker(s)), "
+          f"{ex['tasks_from_store']} read back from {run_dir}, {ex['tasks_run']} run, "
+          f"{ex['retries']} re-run after a worker died")
     return 1 if checks["rejected"] else 0

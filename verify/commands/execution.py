@@ -29,10 +29,52 @@ def add_execution_arguments(parser, run_dir_default: str) -> None:
                              "LocalCluster, else a scheduler address such as tcp://host:8786 "
                              '(needs pip install -e ".[distributed]")')
     parser.add_argument("--device", default=None,
-                        help="array-API device of the wishart engine: cpu (default), cuda, "
-                             "cuda:K, torch:cpu (see numeric.xp)")
+                        help="array-API device of the simulation engines (wishart: the labelled "
+                             "Bartlett side; samples: the Gram accumulation): cpu (default), "
+                             "cuda, cuda:K, torch:cpu (see numeric.xp)")
     parser.add_argument("--run-dir", metavar="DIR", default=None,
                         help=f"folder of finished simulation tasks (default: {run_dir_default}); "
                              "rerunning the same command skips the tasks found there")
     parser.add_argument("--fresh", action="store_true",
                         help="delete the finished tasks in the run folder first")
+
+
+def open_execution(args, run_dir: str):
+    """The executor and run folder of a command from its execution options.
+
+    Checks ``--device`` (a library must serve it), honours ``--fresh`` (deletes the run
+    folder's tasks) and builds the executor (:func:`numeric.executors.make_executor`):
+    ``--dask`` wins; else ``--workers`` (default: the CPUs of the process; 0 = in this process).
+
+    Returns
+    -------
+    (numeric.executors.Executor, numeric.store.RunStore)
+        The caller enters the executor (``with executor:``) so that it is closed.
+
+    Raises
+    ------
+    ValueError, ImportError, RuntimeError, OSError
+        Usage errors, with a message naming the option (a run folder that is a file, a device
+        no library serves, ``--dask`` without the extra).
+    """
+    import os
+
+    from numeric.executors import make_executor
+    from numeric.store import RunStore
+
+    if args.device is not None:
+        from numeric.xp import backend
+
+        backend(args.device)
+    if os.path.exists(run_dir) and not os.path.isdir(run_dir):
+        raise ValueError(f"--run-dir {run_dir!r} exists and is not a directory")
+    if args.fresh and os.path.isdir(os.path.join(run_dir, "tasks")):
+        import shutil
+
+        shutil.rmtree(run_dir)
+    executor = make_executor(args.workers, dask=args.dask)
+    try:
+        return executor, RunStore(run_dir)
+    except BaseException:
+        executor.close()
+        raise

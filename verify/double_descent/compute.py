@@ -16,8 +16,9 @@ Every shown point is also a two-sided z-test against the exact value; the tests 
 family at ``alpha``.
 
 Seeds: point ``i`` (in the fixed order of :func:`points`) simulates from
-``SeedSequence(seed).spawn(len(points))[i]``, and ``numeric.simulate`` spawns per trial block
-from it, so results do not depend on batch size or worker count.
+``SeedSequence(seed).spawn(len(points))[i]``, and each of its trial blocks (a task of
+``numeric.executors``) from that block's child, so results are bit-identical whatever the
+executor, the number of workers, or which tasks a run folder already held.
 """
 from __future__ import annotations
 
@@ -163,19 +164,56 @@ def points(lay: Layout, count: int) -> list[tuple[Panel, int]]:
     return [(p, x) for p in lay.n_panels + lay.N_panels for x in sim_xs(p, count)]
 
 
-def simulate_points(lay: Layout, count: int, trials: int, seed: int) -> list[dict]:
-    """Simulate every point; one record per (point, model) shown."""
-    import numeric
+def simulate_points(lay: Layout, count: int, trials: int, seed: int, *, executor=None,
+                    store=None, device: str | None = None, progress: bool = False) -> list[dict]:
+    """Simulate every point; one record per (point, model) shown.
+
+    Every point is cut into tasks of one seed block and all tasks go to one executor together
+    (:func:`numeric.simulate_many`), so the numbers do not depend on the executor, the number
+    of workers or what the run folder already held.
+
+    Parameters
+    ----------
+    lay : Layout
+    count : int
+        About how many points per panel (:func:`sim_xs`).
+    trials : int
+        Trials per point.
+    seed : int
+        Root seed; point ``i`` (in :func:`points` order) uses ``SeedSequence(seed).spawn()[i]``.
+    executor : numeric.executors.Executor, optional
+        Default: this process (:class:`numeric.executors.SerialExecutor`). Not closed here.
+    store : numeric.store.RunStore or path, optional
+        Resumable run folder: finished tasks are read back, new ones written as they finish.
+    device : str, optional
+        Array-API device of the engine (``numeric.simulate``'s ``device``).
+    progress : bool
+        Show a progress bar on a terminal.
+
+    Returns
+    -------
+    list of dict
+        One record per (point, model) shown. How the tasks ran (read back, run, retried) is
+        in ``executor.totals``.
+    """
+    from numeric import simulate_many
     from verify.strategies import scenario_from_config
 
     pts = points(lay, count)
     seqs = np.random.SeedSequence(seed).spawn(len(pts))
+    configs = [panel.config(x) for panel, x in pts]
+    jobs = [(scenario_from_config(cfg), trials, ss, "auto") for cfg, ss in zip(configs, seqs)]
+    summaries = [None] * len(pts)
+
+    def keep(j, res):                    # keep the means, drop the per-trial arrays
+        summaries[j] = (res.engine, {m: (float(res.mean[m]), float(res.stderr[m]))
+                                     for m in MODELS})
+
+    simulate_many(jobs, executor=executor, store=store, quiet=not progress, on_result=keep,
+                  device=device)
     records = []
     geo_cache = {}
-    for (panel, x), ss in zip(pts, seqs):
-        cfg = panel.config(x)
-        sc = scenario_from_config(cfg)
-        res = numeric.simulate(sc, trials, seed=ss)
+    for (panel, x), cfg, (engine, summary) in zip(pts, configs, summaries):
         key = panel.label       # the geometry holds the panel's fixed sample size too
         if key not in geo_cache:
             geo_cache[key] = geometry_of(panel)
@@ -184,12 +222,12 @@ def simulate_points(lay: Layout, count: int, trials: int, seed: int) -> list[dic
             if distance(model, cfg) < SIM_GAP:
                 continue
             exact = float(exact_curve(model, g, panel.sweep, np.array([x]))[0])
-            mean, se = float(res.mean[model]), float(res.stderr[model])
+            mean, se = summary[model]
             z = (mean - exact) / se if se > 0 else math.nan
             records.append({"sweep": panel.sweep, "panel": panel.label, "d_s": panel.d_s,
                             "d_w": panel.d_w, "n": cfg["n"], "N": cfg["N"], "x": x,
                             "model": model, "exact": exact, "mean": mean, "se": se, "z": z,
-                            "trials": trials, "engine": res.engine})
+                            "trials": trials, "engine": engine})
     return records
 
 
