@@ -26,7 +26,9 @@ _WISHART_BATCH_BYTES = 64 * 2**20
 
 def _default_batch(name, design) -> int:
     if name == "wishart":
-        per_trial = 8 * (design.m + 1) ** 2          # the labelled Bartlett factor
+        from numeric.engines.wishart import _plan
+
+        per_trial = 16 * _plan(design).p_a ** 2      # the two labelled Bartlett factors
         return int(max(1, min(_DEFAULT_BATCH[name], _WISHART_BATCH_BYTES // per_trial)))
     return _DEFAULT_BATCH[name]
 
@@ -47,9 +49,13 @@ def _regimes(scenario) -> str:
 
 
 def _wishart_paths(scenario) -> str:
-    p = build_design(scenario).m + 1
+    from numeric.engines.wishart import _plan
+
+    plan = _plan(build_design(scenario))
+    p, q = plan.p, plan.q
     n, N, d_s = scenario.n, scenario.N, scenario.d_s
-    lab = (f"labelled: Bartlett factor (n={n} >= p={p})" if n >= p
+    idle = f", {q} idle weak directions marginalised" if q else ""
+    lab = (f"labelled: Bartlett factor (n={n} >= p={p}{idle})" if n >= p
            else f"labelled: the n={n} < p={p} Gaussian rows")
     unl = (f"unlabelled: d_s x d_s Bartlett factor (N={N} >= d_s={d_s})" if N >= d_s
            else f"unlabelled: the N={N} < d_s={d_s} strong rows")
