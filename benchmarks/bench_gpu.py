@@ -12,8 +12,9 @@ Reports, for d_s = 700, d_w = 7000, n = 20000, N = 50000 (d_sw = 350, sigma2 = 1
   ``--peak-size``-square float64 matrices), and the same on the CPU;
 * the fraction of that measured peak the engine reaches: model FLOPs per trial
   (:func:`engine_flops`, the engine's dense linear algebra) times trials/s, over the peak.
-  This is a lower bound on the hardware's useful work: drawing the ~p^2/2 Bartlett normals
-  (p = 7351) is not counted as FLOPs, and on the CPU it dominates.
+  This is a lower bound on the hardware's useful work: drawing the Bartlett normals (two
+  factors of ``p_a = 701`` after the idle weak directions are marginalised, about 0.5 million
+  normals per trial) is not counted as FLOPs.
 
 With ``--samples`` it also times the ``samples`` engine (Gaussian, reduced design) on the device
 and, with ``--samples-cpu-trials``, on the CPU, at ``--samples-dims`` (default the same
@@ -54,28 +55,37 @@ DIMS = dict(d_s=700, d_w=7000, n=20000, N=50000, sigma2=1.0, d_sw=350)
 def engine_flops(design) -> float:
     """Model count of the dense floating-point work of one fast-path wishart trial.
 
-    With ``p = m + 1`` and the strong Gram assembled from selected runs of the upper-triangular
-    factor (``numeric/engines/wishart.py``): labels of the virtual rows ``2p^2``, teacher solve
-    ``p^2``, strong Gram ``sum 2 |s_i| |s_j| min(stop_i, stop_j)`` over pairs of runs (or
-    ``2 p m d_s + 2 p d_s^2`` when the projector is dense), strong moments ``2pm + 2 m d_s``,
-    two Cholesky solves ``2 d_s^3/3``, the unlabelled factor's Gram ``2 d_s^3``, teacher function
-    ``2 d_w m`` and ``O(d_s^2)`` triangular products.
+    The labelled side draws two ``p_a x p_a`` upper-triangular factors (``p_a = p - q``, the
+    ``q`` idle weak directions marginalised: ``notes/wishart-engine.md`` section 7). Per
+    factor it computes:
+    - the labels of the virtual rows, ``2 p_a^2``;
+    - the strong Gram, ``sum 2 |s_i| |s_j| min(stop_i, stop_j)`` over pairs of runs (or
+      ``2 p_a m_a d_s + 2 p_a d_s^2`` when the projector is dense);
+    - the strong moments, ``2 p_a m_a + 2 m_a d_s``.
+
+    Add the teacher's back substitution ``p_a^2``, the idle norm ``2 p_a^2`` and the map
+    back to the weak features ``2 d_w^2``. Add two Cholesky solves ``2 d_s^3/3``, the
+    unlabelled factor's Gram ``2 d_s^3``, the teacher function ``2 d_w m`` and ``O(d_s^2)``
+    triangular products.
     """
     from numeric.engines.wishart import _plan
 
     m, d_s, d_w = design.m, design.d_s, design.d_w
-    p = m + 1
     plan = _plan(design)
+    p_a, m_a = plan.p_a, plan.p_a - 1
+    factors = 2 if plan.q else 1
     terms = plan.T_s.terms
     if terms is None or any(t[2] is not None for t in terms):
-        gram = 2.0 * p * m * d_s + 2.0 * p * d_s ** 2
+        gram = 2.0 * p_a * m_a * d_s + 2.0 * p_a * d_s ** 2
     else:
         gram = 0.0
         for i, (di, si, _) in enumerate(terms):
             for dj, sj, _ in terms[: i + 1]:
                 top = min(si.stop, sj.stop)
                 gram += 2.0 * (si.stop - si.start) * (sj.stop - sj.start) * top
-    return (3.0 * p ** 2 + gram + 2.0 * p * m + 2.0 * m * d_s + 2.0 * d_s ** 3 / 3
+    per_factor = 2.0 * p_a ** 2 + gram + 2.0 * p_a * m_a + 2.0 * m_a * d_s
+    idle = 2.0 * p_a ** 2 + 2.0 * d_w ** 2 if plan.q else 0.0
+    return (factors * per_factor + p_a ** 2 + idle + 2.0 * d_s ** 3 / 3
             + 2.0 * d_s ** 3 + 2.0 * d_w * m + 8.0 * d_s ** 2)
 
 
@@ -181,9 +191,13 @@ def main(argv=None) -> int:
     sc = Scenario(DIMS["d_s"], DIMS["d_w"], DIMS["n"], DIMS["N"], DIMS["sigma2"], d_sw=DIMS["d_sw"])
     design = build_design(sc)
     flops = engine_flops(design)
-    out = {"dims": DIMS, "p": design.m + 1, "model_flops_per_trial": flops,
+    from numeric.engines.wishart import _plan
+
+    out = {"dims": DIMS, "p": design.m + 1, "p_a": _plan(design).p_a,
+           "model_flops_per_trial": flops,
            "host": platform.node(), "python": sys.version.split()[0]}
-    print(f"wishart engine at {DIMS}: p = {design.m + 1}, model {flops:.3g} FLOP/trial")
+    print(f"wishart engine at {DIMS}: p = {design.m + 1}, p_a = {out['p_a']}, "
+          f"model {flops:.3g} FLOP/trial")
 
     from numeric.simulate import blas_limit
 

@@ -4,11 +4,12 @@ Given :math:`G = X^\top X` (``rows`` samples, ``d`` features) and :math:`r = X^\
 min-norm least-squares coefficient is :math:`\hat\beta = G^+ r` (because
 :math:`(X^\top X)^+ X^\top = X^+`).
 
-* ``rows >= d`` (under-parametrised): batched Cholesky of :math:`G`. The ratio of the largest
-  to the smallest Cholesky diagonal, squared, is a lower bound on :math:`\kappa(G)`; if it
-  exceeds :data:`COND_LIMIT` (or Cholesky fails: :math:`G` numerically singular, which for
-  continuous laws happens only when ``rows`` is within a few of ``d`` in extreme cases, and for
-  Rademacher features happens with small probability at small ``d``), those trials fall back to
+* ``rows >= d`` (under-parametrised): Cholesky factor and solve of :math:`G` (LAPACK
+  ``posv``, one call per trial). The ratio of the largest to the smallest Cholesky diagonal,
+  squared, is a lower bound on :math:`\kappa(G)`; if it exceeds :data:`COND_LIMIT` (or
+  Cholesky fails: :math:`G` numerically singular, which for continuous laws happens only when
+  ``rows`` is within a few of ``d`` in extreme cases, and for Rademacher features happens with
+  small probability at small ``d``), those trials fall back to
   the eigen-decomposition pseudo-inverse below, with a ``RuntimeWarning``. Near ``rows ~ d``
   :math:`\kappa(G) \approx (\sqrt{rows}+\sqrt d)^2/(\sqrt{rows}-\sqrt d)^2` grows like
   :math:`d^2`; at ``rows = d``, :math:`\kappa \sim 4 d^2` is still far from :math:`1/\epsilon`,
@@ -73,28 +74,21 @@ def min_norm_solve(G: np.ndarray, r: np.ndarray, rows: int) -> np.ndarray:
     d = G.shape[-1]
     if rows < d:
         return pinv_solve(G, r)
-    try:
-        L = np.linalg.cholesky(G)
-        failed = np.zeros(G.shape[0], dtype=bool)
-    except np.linalg.LinAlgError:
-        # One failure fails the whole batched call: redo trial by trial so that each trial's
-        # path (and so its result) does not depend on the other trials in its batch.
-        L = np.zeros_like(G)
-        failed = np.zeros(G.shape[0], dtype=bool)
-        for b in range(G.shape[0]):
-            try:
-                L[b] = np.linalg.cholesky(G[b])
-            except np.linalg.LinAlgError:
-                failed[b] = True
-                L[b] = np.eye(d)
-    diag = np.abs(np.diagonal(L, axis1=-2, axis2=-1))
-    with np.errstate(divide="ignore"):
-        est = (diag.max(axis=-1) / diag.min(axis=-1)) ** 2
-    bad = failed | ~(est < COND_LIMIT)
     out = np.empty(r.shape)
-    for b in np.flatnonzero(~bad):
-        # L[b].T is the F-ordered upper factor U = L^T, so potrs needs no copy.
-        x, info = lapack.dpotrs(L[b].T, r[b], lower=0)
+    bad = np.zeros(G.shape[0], dtype=bool)
+    for b in range(G.shape[0]):
+        # One LAPACK call per trial (factor and solve): a trial's result cannot depend on the
+        # other trials of its batch. G[b].T is G[b] (symmetric) in Fortran order: no copy.
+        U, x, info = lapack.dposv(G[b].T, r[b], lower=0)
+        if info != 0:
+            bad[b] = True
+            continue
+        diag = np.abs(np.diagonal(U))
+        with np.errstate(divide="ignore"):
+            est = (diag.max() / diag.min()) ** 2
+        if not est < COND_LIMIT:
+            bad[b] = True
+            continue
         out[b] = x
     if bad.any():
         warnings.warn(f"Gram matrix numerically singular in {int(bad.sum())} trial(s) "
