@@ -12,9 +12,8 @@ Reports, for d_s = 700, d_w = 7000, n = 20000, N = 50000 (d_sw = 350, sigma2 = 1
   ``--peak-size``-square float64 matrices), and the same on the CPU;
 * the fraction of that measured peak the engine reaches: model FLOPs per trial
   (:func:`engine_flops`, the engine's dense linear algebra) times trials/s, over the peak.
-  This is a lower bound on the hardware's useful work: drawing the Bartlett normals (two
-  factors of ``p_a = 701`` after the idle weak directions are marginalised, about 0.5 million
-  normals per trial) is not counted as FLOPs.
+  This is a lower bound on the hardware's useful work: drawing the normals (about 0.31
+  million per trial once the idle weak directions are marginalised) is not counted as FLOPs.
 
 With ``--samples`` it also times the ``samples`` engine (Gaussian, reduced design) on the device
 and, with ``--samples-cpu-trials``, on the CPU, at ``--samples-dims`` (default the same
@@ -55,27 +54,26 @@ DIMS = dict(d_s=700, d_w=7000, n=20000, N=50000, sigma2=1.0, d_sw=350)
 def engine_flops(design) -> float:
     """Model count of the dense floating-point work of one fast-path wishart trial.
 
-    The labelled side draws two ``p_a x p_a`` upper-triangular factors (``p_a = p - q``, the
-    ``q`` idle weak directions marginalised: ``notes/wishart-engine.md`` section 7). Per
-    factor it computes:
-    - the labels of the virtual rows, ``2 p_a^2``;
-    - the strong Gram, ``sum 2 |s_i| |s_j| min(stop_i, stop_j)`` over pairs of runs (or
-      ``2 p_a m_a d_s + 2 p_a d_s^2`` when the projector is dense);
-    - the strong moments, ``2 p_a m_a + 2 m_a d_s``.
+    The labelled side (``notes/wishart-engine.md`` section 7; ``q`` idle weak directions
+    marginalised, teacher block ``t``, rest ``r``, ``p_a = t + r``) computes:
+    - the teacher's labels and back substitution, ``3 t^2``, and, when ``q > 0``, the idle
+      norm ``2 t^2``, the teacher block's Gram ``2 t^3`` and its Cholesky ``t^3/3``;
+    - the strong Gram of the ``p_a x p_a`` factor, ``sum 2 |s_i| |s_j| min(stop_i, stop_j)``
+      over pairs of runs (or ``2 p_a m_a d_s + 2 p_a d_s^2`` when the projector is dense), its
+      labels ``2 p_a t`` and moments ``2 p_a m_a + 2 m_a d_s``, and the rank-two rotation
+      ``4 p_a r + 4 p_a m_a + 6 d_s^2``;
+    - the map back to the weak features, ``2 d_w^2``.
 
-    Add the teacher's back substitution ``p_a^2``, the idle norm ``2 p_a^2`` and the map
-    back to the weak features ``2 d_w^2``. Add two Cholesky solves ``2 d_s^3/3``, the
-    unlabelled factor's Gram ``2 d_s^3``, the teacher function ``2 d_w m`` and ``O(d_s^2)``
-    triangular products.
+    Add two Cholesky solves ``2 d_s^3/3``, the unlabelled factor's Gram ``2 d_s^3``, the teacher
+    function ``2 d_w m`` and ``O(d_s^2)`` triangular products.
     """
     from numeric.engines.wishart import _plan
 
     m, d_s, d_w = design.m, design.d_s, design.d_w
     plan = _plan(design)
-    p_a, m_a = plan.p_a, plan.p_a - 1
-    factors = 2 if plan.q else 1
+    t, r, p_a, m_a = plan.t, plan.r, plan.p_a, plan.p_a - 1
     terms = plan.T_s.terms
-    if terms is None or any(t[2] is not None for t in terms):
+    if terms is None or any(tt[2] is not None for tt in terms):
         gram = 2.0 * p_a * m_a * d_s + 2.0 * p_a * d_s ** 2
     else:
         gram = 0.0
@@ -83,10 +81,12 @@ def engine_flops(design) -> float:
             for dj, sj, _ in terms[: i + 1]:
                 top = min(si.stop, sj.stop)
                 gram += 2.0 * (si.stop - si.start) * (sj.stop - sj.start) * top
-    per_factor = 2.0 * p_a ** 2 + gram + 2.0 * p_a * m_a + 2.0 * m_a * d_s
-    idle = 2.0 * p_a ** 2 + 2.0 * d_w ** 2 if plan.q else 0.0
-    return (factors * per_factor + p_a ** 2 + idle + 2.0 * d_s ** 3 / 3
-            + 2.0 * d_s ** 3 + 2.0 * d_w * m + 8.0 * d_s ** 2)
+    teacher = 3.0 * t ** 2 + ((2.0 * t ** 2 + 2.0 * t ** 3 + t ** 3 / 3 + 2.0 * d_w ** 2)
+                              if plan.q else 0.0)
+    strong = gram + 2.0 * p_a * t + 2.0 * p_a * m_a + 2.0 * m_a * d_s
+    rotation = (4.0 * p_a * r + 4.0 * p_a * m_a + 6.0 * d_s ** 2) if plan.w is not None else 0.0
+    return (teacher + strong + rotation + 2.0 * d_s ** 3 / 3 + 2.0 * d_s ** 3
+            + 2.0 * d_w * m + 8.0 * d_s ** 2)
 
 
 def samples_flops(design, n: int, N: int) -> float:

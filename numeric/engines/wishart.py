@@ -20,13 +20,14 @@ own), :math:`O(p^2 d_s + d_w^2)` per trial when both apply:
 
   *Idle weak directions are marginalised* (``notes/wishart-engine.md`` section 7). The ``q``
   weak directions that no strong feature and no label reads (:func:`idle_weak_rotation`; e.g.
-  150 - 1 of the paper geometry's 200) are put first. Partialling them out of the teacher
-  leaves the Bartlett factor of :math:`W_{p-q}(n-q, I)` for the other coordinates, the
-  other coordinates' Gram within the idle columns' span (:math:`W_{p-q}(q, I)`, drawn on its
-  own), and the idle coefficients, which matter only through their norm: a ratio with one
-  :math:`\chi^2_{n-q+1}`, times a uniform direction. Random numbers per trial fall from
-  :math:`p^2/2` to at most :math:`(p-q)^2`: 3 times fewer in the paper geometry, 55 times at
-  ``d_w = 7000``.
+  150 - 1 of the paper geometry's 200) are partialled out of the teacher, which then needs
+  only its own block ``t`` (the other weak features and the labels' direction): two
+  ``t``-dimensional factors (:math:`W_t(n-q, I)` and :math:`W_t(q, I)`), one
+  :math:`\chi^2_{n-q+1}` and a uniform direction for the idle coefficients. The strong model
+  needs the whole Gram; given the teacher block it takes ``t x r`` normals and one
+  :math:`W_r(n-t, I)` factor for the rest. Random numbers per trial fall from
+  :math:`p^2/2` to at most :math:`t(t+1) + tr + r^2/2`: 4.7 times fewer in the paper
+  geometry, 85 times at ``d_w = 7000``.
 * unlabelled: the strong features are the first ``d_s`` drawn coordinates. With
   :math:`X' = Q [R_{11}, A]` (QR of the first ``d_s`` columns; valid for ``N >= d_s``),
   :math:`R_{11}` is a ``d_s x d_s`` Bartlett factor and :math:`A = Q^\top X'_{\rm rest}` is
@@ -116,6 +117,9 @@ class _FastPlan:
     ``a`` the ``p_a = p - q`` others, ordered as the ``d_wr = d_w - q`` remaining weak directions,
     the complement ``C_w`` and the label column ``z``. ``O`` (``d_w x d_w``, orthogonal) maps the
     coefficients of the rotated weak basis ``[u, a_w]`` back to the design's weak features.
+    Within ``a``, the teacher block ``t = [a_w, f]`` adds ``f``, the labels' direction off
+    ``a_w``; the rest ``r`` completes it. The two bases of the complement-and-``z`` block differ
+    by the Householder reflection ``I - 2 w w^T`` (``w = None``: no reflection needed).
     ``notes/wishart-engine.md`` section 7.
     """
 
@@ -132,6 +136,27 @@ class _FastPlan:
         w_e = math.sqrt(design.fold ** 2 + design.sigma2)
         self.phi = np.append(Qa.T @ design.theta, w_e)    # labels in (a, z) coordinates
         self.phi_u = np.append(design.theta, w_e)         # labels in (x, z) coordinates
+        # Teacher block t = [a_w, f], f the labels' direction off a_w; the rest r spans the
+        # other complement directions (with z). The c block (a_w's complement, z included)
+        # is rotated by the Householder reflection H = I - 2 w w^T, H e_0 = f.
+        phi_c = self.phi[self.d_wr:]
+        nc = float(np.linalg.norm(phi_c))
+        self.w = None
+        if nc > 0:
+            w = phi_c / nc
+            w[0] -= 1.0
+            if np.linalg.norm(w) > 0:
+                self.w = w / np.linalg.norm(w)
+        self.t = self.d_wr + (nc > 0)
+        self.r = self.p_a - self.t
+        self.phi_t = np.append(self.phi[:self.d_wr], [nc] if nc > 0 else [])
+        T_full = np.vstack([self.T_s.B, np.zeros((1, self.T_s.d))])
+        self.c_vec = None if self.w is None else self.w @ T_full[self.d_wr:]
+        # Columns F is applied to: the labels (phi_t, 0) and, with a reflection, (0, w).
+        self.probe = np.zeros((self.p_a, 1 if self.w is None else 2))
+        self.probe[:self.t, 0] = self.phi_t
+        if self.w is not None:
+            self.probe[self.d_wr:, 1] = self.w
 
 
 def idle_weak_rotation(B_w: np.ndarray, B_s: np.ndarray, theta: np.ndarray):
@@ -250,50 +275,91 @@ def _labelled_rows(design, plan, gens, n: int):
 def _labelled_bartlett(design, plan, gens, n: int):
     r"""Labelled side for ``n >= p``, with the idle weak directions marginalised.
 
-    Draws, per trial: the Bartlett factor ``R`` of :math:`W_{p_a}(n - q, I)` (the ``a`` block
-    after partialling out the idle columns), a factor ``K`` with
-    :math:`K^\top K \sim W_{p_a}(q, I)` (the ``a`` block's Gram within the idle columns' span:
-    a Bartlett factor if ``q >= p_a``, else ``q`` Gaussian rows), one
-    :math:`\chi^2_{n-q+1}` and a uniform direction for the idle coefficients. Then
+    Coordinates: the teacher block ``t = [a_w, f]`` (the weak features that are not idle and
+    the labels' direction off them) and the rest ``r``; ``notes/wishart-engine.md`` section 7.
+    Draws, per trial:
 
-    .. math:: \hat\beta_{a_w} = R_{11}^{-1}(R\varphi)_{1:d_{wr}},\quad
+    * ``R``, the Bartlett factor of :math:`W_t(n - q, I)`: the teacher block's Gram after
+      partialling out the ``q`` idle columns;
+    * ``K`` with :math:`K^\top K \sim W_t(q, I)` (Bartlett factor if ``q >= t``, else ``q``
+      Gaussian rows): the teacher block's Gram within the idle columns' span;
+    * ``V`` (``t x r`` standard normals) and the Bartlett factor ``R_r`` of
+      :math:`W_r(n - t, I)`, so that with :math:`L^\top L = R^\top R + K^\top K`
+      (Cholesky), :math:`F = [[L, V], [0, R_r]]` has :math:`F^\top F` distributed as the whole
+      labelled Gram;
+    * one :math:`\chi^2_{n-q+1}` and a uniform direction for the idle coefficients.
+
+    Then
+
+    .. math:: \hat\beta_{a_w} = R_{11}^{-1}(R\varphi_t)_{1:d_{wr}},\quad
               \|\hat\beta_u\|^2 = \|K\psi\|^2/\chi^2_{n-q+1},\quad
-              \psi = \varphi - (\hat\beta_{a_w}, 0),
+              \psi = \varphi_t - (\hat\beta_{a_w}, 0),
 
-    and the strong statistics from :math:`R^\top R + K^\top K`. ``notes/wishart-engine.md``
-    section 7 proves the joint law; with ``q = 0`` this is the plain Bartlett path.
+    and the strong statistics from :math:`F^\top F`, rotated back to the drawn coordinates
+    by the plan's Householder reflection (a rank-two update).
     """
-    q, d_wr, ma = plan.q, plan.d_wr, plan.p_a - 1
+    q, d_wr, t, p_a, ma = plan.q, plan.d_wr, plan.t, plan.p_a, plan.p_a - 1
     B = len(gens)
-    R = bartlett_rows(gens, plan.p_a, n - q)
-    K = _idle_factor(gens, plan.p_a, q)
-    Rphi = R @ plan.phi                                   # labels of the virtual rows
+    R = bartlett_rows(gens, t, n - q)
+    K = _idle_factor(gens, t, q)
+    V = _gaussian_rows(gens, plan.r, t)
+    R_r = bartlett_rows(gens, plan.r, n - t)
+    Rphi = R @ plan.phi_t                                 # teacher-block labels of the rows
     # R11^{-1} h via the full factor with a zero-padded right-hand side: back substitution
     # gives zeros below row d_wr and R11^{-1} h above, and no block copy is needed.
-    h = np.zeros((B, plan.p_a))
+    h = np.zeros((B, t))
     h[:, :d_wr] = Rphi[:, :d_wr]
     beta_a = _tri_solve(R, h)[:, :d_wr]
-    G_s, P_s = _tri_gram(R[..., :ma], plan.T_s)
-    r_s = _strong_moment(R, Rphi, P_s, plan.T_s, ma)
+    F = np.zeros((B, p_a, p_a))
     if q:
         chi, direction = _idle_scalars(gens, n - q + 1, q)
-        psi = np.broadcast_to(plan.phi, (B, plan.p_a)).copy()
+        psi = np.broadcast_to(plan.phi_t, (B, t)).copy()
         psi[:, :d_wr] -= beta_a
         Kpsi = (K @ psi[..., None])[..., 0]
         beta_u = np.sqrt(np.einsum("bi,bi->b", Kpsi, Kpsi) / chi)[:, None] * direction
-        Kphi = K @ plan.phi
-        if q >= plan.p_a:
-            G_k, P_k = _tri_gram(K[..., :ma], plan.T_s)
-        else:
-            P_k = plan.T_s(K[..., :ma])
-            G_k = np.swapaxes(P_k, -1, -2) @ P_k
-        G_s = G_s + G_k
-        r_s = r_s + _strong_moment(K, Kphi, P_k, plan.T_s, ma)
+        T_tt = np.swapaxes(R, -1, -2) @ R
+        T_tt += np.swapaxes(K, -1, -2) @ K
+        F[:, :t, :t] = np.swapaxes(np.linalg.cholesky(T_tt), -1, -2)
         beta_w = rowmat(np.concatenate([beta_u, beta_a], axis=1), plan.O.T)
     else:
+        F[:, :t, :t] = R                                  # L = R when nothing is idle
         beta_w = beta_a
+    F[:, :t, t:] = V
+    F[:, t:, t:] = R_r
+    G_s, r_s = strong_statistics(F, plan)
     beta_s = min_norm_solve(G_s, r_s, n)
     return beta_w, beta_s, G_s, r_s
+
+
+def strong_statistics(F: np.ndarray, plan) -> tuple[np.ndarray, np.ndarray]:
+    r"""Strong Gram and moment :math:`(T_s^\top S T_s, T_s^\top S\varphi)` from ``F``.
+
+    ``F`` (B, p_a, p_a) is upper triangular with :math:`F^\top F = S`, the labelled Gram in
+    the ``(t, r)`` coordinates. Back in the drawn ``a`` coordinates the Gram is
+    :math:`D^\top S D` with :math:`D = \mathrm{diag}(I, H)`, so the strong rows are
+    :math:`P = F D T_s = F T_s - 2 u c^\top` with :math:`u = F_{\cdot c} w`,
+    :math:`c = T_{s,c}^\top w`: the triangular Gram of :math:`F T_s` plus a rank-two update.
+    """
+    ma = plan.p_a - 1
+    M = F @ plan.probe                                    # (B, p_a, 1 or 2): F phi and u
+    G_s, P_s = _tri_gram(F[..., :ma], plan.T_s)
+    Mt = np.swapaxes(M, -1, -2)
+    if P_s is None:                                       # (F T_s)^T M, one trial at a time
+        Y = (Mt @ F[..., :ma]) @ plan.T_s.B
+    else:
+        Y = Mt @ P_s
+    r_s = Y[:, 0]
+    if plan.w is None:
+        return G_s, r_s
+    # G = P0^T P0 - 2 (c s^T + s c^T) + 4 |u|^2 c c^T = P0^T P0 - 2 (c y^T + y c^T),
+    # with s = P0^T u and y = s - |u|^2 c; r = P0^T F phi - 2 (u . F phi) c.
+    u, Fphi, c = M[..., 1], M[..., 0], plan.c_vec
+    y = Y[:, 1] - np.einsum("bi,bi->b", u, u)[:, None] * c
+    cy = c[None, :, None] * (-2.0 * y)[:, None, :]
+    G_s += cy
+    G_s += np.swapaxes(cy, -1, -2)
+    r_s = r_s - 2.0 * np.einsum("bi,bi->b", u, Fphi)[:, None] * c
+    return G_s, r_s
 
 
 def _strong_moment(R, Rphi, P, proj, ma):
@@ -303,13 +369,13 @@ def _strong_moment(R, Rphi, P, proj, ma):
     return (np.swapaxes(P, -1, -2) @ Rphi[..., None])[..., 0]
 
 
-def _idle_factor(gens, p_a: int, q: int):
-    r"""``K`` with :math:`K^\top K \sim W_{p_a}(q, I)`: Bartlett factor or ``q`` rows."""
+def _idle_factor(gens, t: int, q: int):
+    r"""``K`` with :math:`K^\top K \sim W_t(q, I)`: Bartlett factor or ``q`` rows."""
     if q == 0:
         return None
-    if q >= p_a:
-        return bartlett_rows(gens, p_a, q)
-    return _gaussian_rows(gens, p_a, q)
+    if q >= t:
+        return bartlett_rows(gens, t, q)
+    return _gaussian_rows(gens, t, q)
 
 
 def _idle_scalars(gens, df: int, q: int):
@@ -347,7 +413,8 @@ def _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store):
         b_w2s = _tri_solve(Xs, t)
     else:
         b_w2s = min_norm_rows(Xs, t)
-    G_c = G_s + XsT @ Xs
+    G_c = XsT @ Xs
+    G_c += G_s
     r_c = r_s + (XsT @ u[..., None])[..., 0]
     b_c = ceiling_fit(G_c, r_c, n + N, lab_store, (Xs, u))
     return risks(design, beta_w, beta_s, b_w2s, b_c)

@@ -1,12 +1,14 @@
 r"""The wishart engine's labelled Bartlett side on an array-API device (CuPy, PyTorch).
 
-The labelled side is where the work is at the dimensions of real models. There it draws two
-``p_a x p_a`` Bartlett factors, with ``p_a = p - q`` once the ``q`` idle weak directions are
-marginalised (``notes/wishart-engine.md`` section 7). At ``d_s = 700, d_w = 7000,
-d_sw = 350`` that is ``p_a = 701`` instead of ``p = 7351``. On the device run:
-- the labels of the virtual rows :math:`R\varphi`;
-- the teacher's back substitution;
-- the strong Gram :math:`P_s^\top P_s` of both factors (:math:`O(p_a d_s^2)`).
+The labelled side is where the work is at the dimensions of real models. Once the ``q`` idle
+weak directions are marginalised (``notes/wishart-engine.md`` section 7) it works on
+``p_a = p - q`` coordinates, split into the teacher block ``t`` and the rest ``r``; at
+``d_s = 700, d_w = 7000, d_sw = 350`` that is ``p_a = 701`` instead of ``p = 7351``. On the
+device run:
+- the teacher's labels and back substitution, and the idle norm;
+- the Cholesky factor of the teacher block's Gram;
+- the strong Gram and moments of the assembled ``p_a x p_a`` factor, with the rank-two
+  rotation back to the drawn coordinates (:math:`O(p_a d_s^2)`).
 
 They go through the array API (``array_api_compat``). Triangular solves use the library's own
 routine, which the standard does not have. Everything of size ``d_s`` stays in NumPy on the
@@ -66,47 +68,69 @@ def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
     """Labelled side for ``n >= p`` on ``be``; returns NumPy ``beta_w, G_s, r_s``.
 
     Same steps and the same random numbers as
-    :func:`numeric.engines.wishart._labelled_bartlett` (idle weak directions marginalised) up to
-    the strong solve, which the caller does on the host (``d_s x d_s``).
+    :func:`numeric.engines.wishart._labelled_bartlett` (idle weak directions marginalised,
+    teacher block and rest) up to the strong solve, which the caller does on the host
+    (``d_s x d_s``).
     """
     import numpy as np
 
     from numeric.engines.fitting import rowmat
-    from numeric.engines.wishart import _idle_factor, _idle_scalars, bartlett_rows
+    from numeric.engines.wishart import (
+        _gaussian_rows, _idle_factor, _idle_scalars, bartlett_rows,
+    )
 
     xp = be.xp
-    q, d_wr, ma, p_a = plan.q, plan.d_wr, plan.p_a - 1, plan.p_a
-    R = be.asarray(bartlett_rows(gens, p_a, n - q))     # drawn on the host: the CPU's stream
-    K = _idle_factor(gens, p_a, q)
-    phi = be.asarray(plan.phi)
-    Rphi = xp.matmul(R, phi[:, None])[..., 0]
-    # Zero-padded right-hand side: back substitution gives R11^{-1} h in the first d_wr rows.
+    q, d_wr, t, p_a = plan.q, plan.d_wr, plan.t, plan.p_a
+    # Drawn on the host, in the CPU path's order: the CPU's stream.
+    R = be.asarray(bartlett_rows(gens, t, n - q))
+    K = _idle_factor(gens, t, q)
+    V = be.asarray(_gaussian_rows(gens, plan.r, t))
+    R_r = be.asarray(bartlett_rows(gens, plan.r, n - t))
     B = R.shape[0]
-    h = xp.concat([Rphi[:, :d_wr], xp.zeros((B, p_a - d_wr), dtype=R.dtype, device=be.device)],
-                  axis=1)
-    beta_a = solve_upper(be, R, h)[:, :d_wr]
-    G_s, P_s = _tri_gram(be, R[..., :ma], plan.T_s)
-    r_s = _moment(be, R, Rphi, P_s, plan.T_s, ma)
+    phi_t = be.asarray(plan.phi_t)
+    Rphi = xp.matmul(R, phi_t[:, None])[..., 0]
+    # Zero-padded right-hand side: back substitution gives R11^{-1} h in the first d_wr rows.
+    pad = xp.zeros((B, t - d_wr), dtype=R.dtype, device=be.device)
+    beta_a = solve_upper(be, R, xp.concat([Rphi[:, :d_wr], pad], axis=1))[:, :d_wr]
     beta_a_host = to_numpy(beta_a)
-    if not q:
-        return beta_a_host, to_numpy(G_s), to_numpy(r_s)
-    chi, direction = _idle_scalars(gens, n - q + 1, q)
-    K = be.asarray(K)
-    psi = phi - xp.concat([beta_a, xp.zeros((B, p_a - d_wr), dtype=R.dtype, device=be.device)],
-                          axis=1)
-    Kpsi = xp.matmul(K, psi[..., None])[..., 0]
-    energy = to_numpy(xp.sum(Kpsi * Kpsi, axis=1))
-    beta_u = np.sqrt(energy / chi)[:, None] * direction
-    Kphi = xp.matmul(K, phi[:, None])[..., 0]
-    if q >= p_a:
-        G_k, P_k = _tri_gram(be, K[..., :ma], plan.T_s)
+    F = xp.zeros((B, p_a, p_a), dtype=R.dtype, device=be.device)
+    if q:
+        chi, direction = _idle_scalars(gens, n - q + 1, q)
+        K = be.asarray(K)
+        psi = phi_t - xp.concat([beta_a, pad], axis=1)
+        Kpsi = xp.matmul(K, psi[..., None])[..., 0]
+        energy = to_numpy(xp.sum(Kpsi * Kpsi, axis=1))
+        beta_u = np.sqrt(energy / chi)[:, None] * direction
+        T_tt = (xp.matmul(xp.permute_dims(R, (0, 2, 1)), R)
+                + xp.matmul(xp.permute_dims(K, (0, 2, 1)), K))
+        F[:, :t, :t] = xp.permute_dims(xp.linalg.cholesky(T_tt), (0, 2, 1))
+        beta_w = rowmat(np.concatenate([beta_u, beta_a_host], axis=1), plan.O.T)
     else:
-        P_k = xp.matmul(K[..., :ma], be.asarray(plan.T_s.B))
-        G_k = xp.matmul(xp.permute_dims(P_k, (0, 2, 1)), P_k)
-    G_s = G_s + G_k
-    r_s = r_s + _moment(be, K, Kphi, P_k, plan.T_s, ma)
-    beta_w = rowmat(np.concatenate([beta_u, beta_a_host], axis=1), plan.O.T)
+        F[:, :t, :t] = R
+        beta_w = beta_a_host
+    F[:, :t, t:] = V
+    F[:, t:, t:] = R_r
+    G_s, r_s = _strong_statistics(be, F, plan)
     return beta_w, to_numpy(G_s), to_numpy(r_s)
+
+
+def _strong_statistics(be: Backend, F, plan):
+    """:func:`numeric.engines.wishart.strong_statistics` on the device."""
+    xp = be.xp
+    ma = plan.p_a - 1
+    Fphi = xp.matmul(F[:, :, :plan.t], be.asarray(plan.phi_t)[:, None])[..., 0]
+    G_s, P_s = _tri_gram(be, F[..., :ma], plan.T_s)
+    r_s = _moment(be, F, Fphi, P_s, plan.T_s, ma)
+    if plan.w is None:
+        return G_s, r_s
+    u = xp.matmul(F[:, :, plan.d_wr:], be.asarray(plan.w)[:, None])[..., 0]
+    s = _moment(be, F, u, P_s, plan.T_s, ma)
+    c = be.asarray(plan.c_vec)
+    uu = xp.sum(u * u, axis=1)
+    G_s = (G_s - 2.0 * (c[None, :, None] * s[:, None, :] + s[:, :, None] * c[None, None, :])
+           + 4.0 * uu[:, None, None] * (c[:, None] * c[None, :])[None, ...])
+    r_s = r_s - 2.0 * xp.sum(u * Fphi, axis=1)[:, None] * c[None, :]
+    return G_s, r_s
 
 
 def _moment(be: Backend, R, Rphi, P, proj, ma):
