@@ -62,7 +62,7 @@ def engine_flops(design) -> float:
       over pairs of runs (or ``2 p_a m_a d_s + 2 p_a d_s^2`` when the projector is dense), its
       labels ``2 p_a t`` and moments ``2 p_a m_a + 2 m_a d_s``, and the rank-two rotation
       ``4 p_a r + 4 p_a m_a + 6 d_s^2``;
-    - the map back to the weak features, ``2 d_w^2``.
+    - the map back to the weak features, ``4 d_w``.
 
     Add two Cholesky solves ``2 d_s^3/3``, the unlabelled factor's Gram ``2 d_s^3``, the teacher
     function ``2 d_w m`` and ``O(d_s^2)`` triangular products.
@@ -81,7 +81,7 @@ def engine_flops(design) -> float:
             for dj, sj, _ in terms[: i + 1]:
                 top = min(si.stop, sj.stop)
                 gram += 2.0 * (si.stop - si.start) * (sj.stop - sj.start) * top
-    teacher = 3.0 * t ** 2 + ((2.0 * t ** 2 + 2.0 * t ** 3 + t ** 3 / 3 + 2.0 * d_w ** 2)
+    teacher = 3.0 * t ** 2 + ((2.0 * t ** 2 + 2.0 * t ** 3 + t ** 3 / 3 + 4.0 * d_w)
                               if plan.q else 0.0)
     strong = gram + 2.0 * p_a * t + 2.0 * p_a * m_a + 2.0 * m_a * d_s
     rotation = (4.0 * p_a * r + 4.0 * p_a * m_a + 6.0 * d_s ** 2) if plan.w is not None else 0.0

@@ -19,7 +19,7 @@ own), :math:`O(p^2 d_s + d_w^2)` per trial when both apply:
   ``v`` coordinates; the strong baseline is OLS on the virtual rows.
 
   *Idle weak directions are marginalised* (``notes/wishart-engine.md`` section 7). The ``q``
-  weak directions that no strong feature and no label reads (:func:`idle_weak_rotation`; e.g.
+  weak directions that no strong feature and no label reads (:class:`IdleWeak`; e.g.
   150 - 1 of the paper geometry's 200) are partialled out of the teacher, which then needs
   only its own block ``t`` (the other weak features and the labels' direction): two
   ``t``-dimensional factors (:math:`W_t(n-q, I)` and :math:`W_t(q, I)`), one
@@ -65,7 +65,7 @@ from numeric.engines.fitting import (
 )
 from numeric.solvers import min_norm_rows, min_norm_solve
 
-__all__ = ["run_wishart", "bartlett_rows"]
+__all__ = ["run_wishart", "bartlett_rows", "IdleWeak", "strong_statistics"]
 
 
 def bartlett_rows(gens, p: int, rows: int, keep: int | None = None) -> np.ndarray:
@@ -113,26 +113,30 @@ class _FastPlan:
     r"""Per-design constants of the fast path.
 
     The labelled side works in the coordinates ``v = [u, a]``: ``u`` are the ``q`` *idle*
-    weak directions (inside ``span B_w``, orthogonal to every strong feature and to the target),
-    ``a`` the ``p_a = p - q`` others, ordered as the ``d_wr = d_w - q`` remaining weak directions,
-    the complement ``C_w`` and the label column ``z``. ``O`` (``d_w x d_w``, orthogonal) maps the
-    coefficients of the rotated weak basis ``[u, a_w]`` back to the design's weak features.
-    Within ``a``, the teacher block ``t = [a_w, f]`` adds ``f``, the labels' direction off
-    ``a_w``; the rest ``r`` completes it. The two bases of the complement-and-``z`` block differ
-    by the Householder reflection ``I - 2 w w^T`` (``w = None``: no reflection needed).
-    ``notes/wishart-engine.md`` section 7.
+    weak directions (inside ``span B_w``, orthogonal to every strong feature and to the target,
+    :class:`IdleWeak`), ``a`` the ``p_a = p - q`` others, ordered as the ``d_wr = d_w - q``
+    remaining weak directions (the non-blind weak features in order, then the target's blind
+    direction), the complement ``C_w`` and the label column ``z``. Within ``a``, the teacher
+    block ``t = [a_w, f]`` adds ``f``, the labels' direction off ``a_w``; the rest ``r``
+    completes it. The two bases of the complement-and-``z`` block differ by the Householder
+    reflection ``I - 2 w w^T`` (``w = None``: no reflection needed).
+    ``notes/wishart-engine.md`` section 7. Built in :math:`O(m\,d_w)`: no ``d_w x d_w`` matrix.
     """
 
     def __init__(self, design):
         m, d_w = design.m, design.d_w
-        O, q = idle_weak_rotation(design.B_w, design.B_s, design.theta)
-        Q = np.hstack([design.B_w @ O, design.C_w])        # m x m orthogonal: u, a_w, C_w
-        Qa = Q[:, q:]
-        self.q, self.O, self.d_w = q, O, d_w
+        self.idle = idle = IdleWeak(design.B_w, design.B_s, design.theta)
+        q = idle.q
+        cols = [design.B_w[:, idle.keep]]
+        if idle.t_hat is not None:
+            cols.append((design.B_w[:, idle.J] @ idle.t_hat)[:, None])
+        Qa = np.hstack(cols + [design.C_w])               # m x (m - q): a_w, C_w
+        self.q, self.d_w = q, d_w
         self.d_wr = d_w - q
         self.p = m + 1
         self.p_a = self.p - q
-        self.T_s = Projector(Qa.T @ design.B_s)           # strong features from a coordinates
+        rows = np.flatnonzero(np.any(design.B_s != 0.0, axis=1))   # B_s reads these only
+        self.T_s = Projector(Qa[rows].T @ design.B_s[rows])          # strong from a coordinates
         w_e = math.sqrt(design.fold ** 2 + design.sigma2)
         self.phi = np.append(Qa.T @ design.theta, w_e)    # labels in (a, z) coordinates
         self.phi_u = np.append(design.theta, w_e)         # labels in (x, z) coordinates
@@ -159,39 +163,56 @@ class _FastPlan:
             self.probe[self.d_wr:, 1] = self.w
 
 
-def idle_weak_rotation(B_w: np.ndarray, B_s: np.ndarray, theta: np.ndarray):
-    r"""Orthogonal ``O`` (d_w x d_w) whose first ``q`` columns span the idle weak directions.
+class IdleWeak:
+    r"""The idle weak directions of a design: strong-blind weak features, less the target's.
 
     A weak feature ``i`` is *strong-blind* when :math:`(B_w^\top B_s)_{i\cdot} = 0` exactly
-    (canonical cosine 0, or a weak-only coordinate). Within the strong-blind block ``J`` the
-    target's component :math:`t = (B_w^\top\theta)_J` is turned onto one direction by a
-    Householder reflection; the other ``q = |J| - [t \ne 0]`` directions are idle: no strong
-    feature and no label reads them. Columns of ``O``: the idle directions, then the other weak
-    features in their order, then :math:`t/\|t\|`. With ``q = 0``, ``O = I``.
+    (canonical cosine 0, or a weak-only coordinate); ``J`` lists them and ``keep`` the others.
+    The target's blind component :math:`t = (B_w^\top\theta)_J` spans one direction ``t_hat``
+    (``None`` if :math:`t = 0`); the idle directions are the rest of ``span(e_J)``:
+    ``q = |J| - [t \ne 0]`` of them, read by no strong feature and no label.
 
     The test is on exact zeros, so a direction is never treated as idle by approximation (a
-    cosine of 1e-17 simply keeps its direction in ``a``).
+    cosine of 1e-17 simply keeps its feature in ``keep``). Cost :math:`O(m\,d_w)`.
     """
-    d_w = B_w.shape[1]
-    J = np.flatnonzero(np.all(B_w.T @ B_s == 0.0, axis=1))
-    t = (B_w.T @ theta)[J]
-    tn = float(np.linalg.norm(t))
-    q = J.size - (tn > 0)
-    if q <= 0:
-        return np.eye(d_w), 0
-    E = np.eye(J.size)
-    if tn > 0:
-        w = t / tn - E[:, 0]
-        if np.linalg.norm(w) > 0:
-            E = E - 2.0 * np.outer(w, w) / (w @ w)        # Householder: E[:, 0] = t / |t|
-        E = np.hstack([E[:, 1:], E[:, :1]])               # idle first, target direction last
-    keep = np.setdiff1d(np.arange(d_w), J)
-    O = np.zeros((d_w, d_w))
-    O[J, :q] = E[:, :q]
-    O[keep, q + np.arange(keep.size)] = 1.0
-    if tn > 0:
-        O[J, d_w - 1] = E[:, q]
-    return O, int(q)
+
+    def __init__(self, B_w: np.ndarray, B_s: np.ndarray, theta: np.ndarray):
+        d_w = B_w.shape[1]
+        rows = np.flatnonzero(np.any(B_s != 0.0, axis=1))
+        sub_s = B_s[rows]
+        if sub_s.shape[0] == sub_s.shape[1] and np.array_equal(sub_s, np.eye(sub_s.shape[0])):
+            cross = B_w[rows].T                           # B_s selects coordinates
+        else:
+            cross = B_w[rows].T @ sub_s
+        self.J = np.flatnonzero(np.all(cross == 0.0, axis=1))
+        self.keep = np.setdiff1d(np.arange(d_w), self.J)
+        t = B_w[:, self.J].T @ theta
+        tn = float(np.linalg.norm(t))
+        self.t_hat = t / tn if tn > 0 else None
+        self.q = int(self.J.size - (tn > 0))
+
+    def coefficients(self, beta_a: np.ndarray, norm2: np.ndarray, g: np.ndarray) -> np.ndarray:
+        r"""The teacher's coefficients on the design's weak features, per trial.
+
+        ``beta_a`` (B, d_wr): on ``keep`` then (if any) ``t_hat``; ``norm2`` (B,): the idle
+        coefficients' squared norm; ``g`` (B, |J|): standard normals, whose projection off
+        ``t_hat``, normalised, is a uniform direction in the idle subspace (both unused, and
+        may be ``None``, when ``q = 0``).
+        """
+        B = beta_a.shape[0]
+        out = np.zeros((B, self.keep.size + self.J.size))
+        out[:, self.keep] = beta_a[:, :self.keep.size]
+        if self.J.size:
+            idle = np.zeros((B, self.J.size))
+            if self.q:
+                if self.t_hat is not None:
+                    # einsum, not a GEMV: a trial's rounding must not depend on its batch
+                    g = g - np.einsum("bi,i->b", g, self.t_hat)[:, None] * self.t_hat
+                idle += np.sqrt(norm2 / np.einsum("bi,bi->b", g, g))[:, None] * g
+            if self.t_hat is not None:
+                idle += beta_a[:, -1:] * self.t_hat
+            out[:, self.J] = idle
+        return out
 
 
 def _tri_gram(R: np.ndarray, proj: Projector) -> tuple[np.ndarray, np.ndarray | None]:
@@ -312,18 +333,17 @@ def _labelled_bartlett(design, plan, gens, n: int):
     beta_a = _tri_solve(R, h)[:, :d_wr]
     F = np.zeros((B, p_a, p_a))
     if q:
-        chi, direction = _idle_scalars(gens, n - q + 1, q)
+        chi, g = _idle_scalars(gens, n - q + 1, plan.idle.J.size)
         psi = np.broadcast_to(plan.phi_t, (B, t)).copy()
         psi[:, :d_wr] -= beta_a
         Kpsi = (K @ psi[..., None])[..., 0]
-        beta_u = np.sqrt(np.einsum("bi,bi->b", Kpsi, Kpsi) / chi)[:, None] * direction
+        beta_w = plan.idle.coefficients(beta_a, np.einsum("bi,bi->b", Kpsi, Kpsi) / chi, g)
         T_tt = np.swapaxes(R, -1, -2) @ R
         T_tt += np.swapaxes(K, -1, -2) @ K
         F[:, :t, :t] = np.swapaxes(np.linalg.cholesky(T_tt), -1, -2)
-        beta_w = rowmat(np.concatenate([beta_u, beta_a], axis=1), plan.O.T)
     else:
         F[:, :t, :t] = R                                  # L = R when nothing is idle
-        beta_w = beta_a
+        beta_w = plan.idle.coefficients(beta_a, None, None)
     F[:, :t, t:] = V
     F[:, t:, t:] = R_r
     G_s, r_s = strong_statistics(F, plan)
@@ -378,15 +398,14 @@ def _idle_factor(gens, t: int, q: int):
     return _gaussian_rows(gens, t, q)
 
 
-def _idle_scalars(gens, df: int, q: int):
-    r"""Per trial one :math:`\chi^2_{df}` and a uniform unit vector in :math:`R^q`."""
+def _idle_scalars(gens, df: int, k: int):
+    r"""Per trial one :math:`\chi^2_{df}` and ``k`` standard normals (the idle direction)."""
     chi = np.empty(len(gens))
-    direction = np.empty((len(gens), q))
-    for b, g in enumerate(gens):
-        chi[b] = g.chisquare(df)
-        g.standard_normal(out=direction[b])
-    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
-    return chi, direction
+    g = np.empty((len(gens), k))
+    for b, gen in enumerate(gens):
+        chi[b] = gen.chisquare(df)
+        gen.standard_normal(out=g[b])
+    return chi, g
 
 
 def _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store):

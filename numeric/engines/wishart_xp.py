@@ -72,9 +72,6 @@ def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
     teacher block and rest) up to the strong solve, which the caller does on the host
     (``d_s x d_s``).
     """
-    import numpy as np
-
-    from numeric.engines.fitting import rowmat
     from numeric.engines.wishart import (
         _gaussian_rows, _idle_factor, _idle_scalars, bartlett_rows,
     )
@@ -95,19 +92,18 @@ def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
     beta_a_host = to_numpy(beta_a)
     F = xp.zeros((B, p_a, p_a), dtype=R.dtype, device=be.device)
     if q:
-        chi, direction = _idle_scalars(gens, n - q + 1, q)
+        chi, g = _idle_scalars(gens, n - q + 1, plan.idle.J.size)
         K = be.asarray(K)
         psi = phi_t - xp.concat([beta_a, pad], axis=1)
         Kpsi = xp.matmul(K, psi[..., None])[..., 0]
         energy = to_numpy(xp.sum(Kpsi * Kpsi, axis=1))
-        beta_u = np.sqrt(energy / chi)[:, None] * direction
+        beta_w = plan.idle.coefficients(beta_a_host, energy / chi, g)
         T_tt = (xp.matmul(xp.permute_dims(R, (0, 2, 1)), R)
                 + xp.matmul(xp.permute_dims(K, (0, 2, 1)), K))
         F[:, :t, :t] = xp.permute_dims(xp.linalg.cholesky(T_tt), (0, 2, 1))
-        beta_w = rowmat(np.concatenate([beta_u, beta_a_host], axis=1), plan.O.T)
     else:
         F[:, :t, :t] = R
-        beta_w = beta_a_host
+        beta_w = plan.idle.coefficients(beta_a_host, None, None)
     F[:, :t, t:] = V
     F[:, t:, t:] = R_r
     G_s, r_s = _strong_statistics(be, F, plan)

@@ -14,7 +14,7 @@ from scipy import stats
 from numeric import Scenario, simulate
 from numeric.design import build_design
 from numeric.engines.wishart import (
-    _labelled_bartlett, _plan, idle_weak_rotation, strong_statistics,
+    IdleWeak, _labelled_bartlett, _plan, strong_statistics,
 )
 from numeric.seeding import trial_generator
 
@@ -53,13 +53,25 @@ def _reference_labelled(design, n, T, rng):
     return beta_w, beta_s
 
 
-def _summaries(design, O, q, beta_w, beta_s):
+def _idle_basis(idle, d_w):
+    """Orthonormal basis (d_w x q) of the idle subspace: span(e_J) less the target's direction."""
+    E = np.zeros((d_w, idle.J.size))
+    E[idle.J, np.arange(idle.J.size)] = 1.0
+    if idle.t_hat is not None:
+        t = np.zeros(d_w)
+        t[idle.J] = idle.t_hat
+        E = E - np.outer(t, t @ E)
+    U, sv, _ = np.linalg.svd(E, full_matrices=False)
+    return U[:, sv > 1e-9]
+
+
+def _summaries(design, idle, beta_w, beta_s):
     f2 = design.fold ** 2
     weak = np.sum((beta_w @ design.B_w.T - design.theta) ** 2, axis=1) + f2
     strong = np.sum((beta_s @ design.B_s.T - design.theta) ** 2, axis=1) + f2
-    idle = beta_w @ O[:, :q]                          # the teacher's idle coefficients
+    idle_c = beta_w @ _idle_basis(idle, design.d_w)    # the teacher's idle coefficients
     return {"weak": weak, "strong": strong, "weak-strong": weak - strong,
-            "idle[0]": idle[:, 0], "|idle|^2": np.sum(idle ** 2, axis=1)}
+            "idle[0]": idle_c[:, 0], "|idle|^2": np.sum(idle_c ** 2, axis=1)}
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -73,8 +85,8 @@ def test_labelled_side_matches_full_bartlett(name):
     gens = [trial_generator(s) for s in np.random.SeedSequence(11).spawn(T)]
     beta_w, beta_s, _, _ = _labelled_bartlett(design, plan, gens, sc.n)
     ref_w, ref_s = _reference_labelled(design, sc.n, T, np.random.default_rng(12))
-    a = _summaries(design, plan.O, plan.q, beta_w, beta_s)
-    b = _summaries(design, plan.O, plan.q, ref_w, ref_s)
+    a = _summaries(design, plan.idle, beta_w, beta_s)
+    b = _summaries(design, plan.idle, ref_w, ref_s)
     pvals = {}
     for k in a:
         pvals[f"{k}:ks"] = ks_pvalue(a[k], b[k])
@@ -95,8 +107,8 @@ def test_full_bartlett_check_has_power():
     beta_w, beta_s, _, _ = _labelled_bartlett(design, plan, gens, sc.n)
     wrong = build_design(sc.replace(sigma2=1.06 * sc.sigma2), reduce=True)
     ref_w, ref_s = _reference_labelled(wrong, sc.n, T, np.random.default_rng(14))
-    a = _summaries(design, plan.O, plan.q, beta_w, beta_s)
-    b = _summaries(design, plan.O, plan.q, ref_w, ref_s)
+    a = _summaries(design, plan.idle, beta_w, beta_s)
+    b = _summaries(design, plan.idle, ref_w, ref_s)
     pvals = {f"{k}:mean": z_pvalue(a[k].mean(), a[k].std(ddof=1) / math.sqrt(T),
                                    b[k].mean(), b[k].std(ddof=1) / math.sqrt(T)) for k in a}
     assert holm(pvals) != []
@@ -117,26 +129,42 @@ def test_schur_complement_is_chi_square(n, q):
     assert off_by_one < FAMILY_ALPHA / 2               # the check can tell the df apart
 
 
-def test_idle_rotation_geometry():
+def test_idle_weak_geometry():
     sc = Scenario.paper_notebook(d_sw=50, n=2000, N=4000, sigma2=0.01)
     d = build_design(sc)
-    O, q = idle_weak_rotation(d.B_w, d.B_s, d.theta)
-    assert q == 149                     # 150 strong-blind weak directions, the target on one
-    np.testing.assert_allclose(O @ O.T, np.eye(d.d_w), atol=1e-12)
-    idle = d.B_w @ O[:, :q]
-    assert np.abs(idle.T @ d.B_s).max() == 0.0
-    assert np.abs(idle.T @ d.theta).max() < 1e-12
+    idle = IdleWeak(d.B_w, d.B_s, d.theta)
+    assert idle.J.size == 150 and idle.q == 149       # 150 strong-blind, the target on one
+    basis = d.B_w @ _idle_basis(idle, d.d_w)
+    assert basis.shape[1] == idle.q
+    np.testing.assert_allclose(basis.T @ basis, np.eye(idle.q), atol=1e-12)
+    assert np.abs(basis.T @ d.B_s).max() < 1e-12              # rounding of the SVD basis
+    assert np.abs(basis.T @ d.theta).max() < 1e-12
+    # the plan's a coordinates and the idle ones together are orthonormal and complete
+    plan = _plan(d)
+    assert (plan.q, plan.d_wr, plan.p_a) == (149, 51, 102)
     # no target in the strong-blind block: every strong-blind direction is idle
     d0 = build_design(Scenario(3, 9, 25, 6, 0.3, cosines=[0.8, 0.0, 0.0]))
-    O0, q0 = idle_weak_rotation(d0.B_w, d0.B_s, d0.theta)
-    assert q0 == 8 and np.array_equal(np.abs(O0) > 0, np.abs(O0) == 1.0)
+    i0 = IdleWeak(d0.B_w, d0.B_s, d0.theta)
+    assert i0.q == 8 and i0.t_hat is None
     # a tiny but non-zero cosine is not treated as idle
     d1 = build_design(Scenario(3, 3, 25, 6, 0.3, cosines=[0.8, 1e-17, 0.0]))
-    assert idle_weak_rotation(d1.B_w, d1.B_s, d1.theta)[1] == 1
+    assert IdleWeak(d1.B_w, d1.B_s, d1.theta).q == 1
     # strong and weak spans in general position: nothing is idle
     d2 = build_design(Scenario(3, 3, 25, 6, 0.3, cosines=[0.8, 0.4, 0.1]))
-    O2, q2 = idle_weak_rotation(d2.B_w, d2.B_s, d2.theta)
-    assert q2 == 0 and np.array_equal(O2, np.eye(3))
+    assert IdleWeak(d2.B_w, d2.B_s, d2.theta).q == 0
+
+
+def test_single_blind_direction_with_target_is_not_idle():
+    """|J| = 1 carrying the target: q = 0, and the teacher keeps that coefficient."""
+    theta = np.zeros(5)                                # canonical: 2 strong, 2 weak, 1 extra
+    theta[[0, 3]] = [0.4, 0.3]                         # strong coordinate 0, blind weak dir 1
+    sc = Scenario(2, 2, 30, 8, 0.2, cosines=[1.0, 0.0], theta=theta)
+    plan = _plan(build_design(sc))
+    assert plan.idle.J.size == 1 and plan.q == 0
+    res = simulate(sc, 400, seed=2, engine="wishart").per_trial
+    assert np.all(np.isfinite(res["weak"]))
+    ref = simulate(sc, 400, seed=3, engine="samples").per_trial
+    assert ks_pvalue(res["weak"], ref["weak"]) > FAMILY_ALPHA
 
 
 @pytest.mark.parametrize("name", list(CASES))
