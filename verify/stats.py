@@ -24,6 +24,7 @@ Conventions
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Iterable, Sequence
 
@@ -45,12 +46,59 @@ def _check_alternative(alternative: str) -> None:
         raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
 
 
+# --- read-only audit hook ----------------------------------------------------------------------
+# Active recorders (lists); empty in a normal run, so mean_se / ratio_of_means only pay a truth
+# test. Used by benchmarks/audit_z_tails.py to see the per-trial values behind each estimate.
+_RECORDERS: list = []
+
+
+@contextlib.contextmanager
+def recording():
+    r"""Record the shape of the per-trial values behind every :func:`mean_se` and
+    :func:`ratio_of_means` call made inside the block (same process only), for audits.
+
+    Yields a list that receives one dict per call: ``kind`` (``"mean"`` or ``"ratio"``),
+    ``estimate`` and ``se`` (exactly the returned values), ``trials``, and the sample
+    ``skewness`` and excess ``kurtosis`` of the values the z statistic studentises -- the
+    per-trial values for a mean, the linearised influence values
+    :math:`a_i/\bar b - R\, b_i/\bar b` for a ratio of means. Nothing returned by either
+    function changes.
+    """
+    rec: list = []
+    _RECORDERS.append(rec)
+    try:
+        yield rec
+    finally:
+        _RECORDERS.remove(rec)
+
+
+def sample_shape(x) -> tuple[float, float]:
+    """Sample skewness and excess kurtosis (moment estimators, divisor T) of 1-d ``x``;
+    ``(0, 0)`` for constant ``x``."""
+    x = np.asarray(x, dtype=float)
+    c = x - x.mean()
+    m2 = float(np.mean(c * c))
+    if m2 <= 0:
+        return 0.0, 0.0
+    return float(np.mean(c ** 3) / m2 ** 1.5), float(np.mean(c ** 4) / m2 ** 2 - 3.0)
+
+
+def _record(kind: str, values, estimate: float, se: float) -> None:
+    skew, kurt = sample_shape(values)
+    for rec in _RECORDERS:
+        rec.append({"kind": kind, "estimate": estimate, "se": se, "trials": int(np.size(values)),
+                    "skewness": skew, "kurtosis": kurt})
+
+
 def mean_se(x) -> tuple[float, float]:
     r"""Sample mean and its standard error :math:`s / \sqrt{T}` of per-trial values ``x``."""
     x = np.asarray(x, dtype=float)
     if x.ndim != 1 or x.size < 2:
         raise ValueError(f"x must be a 1-d array with at least 2 trials, got shape {x.shape}")
-    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
+    est, se = float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
+    if _RECORDERS:
+        _record("mean", x, est, se)
+    return est, se
 
 
 def ratio_of_means(num, den) -> tuple[float, float]:
@@ -72,7 +120,10 @@ def ratio_of_means(num, den) -> tuple[float, float]:
     r = a.mean() / mb
     cov = np.cov(a, b, ddof=1)
     var = (cov[0, 0] - 2 * r * cov[0, 1] + r * r * cov[1, 1]) / (a.size * mb * mb)
-    return float(r), float(math.sqrt(max(var, 0.0)))
+    est, se = float(r), float(math.sqrt(max(var, 0.0)))
+    if _RECORDERS:
+        _record("ratio", (a - r * b) / mb, est, se)
+    return est, se
 
 
 def p_value(estimate: float, se: float, theory: float, alternative: str, margin: float = 0.0) -> float:
