@@ -319,12 +319,9 @@ def _labelled_bartlett(design, plan, gens, n: int):
     and the strong statistics from :math:`F^\top F`, rotated back to the drawn coordinates
     by the plan's Householder reflection (a rank-two update).
     """
-    q, d_wr, t, p_a, ma = plan.q, plan.d_wr, plan.t, plan.p_a, plan.p_a - 1
+    q, d_wr, t, p_a = plan.q, plan.d_wr, plan.t, plan.p_a
     B = len(gens)
-    R = bartlett_rows(gens, t, n - q)
-    K = _idle_factor(gens, t, q)
-    V = _gaussian_rows(gens, plan.r, t)
-    R_r = bartlett_rows(gens, plan.r, n - t)
+    R, K, V, R_r = labelled_draws(gens, plan, n)
     Rphi = R @ plan.phi_t                                 # teacher-block labels of the rows
     # R11^{-1} h via the full factor with a zero-padded right-hand side: back substitution
     # gives zeros below row d_wr and R11^{-1} h above, and no block copy is needed.
@@ -382,11 +379,20 @@ def strong_statistics(F: np.ndarray, plan) -> tuple[np.ndarray, np.ndarray]:
     return G_s, r_s
 
 
-def _strong_moment(R, Rphi, P, proj, ma):
-    r""":math:`T_s^\top R^\top (R\varphi)` restricted to the drawn coordinates."""
-    if P is None:
-        return rowmat(rowmat(Rphi, R[..., :ma]), proj.B)
-    return (np.swapaxes(P, -1, -2) @ Rphi[..., None])[..., 0]
+def labelled_draws(gens, plan, n: int):
+    """The labelled factors ``R, K, V, R_r`` of :func:`_labelled_bartlett`, in stream order.
+
+    Per trial the stream holds ``R`` (Bartlett, :math:`W_t(n-q)`), ``K`` (``None`` when
+    ``q = 0``), ``V`` (``t x r`` normals), ``R_r`` (Bartlett, :math:`W_r(n-t)`); the idle
+    scalars (:func:`_idle_scalars`) come after. The host and device paths both draw here, so
+    they consume the same random numbers.
+    """
+    t, q = plan.t, plan.q
+    R = bartlett_rows(gens, t, n - q)
+    K = _idle_factor(gens, t, q)
+    V = _gaussian_rows(gens, plan.r, t)
+    R_r = bartlett_rows(gens, plan.r, n - t)
+    return R, K, V, R_r
 
 
 def _idle_factor(gens, t: int, q: int):

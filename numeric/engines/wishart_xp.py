@@ -72,17 +72,12 @@ def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
     teacher block and rest) up to the strong solve, which the caller does on the host
     (``d_s x d_s``).
     """
-    from numeric.engines.wishart import (
-        _gaussian_rows, _idle_factor, _idle_scalars, bartlett_rows,
-    )
+    from numeric.engines.wishart import _idle_scalars, labelled_draws
 
     xp = be.xp
     q, d_wr, t, p_a = plan.q, plan.d_wr, plan.t, plan.p_a
-    # Drawn on the host, in the CPU path's order: the CPU's stream.
-    R = be.asarray(bartlett_rows(gens, t, n - q))
-    K = _idle_factor(gens, t, q)
-    V = be.asarray(_gaussian_rows(gens, plan.r, t))
-    R_r = be.asarray(bartlett_rows(gens, plan.r, n - t))
+    # Drawn on the host by the CPU path's own function: the CPU's stream.
+    R, K, V, R_r = (None if a is None else be.asarray(a) for a in labelled_draws(gens, plan, n))
     B = R.shape[0]
     phi_t = be.asarray(plan.phi_t)
     Rphi = xp.matmul(R, phi_t[:, None])[..., 0]
@@ -93,7 +88,6 @@ def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
     F = xp.zeros((B, p_a, p_a), dtype=R.dtype, device=be.device)
     if q:
         chi, g = _idle_scalars(gens, n - q + 1, plan.idle.J.size)
-        K = be.asarray(K)
         psi = phi_t - xp.concat([beta_a, pad], axis=1)
         Kpsi = xp.matmul(K, psi[..., None])[..., 0]
         energy = to_numpy(xp.sum(Kpsi * Kpsi, axis=1))
@@ -111,28 +105,22 @@ def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
 
 
 def _strong_statistics(be: Backend, F, plan):
-    """:func:`numeric.engines.wishart.strong_statistics` on the device."""
+    """:func:`numeric.engines.wishart.strong_statistics` on the device (same steps)."""
     xp = be.xp
     ma = plan.p_a - 1
-    Fphi = xp.matmul(F[:, :, :plan.t], be.asarray(plan.phi_t)[:, None])[..., 0]
+    M = xp.matmul(F, be.asarray(plan.probe))              # (B, p_a, 1 or 2): F phi and u
     G_s, P_s = _tri_gram(be, F[..., :ma], plan.T_s)
-    r_s = _moment(be, F, Fphi, P_s, plan.T_s, ma)
+    Mt = xp.permute_dims(M, (0, 2, 1))
+    if P_s is None:
+        Y = xp.matmul(xp.matmul(Mt, F[..., :ma]), be.asarray(plan.T_s.B))
+    else:
+        Y = xp.matmul(Mt, P_s)
+    r_s = Y[:, 0]
     if plan.w is None:
         return G_s, r_s
-    u = xp.matmul(F[:, :, plan.d_wr:], be.asarray(plan.w)[:, None])[..., 0]
-    s = _moment(be, F, u, P_s, plan.T_s, ma)
-    c = be.asarray(plan.c_vec)
-    uu = xp.sum(u * u, axis=1)
-    G_s = (G_s - 2.0 * (c[None, :, None] * s[:, None, :] + s[:, :, None] * c[None, None, :])
-           + 4.0 * uu[:, None, None] * (c[:, None] * c[None, :])[None, ...])
-    r_s = r_s - 2.0 * xp.sum(u * Fphi, axis=1)[:, None] * c[None, :]
+    u, Fphi, c = M[..., 1], M[..., 0], be.asarray(plan.c_vec)
+    y = Y[:, 1] - xp.sum(u * u, axis=1)[:, None] * c
+    cy = c[None, :, None] * (-2.0 * y)[:, None, :]
+    G_s = G_s + cy + xp.permute_dims(cy, (0, 2, 1))
+    r_s = r_s - 2.0 * xp.sum(u * Fphi, axis=1)[:, None] * c
     return G_s, r_s
-
-
-def _moment(be: Backend, R, Rphi, P, proj, ma):
-    """``T_s^T R^T (R phi)`` on the device (as ``wishart._strong_moment``)."""
-    xp = be.xp
-    if P is None:
-        rows = xp.matmul(Rphi[:, None, :], R[..., :ma])[:, 0, :]     # (R phi)^T R, per trial
-        return xp.matmul(rows[:, None, :], be.asarray(proj.B))[:, 0, :]
-    return xp.matmul(xp.permute_dims(P, (0, 2, 1)), Rphi[..., None])[..., 0]
