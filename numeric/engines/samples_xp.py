@@ -78,10 +78,19 @@ def _keep(store: RowStore, *arrays) -> None:
 class _Accumulator:
     """Gram/moment sums on the device; :meth:`host` gives them back as NumPy arrays."""
 
-    def __init__(self, be: Backend, shapes: dict, store: RowStore):
+    def __init__(self, design, be: Backend, shapes: dict, store: RowStore):
         xp = be.xp
         self.be, self.store = be, store
         self.sums = {k: xp.zeros(s, dtype=xp.float64, device=be.device) for k, s in shapes.items()}
+        self.proj_s = DeviceProjector(be, design.proj_s)
+        self.proj_w = DeviceProjector(be, design.proj_w)
+        self.theta = be.asarray(design.theta)
+
+    def _rows(self, Z, e):
+        """Host rows ``Z`` (B, rows, m) and label parts ``e`` on the device, as their strong
+        features, weak features and labels ``(P_s, P_w, y)``."""
+        Zd, ed = self.be.asarray(Z), self.be.asarray(e)
+        return self.proj_s(Zd), self.proj_w(Zd), self.be.xp.matmul(Zd, self.theta) + ed
 
     def host(self, **extra) -> SimpleNamespace:
         """The sums as NumPy arrays, with ``store`` and ``extra``: what
@@ -95,18 +104,13 @@ class DeviceLabelled(_Accumulator):
 
     def __init__(self, design, B: int, be: Backend):
         d_s, d_w = design.d_s, design.d_w
-        super().__init__(be, {"G_s": (B, d_s, d_s), "G_w": (B, d_w, d_w), "r_s": (B, d_s),
-                              "r_w": (B, d_w)}, RowStore(max(d_s, d_w)))
-        self.proj_s = DeviceProjector(be, design.proj_s)
-        self.proj_w = DeviceProjector(be, design.proj_w)
-        self.theta = be.asarray(design.theta)
+        super().__init__(design, be, {"G_s": (B, d_s, d_s), "G_w": (B, d_w, d_w),
+                                      "r_s": (B, d_s), "r_w": (B, d_w)}, RowStore(max(d_s, d_w)))
 
     def add(self, Z, e) -> None:
         """``Z`` (B, rows, m) drawn coordinates and ``e`` (B, rows), NumPy on the host."""
         xp = self.be.xp
-        Zd, ed = self.be.asarray(Z), self.be.asarray(e)
-        P_s, P_w = self.proj_s(Zd), self.proj_w(Zd)
-        y = xp.matmul(Zd, self.theta) + ed
+        P_s, P_w, y = self._rows(Z, e)
         s = self.sums
         s["G_s"] += _gram(xp, P_s)
         s["G_w"] += _gram(xp, P_w)
@@ -121,21 +125,16 @@ class DeviceUnlabelled(_Accumulator):
 
     def __init__(self, design, beta_w: np.ndarray, be: Backend):
         B, d_s = beta_w.shape[0], design.d_s
-        super().__init__(be, {"G_s": (B, d_s, d_s), "t": (B, d_s), "r": (B, d_s)},
+        super().__init__(design, be, {"G_s": (B, d_s, d_s), "t": (B, d_s), "r": (B, d_s)},
                          RowStore(d_s))
         self.design, self.beta_w = design, beta_w
         self.beta_w_dev = be.asarray(beta_w)
-        self.proj_s = DeviceProjector(be, design.proj_s)
-        self.proj_w = DeviceProjector(be, design.proj_w)
-        self.theta = be.asarray(design.theta)
 
     def add(self, Z, e) -> None:
         """Rows of a non-reduced design (every coordinate drawn), NumPy on the host."""
-        xp = self.be.xp
-        Zd, ed = self.be.asarray(Z), self.be.asarray(e)
-        P_s, P_w = self.proj_s(Zd), self.proj_w(Zd)
-        f_w = xp.matmul(P_w, self.beta_w_dev[..., None])[..., 0]
-        self.add_parts(P_s, f_w, xp.matmul(Zd, self.theta) + ed)
+        P_s, P_w, y = self._rows(Z, e)
+        f_w = self.be.xp.matmul(P_w, self.beta_w_dev[..., None])[..., 0]
+        self.add_parts(P_s, f_w, y)
 
     def add_parts(self, P_s, f_w, y) -> None:
         """Device rows: strong features (B, rows, d_s), teacher labels, true labels."""
