@@ -19,6 +19,38 @@ def naive_fits(V_s, V_w, X, y, Xu, yu):
     return {"weak": bw, "strong": bs, "ceiling": bc, "w2s": b2}
 
 
+def same_data_risks(sc, rng, B: int = 3):
+    """Risks of the engines' accumulators and of :func:`naive_fits` on the same random rows.
+
+    ``B`` trials of ``sc.n`` labelled rows (fed in two chunks, the first possibly empty) and
+    ``sc.N`` unlabelled rows in the ambient coordinates. Returns ``(got, want)``: ``got`` the
+    per-trial arrays of :func:`numeric.engines.fitting.finish`, ``want`` one dict per trial
+    of the naive excess risks and misfit.
+    """
+    from numeric.design import build_design
+    from numeric.engines.fitting import LabelledStats, UnlabelledStats, finish, teacher_and_strong
+
+    n, N, D, th = sc.n, sc.N, sc.D, sc.theta
+    design = build_design(sc)                    # ambient coordinates (not reduced)
+    X, Xu = rng.normal(size=(B, n, D)), rng.normal(size=(B, N, D))
+    e, eu = rng.normal(size=(B, n)), rng.normal(size=(B, N))
+    lab = LabelledStats(design, B)
+    lab.add(X[:, : n // 2], e[:, : n // 2])
+    lab.add(X[:, n // 2:], e[:, n // 2:])
+    beta_w, beta_s = teacher_and_strong(lab, n)
+    unl = UnlabelledStats(design, beta_w)
+    unl.add(Xu, eu)
+    got = finish(design, lab, unl, beta_s, n, N)
+    want = []
+    for b in range(B):
+        fits = naive_fits(sc.V_s, sc.V_w, X[b], X[b] @ th + e[b], Xu[b], Xu[b] @ th + eu[b])
+        risks = {k: float((v - th) @ (v - th)) for k, v in fits.items()}
+        dm = fits["w2s"] - fits["weak"]
+        risks["misfit"] = float(dm @ dm)
+        want.append(risks)
+    return got, want
+
+
 def naive_trials(V_s, V_w, theta, n, N, sigma2, trials, rng, features="gaussian",
                  noise="gaussian", scale=None, cov=None):
     """Per-trial risks ``weak, strong, ceiling, w2s, misfit`` (dict of arrays).

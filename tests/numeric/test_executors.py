@@ -133,15 +133,7 @@ def test_plan_chunks():
     assert plan_chunks(40, 2) == 5
 
 
-def test_dask_missing_gives_clear_error(monkeypatch):
-    import builtins
-    real = builtins.__import__
-
-    def fake(name, *a, **k):
-        if name.startswith("dask") or name.startswith("distributed"):
-            raise ImportError(name)
-        return real(name, *a, **k)
-    monkeypatch.setattr(builtins, "__import__", fake)
+def test_dask_missing_gives_clear_error(without_dask):
     with pytest.raises(ImportError, match=r"\.\[distributed\]"):
         DaskExecutor("local")
 

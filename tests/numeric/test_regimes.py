@@ -13,11 +13,9 @@ import numpy as np
 import pytest
 
 from numeric import Scenario, simulate
-from numeric.design import build_design
-from numeric.engines.fitting import LabelledStats, UnlabelledStats, finish, teacher_and_strong
 
 from ._stats import holm, ks_pvalue, z_pvalue
-from .reference import naive_fits, naive_trials
+from .reference import naive_trials, same_data_risks
 
 KEYS = ("weak", "strong", "ceiling", "w2s", "misfit")
 
@@ -30,24 +28,10 @@ def test_fitting_matches_pinv_in_wide_regimes(n, N):
     D = 11
     sc = Scenario.from_bases(rng.normal(size=(D, 6)), rng.normal(size=(D, 4)), rng.normal(size=D),
                              n=n, N=N, sigma2=0.3, features="rademacher")
-    design = build_design(sc)
-    B = 3
-    X, Xu = rng.normal(size=(B, n, D)), rng.normal(size=(B, N, D))
-    e, eu = rng.normal(size=(B, n)), rng.normal(size=(B, N))
-    lab = LabelledStats(design, B)
-    lab.add(X[:, : n // 2], e[:, : n // 2])      # two chunks (the first may be empty)
-    lab.add(X[:, n // 2:], e[:, n // 2:])
-    beta_w, beta_s = teacher_and_strong(lab, n)
-    unl = UnlabelledStats(design, beta_w)
-    unl.add(Xu, eu)
-    got = finish(design, lab, unl, beta_s, n, N)
-    V_s, V_w, th = sc.V_s, sc.V_w, sc.theta
-    for b in range(B):
-        want = naive_fits(V_s, V_w, X[b], X[b] @ th + e[b], Xu[b], Xu[b] @ th + eu[b])
-        for k, v in want.items():
-            assert got[k][b] == pytest.approx(float((v - th) @ (v - th)), rel=1e-9), k
-        dm = want["w2s"] - want["weak"]
-        assert got["misfit"][b] == pytest.approx(float(dm @ dm), rel=1e-9)
+    got, want = same_data_risks(sc, rng)
+    for b, w in enumerate(want):
+        for k in KEYS:
+            assert got[k][b] == pytest.approx(w[k], rel=1e-9), k
 
 
 # -- statistical: both engines vs the naive pinv reference (law), wide and threshold sizes --------

@@ -5,7 +5,6 @@ numbers do not depend on the executor or the number of workers; ``--dask`` witho
 a usage error; Ctrl-C keeps the tasks and exits 130. (The executors themselves are tested in
 ``tests/numeric/test_executors.py``.)
 """
-import builtins
 import json
 
 import pytest
@@ -43,14 +42,7 @@ def test_check_rerun_reads_tasks_back(tmp_path, capsys):
     assert _observations(out)[1]["tasks_from_store"] == 0
 
 
-def test_dask_flag_without_the_extra_is_a_usage_error(tmp_path, monkeypatch, capsys):
-    real = builtins.__import__
-
-    def no_dask(name, *a, **k):
-        if name.startswith("dask") or name.startswith("distributed"):
-            raise ImportError(name)
-        return real(name, *a, **k)
-    monkeypatch.setattr(builtins, "__import__", no_dask)
+def test_dask_flag_without_the_extra_is_a_usage_error(tmp_path, without_dask, capsys):
     assert main([*CHECK, "--dask", "local", "--out", str(tmp_path / "r")]) == 2
     assert main(["paper", *PAPER, "--dask", "local", "--out", str(tmp_path / "p")]) == 2
     assert capsys.readouterr().err.count(".[distributed]") == 2
@@ -136,17 +128,10 @@ def test_double_descent_resumes_a_partial_run(tmp_path):
     assert again == fresh
 
 
-def test_double_descent_usage_errors_of_the_execution_options(tmp_path, monkeypatch, capsys):
+def test_double_descent_usage_errors_of_the_execution_options(tmp_path, without_dask, capsys):
     assert main([*DD, "--device", "tpu", "--out", str(tmp_path / "a")]) == 2
     (tmp_path / "file").write_text("x")
     assert main([*DD, "--run-dir", str(tmp_path / "file"), "--out", str(tmp_path / "b")]) == 2
-    real = builtins.__import__
-
-    def no_dask(name, *a, **k):
-        if name.startswith("dask") or name.startswith("distributed"):
-            raise ImportError(name)
-        return real(name, *a, **k)
-    monkeypatch.setattr(builtins, "__import__", no_dask)
     assert main([*DD, "--dask", "local", "--out", str(tmp_path / "c")]) == 2
     err = capsys.readouterr().err
     assert "device" in err and "--run-dir" in err and ".[distributed]" in err
