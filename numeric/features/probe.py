@@ -19,10 +19,11 @@ The score is the test MSE (labels are not denoised: it estimates ``sigma^2`` + e
 statistic is their mean over splits); ratios of means come with delta-method standard errors
 (:func:`numeric.result.summarise`).
 
-Cost (notes in ``benchmarks/README.md``): every fit is one symmetric eigendecomposition of the
-smaller Gram side, :math:`X^\top X` (width :math:`p`) or :math:`X X^\top` (rows :math:`m`), in
-float64 -- the same numbers as the SVD (:math:`s_i^2` are its eigenvalues) at a fraction of the
-cost -- and the strong Gram of ``L`` is shared by the baseline and the ceiling. Test MSEs come
+Cost (notes in ``benchmarks/README.md``): every fit is one Cholesky solve of the smaller
+regularised Gram side, :math:`X^\top X + \lambda I` (width :math:`p`) or
+:math:`X X^\top + \lambda I` (rows :math:`m`), in float64 -- the same numbers as the SVD filter
+(:math:`s_i^2` are the Gram's eigenvalues) at a fraction of the cost -- and the ceiling's Gram is
+the sum of the two halves' Grams. Test MSEs come
 from the test set's second moments, computed once per call: :math:`\mathrm{MSE}(\beta) =
 \beta^\top A \beta - 2 b^\top\beta + c`. Float32 inputs are read row-subset by row-subset and
 never copied to float64 as a whole. ``solver="svd"`` runs the literal SVD instead (a check).
@@ -48,6 +49,8 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.linalg import LinAlgError
+from scipy.linalg import cho_factor, cho_solve
 
 from numeric.result import summarise
 from numeric.seeding import as_seed_sequence, child, trial_generator, trial_seed_sequences
@@ -119,11 +122,22 @@ def _rows64(F, idx):
 
 
 def _solve_eig(G, r, ridge):
-    """:math:`V \\mathrm{diag}(1/(e+\\lambda)) V^\\top r` for the eigendecomposition of ``G``."""
-    e, V = np.linalg.eigh(G)
-    # Eigenvalues of a Gram matrix are >= 0; rounding can make the null ones slightly negative.
-    e = np.maximum(e, 0.0)
-    return V @ ((V.T @ r) / (e + ridge))
+    r""":math:`(G + \lambda I)^{-1} r`: Cholesky, or the eigendecomposition if that fails.
+
+    :math:`V \mathrm{diag}(1/(e+\lambda)) V^\top r` is the SVD filter of the authors; with
+    :math:`\lambda > 0` the Cholesky solve is the same number (to rounding) at a quarter of
+    the cost. A Gram matrix so ill-conditioned that Cholesky fails goes through ``eigh``.
+    """
+    A = G.copy()
+    A.flat[::A.shape[0] + 1] += ridge
+    try:
+        c = cho_factor(A, lower=False, overwrite_a=True, check_finite=False)
+        return cho_solve(c, r, check_finite=False)
+    except LinAlgError:
+        e, V = np.linalg.eigh(G)
+        # Eigenvalues of a Gram matrix are >= 0; rounding can make the null ones negative.
+        e = np.maximum(e, 0.0)
+        return V @ ((V.T @ r) / (e + ridge))
 
 
 def _fit_gram(X, y, ridge, G=None):
