@@ -14,16 +14,17 @@ claims add nothing to the run's Holm family and cost milliseconds. Findings (not
 real-features.md, "# W2S on real features"):
 
 * quantitatively the theory with the authors' dimensions does not describe the curves: the
-  paper forms do not fit the single-model curves (and make :math:`\rho_s < 0`), and the
-  predicted W2S curves miss the measured ones by many standard errors
-  (``expect="fail"``: confirmed refutations);
+  paper forms do not fit the single-model curves (chi2/dof 260-320 on 23/23 rows, with
+  :math:`\rho_s` pushed to its bound 0), and the predicted W2S curves miss the measured ones
+  by 40-60 % (median) on 23/23 rows (``expect="fail"``: confirmed refutations);
 * the single-model curves follow the exact OLS law in the *fit width*: the strong baseline's
   effective dimension is the CLIP width 768 (+-3 %), not its 99 % intrinsic dimension 443;
-* qualitatively: W2S beats the teacher wherever the fitted theory says it should, PGR rises
-  with N, and label noise raises OPR everywhere and PGR where W2S wins -- these hold; the
-  measured PGR overshoots the theory's limit :math:`1 - d_{sw}/d_w`, and OPR exceeds 1 at
-  n = 1000 where the prediction says it cannot (the strong baseline sits near its own
-  interpolation peak at n = width there) -- these fail as stated (``expect="fail"``).
+* qualitatively: W2S beats the teacher beyond some N (about 1,900), PGR rises with N, and
+  label noise raises OPR everywhere and PGR where W2S wins -- these hold. The fitted theory,
+  however, puts the crossing later or nowhere, the measured PGR overshoots the theory's limit
+  :math:`1 - d_{sw}/d_w`, and OPR exceeds 1 at n = 1000 where the prediction says it cannot
+  (the strong baseline sits near its own interpolation peak at n = width there) -- these fail
+  as stated (``expect="fail"``).
 """
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ class _RowClaim(CustomClaim):
 
 def _paper_single_fit(r):
     f = r["analysis"]["paper_fit"]
-    ok = f["p_value"] >= ALPHA and f["params"]["rho_s"] >= 0 and f["params"]["rho_w"] >= 0
+    ok = f["p_value"] >= ALPHA
     return ok, (f"chi2/dof = {f['chi2']:.0f}/{f['dof']}, p = {f['p_value']:.2g}; sigma2 = "
                 f"{f['params']['sigma2']:.1f}, rho_w = {f['params']['rho_w']:.1f}, rho_s = "
                 f"{f['params']['rho_s']:.1f}"), {k: v for k, v in f.items()}
@@ -123,6 +124,12 @@ def _beats_teacher(r):
                         f"/{q['predicted_points']} points where predicted, "
                         f"{q['significant_where_not_predicted']} elsewhere; first significant "
                         f"N = {q['measured_first_N']} (predicted crossing {q['predicted_first_N']})"), q
+
+
+def _beats_beyond(r):
+    q = r["analysis"]["sweeps"]["N"]["qualitative"]["beats_teacher"]
+    return q["beyond_threshold"], (f"W2S significantly below the teacher at every N >= "
+                                   f"{q['measured_first_N']} of the grid"), q
 
 
 def _pgr_rises(r):
@@ -180,8 +187,8 @@ def _noise(g):
 CLAIMS = [
     _RowClaim("utkface.single.paper_form_fits", _paper_single_fit,
               "The paper's single-model forms with the authors' 99 % dimensions fit the weak, "
-              "baseline and ceiling curves (chi-square goodness of fit; non-negative rho). "
-              "Refuted: chi2/dof 50-170 and rho_s < 0 on every row.", expect="fail"),
+              "baseline and ceiling curves (chi-square goodness of fit). "
+              "Refuted on 23/23 rows: chi2/dof 260-320, rho_s at its bound 0.", expect="fail"),
     _RowClaim("utkface.single.strong_dimension_is_width", _strong_width,
               "The strong baseline's curve follows the exact OLS law A (n-1)/(n-d-1) with d = "
               "the fit width (768 for CLIP-B32, within 5 %), not the 99 % intrinsic dimension."),
@@ -191,9 +198,14 @@ CLAIMS = [
     _RowClaim("utkface.w2s.exact_band", _exact_band,
               "Measured W2S within the exact form's band over the unidentified sigma^2 "
               "(b_w2s = rho_w + rho_s, m_sw = 0). Refuted.", expect="fail"),
-    _RowClaim("utkface.w2s.beats_teacher", _beats_teacher,
+    _RowClaim("utkface.w2s.beats_teacher_beyond_threshold", _beats_beyond,
+              "Model-free: there is an N0 beyond which W2S is significantly below the teacher "
+              "at every N of the sweep (one-sided z, Holm)."),
+    _RowClaim("utkface.w2s.beats_teacher_where_predicted", _beats_teacher,
               "W2S is significantly below the teacher wherever the fitted theory predicts it "
-              "(including the largest N) and nowhere else."),
+              "(including the largest N) and nowhere else. Refuted: W2S wins from N ~ 1900 "
+              "on, where the fitted theory predicts no gain (n = 1000) or a later one.",
+              expect="fail"),
     _RowClaim("utkface.pgr.rises_with_N", _pgr_rises,
               "PGR rises with N (largest vs smallest N, one-sided z; Spearman > 0)."),
     _RowClaim("utkface.pgr.below_limit", _pgr_limit,

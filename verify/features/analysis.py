@@ -14,7 +14,8 @@ Forms (``theory`` names, notes/real-features.md "# W2S on real features"):
   :math:`e_{w2s} = \sigma^2 + \rho_w + \rho_s + \frac{\sigma^2}{n-d_w-1}
   [d_{sw} + (d_w - d_{sw}) d_s / N]`.
   Linear in :math:`(\sigma^2, \rho_w, \rho_s)`, which the three single-model curves identify
-  (weighted least squares, weights 1/SE^2); their covariance gives the prediction bands.
+  (weighted non-negative least squares, weights 1/SE^2); their covariance gives the
+  prediction bands.
 * ``exact`` -- ``risk.<model>.exact`` (OLS regime). A single OLS model's MSE is
   :math:`A\,(m-1)/(m-d-1)` with :math:`A = \sigma^2 + \rho`: only :math:`A_w, A_s` are
   identified, :math:`\sigma^2` is not. The exact W2S risk also needs :math:`b_{w2s}` and
@@ -80,21 +81,33 @@ def _stack(sweeps, models, dims, noise2):
 
 
 def fit_paper(sweeps, dims, noise2=0.0) -> dict:
-    r"""Weighted least squares of the paper forms on the single-model curves.
+    r"""Weighted non-negative least squares of the paper forms on the single-model curves.
 
-    Returns ``{"params": {"sigma2", "rho_w", "rho_s"}, "cov": 3x3, "chi2", "dof", "p_value"}``;
-    ``p_value`` is the goodness of fit (:math:`\chi^2` with points - 3 degrees of freedom).
+    The parameters are energies, so the fit keeps them :math:`\ge 0` (``scipy.optimize.nnls``);
+    ``at_bound`` names those the data push to 0 (a sign that the forms do not describe the
+    curves). The covariance is that of the unconstrained fit of the free parameters (zero for
+    the bound ones). Returns ``{"params": {"sigma2", "rho_w", "rho_s"}, "cov", "chi2", "dof",
+    "p_value", "at_bound", "unconstrained"}``; ``p_value`` is the goodness of fit
+    (:math:`\chi^2` with points - 3 degrees of freedom).
     """
+    from scipy.optimize import nnls
+
     X, off, y, se = _stack(sweeps, SINGLE, dims, noise2)
     W = 1.0 / se
     Xw, yw = X * W[:, None], (y - off) * W
-    beta, *_ = np.linalg.lstsq(Xw, yw, rcond=None)
-    cov = np.linalg.pinv(Xw.T @ Xw)
+    free_beta, *_ = np.linalg.lstsq(Xw, yw, rcond=None)
+    beta, _ = nnls(Xw, yw)
+    free = beta > 0
+    cov = np.zeros((3, 3))
+    if free.any():
+        cov[np.ix_(free, free)] = np.linalg.pinv(Xw[:, free].T @ Xw[:, free])
     resid = yw - Xw @ beta
     chi2, dof = float(resid @ resid), int(y.size - 3)
-    return {"params": dict(zip(("sigma2", "rho_w", "rho_s"), map(float, beta))),
-            "cov": cov, "chi2": chi2, "dof": dof,
-            "p_value": float(sps.chi2.sf(chi2, dof)) if dof > 0 else math.nan}
+    names = ("sigma2", "rho_w", "rho_s")
+    return {"params": dict(zip(names, map(float, beta))), "cov": cov, "chi2": chi2, "dof": dof,
+            "p_value": float(sps.chi2.sf(chi2, dof)) if dof > 0 else math.nan,
+            "at_bound": [k for k, f in zip(names, free) if not f],
+            "unconstrained": dict(zip(names, map(float, free_beta)))}
 
 
 def predict_paper(fit, dims, n, N, noise2=0.0) -> dict:
@@ -203,7 +216,9 @@ def qualitative(sweep_N, pred_N, dims, alpha=0.01) -> dict:
 
     * ``beats_teacher``: where the prediction has W2S below the teacher, the measured W2S is
       significantly below it (one-sided z, Holm over the points); nowhere else is it
-      significantly below. Also the first measured and predicted N of the crossing.
+      significantly below (``holds``). Also the first measured and predicted N of the
+      crossing, and the model-free reading ``beyond_threshold``: W2S is significantly below
+      the teacher at every N from some N0 on (a non-empty suffix of the grid).
     * ``pgr_rises``: PGR at the largest N exceeds PGR at the smallest (one-sided z) and
       Spearman's rank correlation of PGR with N is positive (its p-value); PGR at the largest
       N against its N -> infinity limit :math:`1 - d_{sw}/d_w` (rho = 0) and against the
@@ -227,6 +242,10 @@ def qualitative(sweep_N, pred_N, dims, alpha=0.01) -> dict:
              "variance_threshold_2ds1": 2 * d_s + 1}
     beats["holds"] = bool(beats["significant_where_not_predicted"] == 0
                           and (beats["predicted_points"] == 0 or rej[-1]))
+    # Model-free reading: some N0 beyond which W2S is significantly below the teacher at
+    # every N of the grid (the significant points form a non-empty suffix of the grid).
+    first = int(np.argmax(rej)) if rej.any() else len(rej)
+    beats["beyond_threshold"] = bool(rej.any() and rej[first:].all())
     pg, pse = np.asarray(m["pgr"], float), np.asarray(s["pgr"], float)
     z_rise = float((pg[-1] - pg[0]) / max(math.hypot(pse[-1], pse[0]), _SE_FLOOR))
     rho, p_rho = sps.spearmanr(NN, pg) if len(NN) > 2 else (math.nan, math.nan)

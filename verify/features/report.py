@@ -80,8 +80,11 @@ def markdown(title, dims, analysis, sweeps, settings, figures) -> str:
         lines.append(f"| paper | {k} | {_fmt(pf['params'][k])} | {_fmt(se[k])} |")
     for k in ("A_w", "A_s"):
         lines.append(f"| exact | {k} = sigma2 + rho | {_fmt(ex[k])} | {_fmt(ex[k + '_se'])} |")
+    bound = ", ".join(pf.get("at_bound", [])) or "none"
+    unc = ", ".join(f"{k} = {_fmt(v)}" for k, v in pf.get("unconstrained", {}).items())
     lines += ["", f"Paper-form goodness of fit: chi2 = {_fmt(pf['chi2'])} on {pf['dof']} degrees "
-              f"of freedom, p = {_fmt(pf['p_value'], '.3g')}.", "",
+              f"of freedom, p = {_fmt(pf['p_value'], '.3g')}. Energies held at their bound 0: "
+              f"{bound} (unconstrained least squares: {unc}).", "",
               "## Predicted against measured", "",
               "| sweep | curve | points | chi2 | p | max abs z | median abs rel. dev. |",
               "|---|---|---|---|---|---|---|"]
