@@ -220,7 +220,8 @@ def qualitative(sweep_N, pred_N, dims, alpha=0.01) -> dict:
       crossing, and the model-free reading ``beyond_threshold``: W2S is significantly below
       the teacher at every N from some N0 on (a non-empty suffix of the grid).
     * ``pgr_rises``: PGR at the largest N exceeds PGR at the smallest (one-sided z) and
-      Spearman's rank correlation of PGR with N is positive (its p-value); PGR at the largest
+      Spearman's rank correlation of PGR with N is positive (its p-value); whether the
+      prediction rises too (``predicted_rises``); PGR at the largest
       N against its N -> infinity limit :math:`1 - d_{sw}/d_w` (rho = 0) and against the
       predicted PGR there.
     * ``opr_gt1``: per point, measured OPR significantly above 1, below 1, or neither, against
@@ -259,6 +260,9 @@ def qualitative(sweep_N, pred_N, dims, alpha=0.01) -> dict:
                                           / max(math.hypot(pse[-1], pred_N["pgr_se"][-1]),
                                                 _SE_FLOOR))}
     rises["holds"] = bool(rises["p_rise"] < alpha and rho > 0)
+    # The exact and paper forms do not always rise: the ceiling improves with N too, and PGR
+    # falls with N once n > 2 d_w + 1 (claim complexity.pgr.never_exceeds_limit).
+    rises["predicted_rises"] = bool(pred_N["pgr"][-1] > pred_N["pgr"][0])
     rises["below_limit"] = bool(pg[-1] < limit)
     oz = (np.asarray(m["opr"], float) - 1) / np.maximum(np.asarray(s["opr"], float), _SE_FLOOR)
     crit = sps.norm.isf(alpha / 2)
