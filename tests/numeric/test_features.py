@@ -72,8 +72,13 @@ def test_function_estimate_recovers_known_dsw(n, dw, ds, k, pw, ps):
         slope = (n - dw) * (n - ds) / (n - dw - ds + r.raw) ** 2  # d estimate / d raw
         assert abs(r.estimate - k) < crit * math.sqrt(var) * slope + 1e-9
         # the jackknife SE is of the order of the exact sd (19 df: a factor 2 is > 4 sd away)
-        assert 0.5 < r.details["jackknife_se"] / math.sqrt(var) < 2.0
+        assert r.details["ci_method"] == "jackknife"
+        assert 0.5 < r.details["se"] / math.sqrt(var) < 2.0
         assert r.ci[0] < r.estimate < r.ci[1]
+        # the model interval (groups=0) uses the exact sd at the plug-in estimate
+        rm = correlation_dim(Fw, Fs, dw, ds, groups=0)
+        assert rm.raw == pytest.approx(r.raw, rel=1e-12) and rm.details["ci_method"] == "model"
+        assert rm.details["se"] == pytest.approx(math.sqrt(var), rel=0.05)
         assert r.bias == pytest.approx(r.raw - r.estimate)
 
 
@@ -82,7 +87,7 @@ def test_unrelated_maps_are_reported_as_chance():
     r = correlation_dim(Fw, Fs, 30, 20, groups=0)
     assert r.D == 4000 and r.chance_mean == pytest.approx(30 * 20 / 4000)
     assert r.within_chance and r.verdict.startswith("chance")
-    assert math.isnan(r.ci[0]) and math.isnan(r.ci_raw[1])
+    assert r.ci[0] < 0 < r.ci[1]  # the interval covers "nothing shared"
 
 
 def test_function_estimate_is_invariant_under_changes_of_coordinates():
