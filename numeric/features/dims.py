@@ -65,7 +65,7 @@ from statistics import NormalDist
 import numpy as np
 
 __all__ = [
-    "CorrelationDim", "chance_moments", "chance_band", "correlation_dim", "intrinsic_dim",
+    "CorrelationDim", "authors_draws", "authors_from_moments", "chance_moments", "chance_band", "correlation_dim", "intrinsic_dim",
     "second_moment", "spectrum", "synthetic_pair", "INTRINSIC_METHODS", "CORRELATION_METHODS",
 ]
 
@@ -381,6 +381,64 @@ def _verdict(raw, band, D, method, sketched, est, ci) -> str:
             f"d_sw = {est:.2f} (CI {ci[0]:.2f}..{ci[1]:.2f})")
 
 
+def authors_from_moments(M_w, M_s, d_w: int, d_s: int, seed=None, *, eps: float | None = None
+                         ) -> tuple[float, tuple]:
+    r"""The authors' :math:`\|V_w^\top V_s\|_F^2` from the two second moments (p x p, float64).
+
+    If the widths differ, the wider moment :math:`M` becomes :math:`S^\top M S` with
+    :math:`S` (wide x D) i.i.d. :math:`N(0, 1/D)` drawn from ``seed`` -- the second moment of
+    the sketched features :math:`F S`. Returns ``(raw, (lambda_d/lambda_1 of each))``. This is
+    the code path of ``correlation_dim(method="authors")``; :func:`authors_draws` is the same
+    computation for many sketch seeds at once.
+    """
+    raw, cw, cs = _authors_batch(M_w, M_s, d_w, d_s, [seed], eps)
+    return float(raw[0]), (float(cw[0]), float(cs[0]))
+
+
+def authors_draws(M_w, M_s, d_w: int, d_s: int, seeds, *, eps: float | None = None) -> np.ndarray:
+    """The authors' number for each seed in ``seeds`` (one sketch per seed, vectorised); entry
+    ``i`` equals ``authors_from_moments(M_w, M_s, d_w, d_s, seeds[i])[0]``."""
+    return _authors_batch(M_w, M_s, d_w, d_s, list(seeds), eps)[0]
+
+
+def _authors_batch(M_w, M_s, d_w, d_s, seeds, eps):
+    M_w, M_s = np.asarray(M_w, dtype=float), np.asarray(M_s, dtype=float)
+    for nm, M in (("M_w", M_w), ("M_s", M_s)):
+        if M.ndim != 2 or M.shape[0] != M.shape[1]:
+            raise ValueError(f"{nm} must be a square second-moment matrix, got shape {M.shape}")
+    pw, ps = M_w.shape[0], M_s.shape[0]
+    D = min(pw, ps)
+    d_w = _as_dim("d_w", d_w, D, f"at most the common width {D} after the sketch")
+    d_s = _as_dim("d_s", d_s, D, f"at most the common width {D} after the sketch")
+    eps = np.finfo(float).eps if eps is None else eps
+    k = len(seeds)
+    Mw, Ms = np.broadcast_to(M_w, (k, pw, pw)), np.broadcast_to(M_s, (k, ps, ps))
+    if pw != ps:
+        # F S with S (wide x D) i.i.d. N(0, 1/D); its second moment is S^T (F^T F / n) S.
+        S = np.stack([np.random.default_rng(sd).standard_normal((max(pw, ps), D)) for sd in seeds])
+        S /= math.sqrt(D)
+        if pw > ps:
+            Mw = np.swapaxes(S, 1, 2) @ M_w @ S
+        else:
+            Ms = np.swapaxes(S, 1, 2) @ M_s @ S
+    Vw, cw = _top_batch(Mw, d_w, "F_w", eps)
+    Vs, cs = _top_batch(Ms, d_s, "F_s", eps)
+    return np.sum((np.swapaxes(Vw, 1, 2) @ Vs) ** 2, axis=(1, 2)), cw, cs
+
+
+def _top_batch(M, d, name, eps):
+    """Top-d eigenvectors of a stack of second moments, with the rank check of :func:`_top`."""
+    lam, V = np.linalg.eigh((M + np.swapaxes(M, 1, 2)) / 2)
+    lam, V = lam[:, ::-1], V[:, :, ::-1]
+    lam1 = np.maximum(lam[:, 0], np.finfo(float).tiny)
+    floor = 50 * eps * lam1 * math.sqrt(M.shape[1])
+    if np.any(lam[:, d - 1] <= floor):
+        rank = int(np.min(np.sum(lam > floor[:, None], axis=1)))
+        raise ValueError(f"{name} has numerical rank {rank}: its top-{d} eigenvalues are not "
+                         f"all above rounding; choose a dimension <= {rank}")
+    return V[:, :, :d], lam[:, d - 1] / lam1
+
+
 def correlation_dim(F_w, F_s, d_w: int, d_s: int, method: str = "function", seed=None, *,
                     level: float = 0.95, groups: int = 20, block_rows: int = _BLOCK_ROWS
                     ) -> CorrelationDim:
@@ -430,26 +488,16 @@ def correlation_dim(F_w, F_s, d_w: int, d_s: int, method: str = "function", seed
     eps = float(max(np.finfo(F_w.dtype).eps, np.finfo(F_s.dtype).eps))
     z = NormalDist().inv_cdf(0.5 + level / 2)
     common = dict(method=method, d_w=d_w, d_s=d_s, n_samples=n, width_w=pw, width_s=ps,
-                  level=level, seed=None if seed is None else int(ss.entropy))
+                  level=level, seed=int(seed) if isinstance(seed, numbers.Integral) else None)
     Mww = second_moment(F_w, name="F_w", block_rows=block_rows)
     Mss = second_moment(F_s, name="F_s", block_rows=block_rows)
 
     if method == "authors":
         D = min(pw, ps)
         sketched = None if pw == ps else ("weak" if pw > ps else "strong")
-        if sketched is not None:
-            # F S with S (wide x D) i.i.d. N(0, 1/D); its second moment is S^T (F^T F / n) S.
-            wide = max(pw, ps)
-            S = np.random.default_rng(ss).standard_normal((wide, D)) / math.sqrt(D)
-            if sketched == "weak":
-                Mww = S.T @ Mww @ S
-            else:
-                Mss = S.T @ Mss @ S
         d_w = _as_dim("d_w", d_w, D, f"at most the common width {D} after the sketch")
         d_s = _as_dim("d_s", d_s, D, f"at most the common width {D} after the sketch")
-        _, Vw, cw = _top(Mww, d_w, "F_w", eps)
-        _, Vs, cs = _top(Mss, d_s, "F_s", eps)
-        raw = float(np.sum((Vw.T @ Vs) ** 2))
+        raw, (cw, cs) = authors_from_moments(Mww, Mss, d_w, d_s, seed=ss, eps=eps)
         mean, var = chance_moments(d_w, d_s, D)
         band = (mean - z * math.sqrt(var), mean + z * math.sqrt(var))
         ci = band if sketched is not None else (raw, raw)
