@@ -166,22 +166,22 @@ def _eigh_desc(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return w[::-1], V[:, ::-1]
 
 
-def spectrum(F, centred: bool = False) -> np.ndarray:
+def spectrum(F, centred: bool = False, *, name: str = "F") -> np.ndarray:
     r"""Eigenvalues of :math:`F^\top F / n` (or the covariance), descending, float64."""
-    return np.linalg.eigvalsh(second_moment(F, centred=centred))[::-1]
+    return np.linalg.eigvalsh(second_moment(F, name=name, centred=centred))[::-1]
 
 
-def _cutoff_dim(lam: np.ndarray, cutoff: float) -> int:
+def _cutoff_dim(lam: np.ndarray, cutoff: float, name: str = "F") -> int:
     lam = np.clip(lam, 0.0, None)  # negative eigenvalues are rounding of zeros
     total = lam.sum()
     if total <= 0:
-        raise ValueError("F must not be identically zero")
+        raise ValueError(f"{name} must not be identically zero")
     csum = np.cumsum(lam)
     # same rule as the notebook: first k with cumsum >= cutoff * cumsum[-1]
     return int(np.argmax(csum >= cutoff * csum[-1])) + 1
 
 
-def intrinsic_dim(F, cutoff: float = 0.99, method: str = "authors") -> int:
+def intrinsic_dim(F, cutoff: float = 0.99, method: str = "authors", *, name: str = "F") -> int:
     r"""Intrinsic dimension of a feature matrix.
 
     Parameters
@@ -195,6 +195,8 @@ def intrinsic_dim(F, cutoff: float = 0.99, method: str = "authors") -> int:
         for the uncentred :math:`F^\top F/n`; ``"centred"``: the same for the covariance;
         ``"participation"``: :math:`\operatorname{round}((\sum\lambda)^2/\sum\lambda^2)` of the
         uncentred spectrum (``cutoff`` unused).
+    name : str
+        How error messages call ``F``.
 
     Returns
     -------
@@ -202,13 +204,13 @@ def intrinsic_dim(F, cutoff: float = 0.99, method: str = "authors") -> int:
     """
     method = _as_choice("method", method, INTRINSIC_METHODS)
     cutoff = _as_fraction("cutoff", cutoff)
-    lam = spectrum(F, centred=(method == "centred"))
+    lam = spectrum(F, centred=(method == "centred"), name=name)
     if method == "participation":
         lam = np.clip(lam, 0.0, None)
         if lam.sum() <= 0:
-            raise ValueError("F must not be identically zero")
+            raise ValueError(f"{name} must not be identically zero")
         return max(1, int(round(lam.sum() ** 2 / np.sum(lam ** 2))))
-    return _cutoff_dim(lam, cutoff)
+    return _cutoff_dim(lam, cutoff, name)
 
 
 # --- chance law ---------------------------------------------------------------------------------
