@@ -30,6 +30,7 @@ from importlib import resources
 from statistics import NormalDist
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from numeric.features import (
     authors_draws, authors_from_moments, chance_moments, correlation_dim, second_moment, synthetic_pair,
@@ -52,6 +53,15 @@ def utkface_authors() -> dict:
     return json.loads(resources.files("verify").joinpath("data", DATA).read_text())
 
 
+class _SmallClaim(CustomClaim):
+    """Runs on one BLAS thread: these claims multiply and diagonalise matrices of width <= 100,
+    for which extra BLAS threads only contend (10-50x slower on a loaded 2-core machine)."""
+
+    def run(self, ctx):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self.check(ctx)
+
+
 def _orthogonal(p: int, rng) -> np.ndarray:
     Q, R = np.linalg.qr(rng.standard_normal((p, p)))
     return Q * np.sign(np.diagonal(R))
@@ -61,7 +71,7 @@ def _words(z: float, crit: float) -> str:
     return "chance" if abs(z) <= crit else ("above chance" if z > 0 else "below chance")
 
 
-class AuthorsChance(CustomClaim):
+class AuthorsChance(_SmallClaim):
     """Each published d_sw is consistent with the chance law (two-sided z-test, exact sd)."""
 
     name = "real.utkface.authors_chance"
@@ -73,7 +83,7 @@ class AuthorsChance(CustomClaim):
     def plan(self, ctx):
         return len(utkface_authors()["correlation_dims_vs_clipb32"])
 
-    def run(self, ctx):
+    def check(self, ctx):
         data = utkface_authors()
         dims = data["intrinsic_dims"]
         d_s, w_s = dims[STRONG]["d"], dims[STRONG]["width"]
@@ -120,7 +130,7 @@ def _variance_test(label, x, var, config, details, resolution) -> Observation:
                             resolution=resolution, details=details)
 
 
-class SketchNull(CustomClaim):
+class SketchNull(_SmallClaim):
     """Monte Carlo over sketch seeds: the authors' number follows the Haar overlap law."""
 
     name = "real.theorem.sketch_null"
@@ -129,12 +139,16 @@ class SketchNull(CustomClaim):
                    "tr(P_a P_b) with P_a Haar in R^D, whatever the features (here strongly "
                    "related maps: the strong map is 20 coordinates of the weak one).")
     CASES = ((8, 6, 20), (3, 12, 15))
-    DRAWS = 8000
+    DRAWS = 3000
+    VARIANCE_RESOLUTION = 0.25
+    """The variance check's stated power: it detects a 25 % error in the variance (the exact
+    variance formula itself is tested to a few per cent against direct Haar samples in
+    tests/theory/test_haar_overlap.py)."""
 
     def plan(self, ctx):
         return 2 * len(self.CASES)
 
-    def run(self, ctx):
+    def check(self, ctx):
         out = []
         for d_w, d_s, D in self.CASES:
             ss = ctx.seed_sequence("real.sketch_null", d_w, d_s, D)
@@ -153,7 +167,8 @@ class SketchNull(CustomClaim):
                                         config=cfg, scale=min(d_w, d_s), trials=x.size, details=det,
                                         resolution=ctx.resolution))
             out.append(_variance_test(f"Var[authors' d_sw] = Haar variance {var:.4f}", x, var,
-                                      cfg | {"moment": "variance"}, det, ctx.resolution))
+                                      cfg | {"moment": "variance"}, det,
+                                      max(ctx.resolution, self.VARIANCE_RESOLUTION)))
         # the tool's own entry point gives the same number as the helper for the same seed
         one = correlation_dim(Fw, Fs, d_w, d_s, method="authors", seed=draw_ss[0]).raw
         out.append(Observation.check("correlation_dim(method='authors') = authors_from_moments "
@@ -172,7 +187,7 @@ SYNTH = ((3000, 40, 60, 25, 100, 80), (2000, 30, 20, 10, 64, 30))
 """(n, d_w, d_s, d_sw, width_w, width_s) of the synthetic controls."""
 
 
-class FunctionRecovers(CustomClaim):
+class FunctionRecovers(_SmallClaim):
     """Raw overlap = k + chance overlap of the unshared parts (exact law), estimate ~ k."""
 
     name = "real.synthetic.function_recovers"
@@ -184,7 +199,7 @@ class FunctionRecovers(CustomClaim):
     def plan(self, ctx):
         return len(SYNTH)
 
-    def run(self, ctx):
+    def check(self, ctx):
         out = []
         for n, d_w, d_s, k, pw, ps in SYNTH:
             seed = ctx.seed_sequence("real.function_recovers", n, d_w, d_s, k)
@@ -201,7 +216,7 @@ class FunctionRecovers(CustomClaim):
         return out
 
 
-class UnrelatedIsChance(CustomClaim):
+class UnrelatedIsChance(_SmallClaim):
     name = "real.synthetic.unrelated_is_chance"
     source = SRC
     description = ("Independent maps (no shared dimension): the function estimate's raw overlap "
@@ -210,7 +225,7 @@ class UnrelatedIsChance(CustomClaim):
     def plan(self, ctx):
         return 1
 
-    def run(self, ctx):
+    def check(self, ctx):
         n, d_w, d_s = 2500, 30, 20
         Fw, Fs = synthetic_pair(n, d_w, d_s, 0, 45, 35, seed=ctx.seed_sequence("real.unrelated"))
         r = correlation_dim(Fw, Fs, d_w, d_s, groups=0)
@@ -232,10 +247,10 @@ def _rotation_case(ctx):
     return F, F @ Q, d, p
 
 
-class Rotation(CustomClaim):
+class Rotation(_SmallClaim):
     name = "real.synthetic.rotation"
     source = SRC
-    ROTATIONS = 300
+    ROTATIONS = 40
     description = ("Two copies of one map (width 40, d = 12): the function estimate is d and stays "
                    "d when one copy is rotated; the authors' number is d, and after a Haar "
                    "rotation of one copy a draw from the chance law (mean d^2/40 = 3.6; tested "
@@ -244,7 +259,7 @@ class Rotation(CustomClaim):
     def plan(self, ctx):
         return 1
 
-    def run(self, ctx):
+    def check(self, ctx):
         F, FQ, d, p = _rotation_case(ctx)
         f0 = correlation_dim(F, F, d, d, groups=0).raw
         f1 = correlation_dim(FQ, F, d, d, groups=0).raw
@@ -270,7 +285,7 @@ class Rotation(CustomClaim):
         ]
 
 
-class AuthorsInvariant(CustomClaim):
+class AuthorsInvariant(_SmallClaim):
     """KNOWN-FALSE: the authors' number does not change when one map is rotated."""
 
     name = "real.authors.invariant"
@@ -282,7 +297,7 @@ class AuthorsInvariant(CustomClaim):
     def plan(self, ctx):
         return 0
 
-    def run(self, ctx):
+    def check(self, ctx):
         F, FQ, d, _ = _rotation_case(ctx)
         a0 = correlation_dim(F, F, d, d, method="authors").raw
         a1 = correlation_dim(FQ, F, d, d, method="authors").raw
