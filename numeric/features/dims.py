@@ -160,12 +160,6 @@ def second_moment(F, G=None, *, name: str = "F", other: str = "G", centred: bool
     return out
 
 
-def _eigh_desc(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (descending) and eigenvectors of a symmetric matrix."""
-    w, V = np.linalg.eigh((M + M.T) / 2)
-    return w[::-1], V[:, ::-1]
-
-
 def spectrum(F, centred: bool = False, *, name: str = "F") -> np.ndarray:
     r"""Eigenvalues of :math:`F^\top F / n` (or the covariance), descending, float64."""
     return np.linalg.eigvalsh(second_moment(F, name=name, centred=centred))[::-1]
@@ -344,14 +338,8 @@ class CorrelationDim:
 
 def _top(M: np.ndarray, d: int, name: str, eps: float) -> tuple[np.ndarray, np.ndarray, float]:
     """Top-d eigenpairs of a second moment; rejects a d beyond the numerical rank."""
-    lam, V = _eigh_desc(M)
-    lam1 = max(lam[0], 0.0)
-    floor = 50 * eps * max(lam1, np.finfo(float).tiny) * math.sqrt(M.shape[0])
-    if lam[d - 1] <= floor:
-        rank = int(np.sum(lam > floor))
-        raise ValueError(f"{name} has numerical rank {rank}: its top-{d} eigenvalues are not "
-                         f"all above rounding; choose a dimension <= {rank}")
-    return lam[:d], V[:, :d], float(lam[d - 1] / lam1)
+    lam, V, cond = _top_batch(M[None], d, name, eps)
+    return lam[0], V[0], float(cond[0])
 
 
 def _function_raw(Mww, Mss, Mws, d_w, d_s, eps) -> tuple[float, tuple]:
@@ -423,13 +411,17 @@ def _authors_batch(M_w, M_s, d_w, d_s, seeds, eps):
             Mw = np.swapaxes(S, 1, 2) @ M_w @ S
         else:
             Ms = np.swapaxes(S, 1, 2) @ M_s @ S
-    Vw, cw = _top_batch(Mw, d_w, "F_w", eps)
-    Vs, cs = _top_batch(Ms, d_s, "F_s", eps)
+    _, Vw, cw = _top_batch(Mw, d_w, "F_w", eps)
+    _, Vs, cs = _top_batch(Ms, d_s, "F_s", eps)
     return np.sum((np.swapaxes(Vw, 1, 2) @ Vs) ** 2, axis=(1, 2)), cw, cs
 
 
 def _top_batch(M, d, name, eps):
-    """Top-d eigenvectors of a stack of second moments, with the rank check of :func:`_top`."""
+    """Top-d eigenvalues, eigenvectors and lambda_d / lambda_1 of a stack of second moments.
+
+    Rejects a ``d`` beyond the numerical rank: eigenvalues below ``50 eps lambda_1 sqrt(p)``
+    are rounding of zeros.
+    """
     lam, V = np.linalg.eigh((M + np.swapaxes(M, 1, 2)) / 2)
     lam, V = lam[:, ::-1], V[:, :, ::-1]
     lam1 = np.maximum(lam[:, 0], np.finfo(float).tiny)
@@ -438,7 +430,7 @@ def _top_batch(M, d, name, eps):
         rank = int(np.min(np.sum(lam > floor[:, None], axis=1)))
         raise ValueError(f"{name} has numerical rank {rank}: its top-{d} eigenvalues are not "
                          f"all above rounding; choose a dimension <= {rank}")
-    return V[:, :, :d], lam[:, d - 1] / lam1
+    return lam[:, :d], V[:, :, :d], lam[:, d - 1] / lam1
 
 
 def correlation_dim(F_w, F_s, d_w: int, d_s: int, method: str = "function", seed=None, *,
