@@ -33,8 +33,9 @@ never copied to float64 as a whole. ``solver="svd"`` runs the literal SVD instea
 randomized range (one Gaussian test matrix, the same for every fit), so their 2048-wide ResNet
 fits are rank-778 fits.
 
-``dims=(d_w, d_s)`` fits on the top-``d`` principal coordinates of each map instead (the
-eigenvectors of the pool's :math:`F^\top F`, computed once): the model the theory is about.
+``dims=(d_w, d_s)`` fits on the whitened top-``d`` principal coordinates of each map instead
+(:func:`principal_coordinates` of the pool, computed once): the model the theory is about, in
+its canonical (whitened) form.
 
 Seeds: with ``root = as_seed_sequence(seed)``, split ``j`` draws its rows from
 ``trial_seed_sequences(child(root, 0), [j])`` (the project's block rule), the test set (unless
@@ -56,7 +57,7 @@ from numeric.result import summarise
 from numeric.seeding import as_seed_sequence, child, trial_generator, trial_seed_sequences
 from numeric.validation import as_count, as_nonneg_real
 
-__all__ = ["ProbeResult", "run_w2s", "PROBE_KEYS"]
+__all__ = ["ProbeResult", "run_w2s", "PROBE_KEYS", "principal_coordinates"]
 
 PROBE_KEYS = ("weak", "strong", "ceiling", "w2s", "misfit", "pgr", "opr")
 _SOLVERS = ("gram", "svd")
@@ -267,8 +268,19 @@ def _run_splits(prob: _Problem, splits, workers: int) -> list:
     return [out[j] for j in splits]
 
 
-def _principal(F, rows, d, name):
-    """Top-``d`` eigenvectors of the uncentred second moment of ``F[rows]``."""
+def principal_coordinates(F, rows, d, name="d"):
+    r"""The whitened top-``d`` principal map of ``F``: a (width x d) matrix ``T`` such that
+    ``F @ T`` has uncentred second moment :math:`I_d` on ``rows``.
+
+    ``T = V_d \Lambda_d^{-1/2}`` with :math:`(\Lambda, V)` the eigenpairs of
+    :math:`F_{rows}^\top F_{rows} / |rows|`. Whitened coordinates are the theory's canonical
+    form: OLS fits do not depend on them, min-norm (interpolating) fits do.
+
+    Raises
+    ------
+    ValueError
+        If ``d`` exceeds the width or the numerical rank of ``F[rows]``.
+    """
     d = as_count(f"{name} (dims)", d)
     if d > F.shape[1]:
         raise ValueError(f"dims: {name} = {d} exceeds the width of its feature map "
@@ -277,8 +289,11 @@ def _principal(F, rows, d, name):
     for start in range(0, rows.size, 4096):      # bounded float64 copies of a float32 map
         X = _rows64(F, rows[start:start + 4096])
         G += X.T @ X
-    _, V = np.linalg.eigh(G)
-    return V[:, ::-1][:, :d].copy()
+    e, V = np.linalg.eigh(G / rows.size)
+    e, V = e[::-1][:d], V[:, ::-1][:, :d]
+    if e[-1] <= 1e-12 * max(e[0], 1e-300):
+        raise ValueError(f"dims: {name} = {d} exceeds the numerical rank of its feature map")
+    return V / np.sqrt(e)
 
 
 # --- result -------------------------------------------------------------------------------
@@ -349,8 +364,8 @@ def run_w2s(F_w, F_s, y, n, N, trials, seed=None, ridge=1e-6, test_size=None, *,
     test_index : array_like of int, optional
         The test rows instead (e.g. the authors' split); ``test_size`` is then implied.
     dims : (int, int), optional
-        ``(d_w, d_s)``: fit on the top-``d`` principal coordinates of each map (the
-        eigenvectors of the pool's uncentred :math:`F^\top F`) -- the theory's model.
+        ``(d_w, d_s)``: fit on the whitened top-``d`` principal coordinates of each map
+        (:func:`principal_coordinates` of the pool) -- the theory's model.
     label_noise : float
         Standard deviation of Gaussian noise added once to the pool's labels (the authors'
         ``noise``; test labels stay clean).
@@ -407,8 +422,10 @@ def run_w2s(F_w, F_s, y, n, N, trials, seed=None, ridge=1e-6, test_size=None, *,
         if len(dims) != 2:
             raise ValueError(f"dims must be a pair (d_w, d_s), got {dims!r}")
         # Principal coordinates, computed once: every fit is then a d-column OLS/ridge fit.
-        F_w = F_w @ _principal(F_w, pool, dims[0], "d_w").astype(F_w.dtype, copy=False)
-        F_s = F_s @ _principal(F_s, pool, dims[1], "d_s").astype(F_s.dtype, copy=False)
+        F_w = F_w @ principal_coordinates(F_w, pool, dims[0], "d_w").astype(F_w.dtype,
+                                                                             copy=False)
+        F_s = F_s @ principal_coordinates(F_s, pool, dims[1], "d_s").astype(F_s.dtype,
+                                                                             copy=False)
     sketches = [None, None]
     if sketch_rank is not None:
         k = as_count("sketch_rank", sketch_rank) + 10

@@ -182,11 +182,38 @@ def _dims(args, F_w, F_s, seed):
                                            "d_sw_ci": [float(v) for v in c.ci]}
 
 
+def _geometry(args, F_w, F_s, y, test, dims):
+    """The fits' dimensions and the geometry estimated from the data (verify.features.geometry):
+    with --subspace the subspace dimensions; else the numerical ranks, the dimension of a
+    full-width fit (d_sw then from the coordinate-free estimate at those dimensions)."""
+    import numpy as np
+
+    from numeric.features import correlation_dim, spectrum
+    from verify.features import geometry as G
+
+    def rank(F):
+        # The same floor as numeric.features.dims uses for "rounding of zeros".
+        lam = spectrum(F)
+        floor = 50 * np.finfo(F.dtype if F.dtype.kind == "f" else float).eps * lam[0] \
+            * np.sqrt(lam.size)
+        return int(np.sum(lam > floor))
+
+    if args.subspace:
+        fit_dims = dims
+    else:
+        p_w, p_s = rank(F_w), rank(F_s)
+        c = correlation_dim(F_w, F_s, p_w, p_s, method="function", seed=args.seed, groups=0)
+        fit_dims = (p_w, p_s, float(c.estimate))
+    return fit_dims, G.estimate(F_w, F_s, y, test, fit_dims, subspace=args.subspace,
+                                ridge=args.ridge)
+
+
 def _run_features(args) -> int:
     import numpy as np
 
     from numeric.store import RunStore
     from verify.features import analysis as A
+    from verify.features import geometry as G
     from verify.features import report as Rp
     from verify.features import sweep as S
     from verify.paper.io import write_json, write_text
@@ -265,6 +292,19 @@ def _run_features(args) -> int:
         return _usage(exc)
     noise2 = args.label_noise ** 2
     analysis = A.analyse(sweeps, dims, noise2, args.alpha)
+    try:
+        fit_dims, geo = _geometry(args, F_w, F_s, y, test, dims)
+    except ValueError as exc:       # e.g. a pool too small for the fits' dimension
+        fit_dims, geo = None, None
+        print(f"verify features: no data-estimated geometry: {exc}", file=sys.stderr)
+    if geo is not None:
+        for x, sw in sweeps.items():
+            pred = G.predict(geo, sw["n"], sw["N"], "exact")
+            e = analysis["sweeps"][x]
+            e["exact_data"] = pred
+            e["exact_data_compare"] = A.compare(sw, pred, ("weak", "strong", "ceiling", "w2s",
+                                                           "pgr", "opr"))
+        analysis["geometry"] = {k: v for k, v in geo.items() if k != "jackknife"}
     out = Path(args.out)
     figures = []
     for x in ("N", "n"):
@@ -275,10 +315,16 @@ def _run_features(args) -> int:
                   f"d_sw={dims[2]:.1f}")
         figures.append(name)
     verdict, reasons = _verdict(analysis, args.alpha)
+    if fit_dims is not None:
+        shown_fit = {"fit dims (d_w, d_s, d_sw)": [fit_dims[0], fit_dims[1],
+                                                   round(fit_dims[2], 3)]}
+    else:
+        shown_fit = {}
     shown = {**described, "rows": rows, "widths": [F_w.shape[1], F_s.shape[1]],
              "test_size": test_size, "n (N sweep)": n_fixed, "N (n sweep)": N_fixed,
              **{k: v for k, v in settings.items()}, **dims_src,
              "fits": "top-d principal subspaces" if args.subspace else "full width",
+             **shown_fit,
              "verdict": verdict}
     md = Rp.markdown(title, dims, analysis, sweeps, shown, figures)
     md += "\n## Verdict\n\n" + verdict + "\n" + "".join(f"- {r}\n" for r in reasons)
@@ -307,6 +353,13 @@ def _verdict(analysis, alpha):
                 reasons.append(f"{x} sweep: predicted W2S rejected (chi2 = {c['chi2']:.1f} on "
                                f"{c['points']} points, p = {c['p_value']:.2g}, median |rel. "
                                f"dev.| {c['median_abs_rel']:.1%})")
+        c = e.get("exact_data_compare", {}).get("w2s")
+        if c and c["points"]:
+            judged += 1
+            if c["p_value"] < alpha:
+                reasons.append(f"{x} sweep: W2S from the data-estimated geometry (exact theory) "
+                               f"rejected (chi2 = {c['chi2']:.1f} on {c['points']} points, "
+                               f"median |rel. dev.| {c['median_abs_rel']:.1%})")
     q = analysis["sweeps"].get("N", {}).get("qualitative", {})
     for key, text in (("beats_teacher", "W2S beats the teacher where predicted"),
                       ("pgr_rises", "PGR rises with N"), ("opr_gt1", "OPR > 1 where predicted")):

@@ -38,6 +38,14 @@ def figure(sweep, entry, path, title):
         p, ps = pred[m], pred[m + "_se"]
         ax.plot(xs, p, "-" if m == "w2s" else "--", color=c, lw=1.3)
         ax.fill_between(xs, p - 2 * ps, p + 2 * ps, color=c, alpha=0.15, lw=0)
+    ex = entry.get("exact_data")
+    if ex is not None:
+        for m in ("weak", "strong", "ceiling", "w2s"):
+            ax.plot(xs, ex[m], ":", color=COLOURS[m], lw=2)
+        ax.plot([], [], ":", color="k", lw=2, label="exact theory, geometry from the data")
+        for k, c in (("pgr", "tab:purple"), ("opr", "tab:brown")):
+            ax2.plot(xs, ex[k], ":", color=c, lw=2)
+        ax2.plot([], [], ":", color="k", lw=2, label="exact theory, geometry from the data")
     lo, hi = entry["exact_band"]
     ax.fill_between(xs, lo, hi, color="0.6", alpha=0.35, lw=0,
                     label="W2S exact form, band over unidentified sigma^2")
@@ -96,6 +104,22 @@ def markdown(title, dims, analysis, sweeps, settings, figures) -> str:
                          f"{_fmt(c['median_abs_rel'], '.1%')} |")
         lines.append(f"| {x} | w2s outside the exact band | {e['points']} | | | | "
                      f"{e['exact_band_outside']} points |")
+    geo = analysis.get("geometry")
+    if geo:
+        lines += ["", "## Exact theory from the data-estimated geometry", "",
+                  "Nothing fitted on the curves: the geometry of the fits' model is estimated "
+                  "from pool-sized fits (`verify/features/geometry.py`) and plugged into "
+                  "`theory.regimes` (`risk.<model>.piecewise`, every regime). Prediction SEs: "
+                  "jackknife over test groups.", "",
+                  "| " + " | ".join(k for k in geo) + " |", "|" + "---|" * len(geo),
+                  "| " + " | ".join(_fmt(v) for v in geo.values()) + " |", "",
+                  "| sweep | curve | points | chi2 | p | max abs z | median abs rel. dev. |",
+                  "|---|---|---|---|---|---|---|"]
+        for x, e in analysis["sweeps"].items():
+            for k, c in e.get("exact_data_compare", {}).items():
+                lines.append(f"| {x} | {k} | {c['points']} | {_fmt(c['chi2'])} | "
+                             f"{_fmt(c['p_value'], '.3g')} | {_fmt(c['max_abs_z'], '.3g')} | "
+                             f"{_fmt(c['median_abs_rel'], '.1%')} |")
     q = analysis["sweeps"].get("N", {}).get("qualitative")
     if q:
         b, r, o = q["beats_teacher"], q["pgr_rises"], q["opr_gt1"]

@@ -1,0 +1,145 @@
+r"""The theory's geometry estimated from the data alone, and the exact risks it implies.
+
+Method (the theory's canonical form; notes/real-features.md "# W2S on real features" §3):
+fit, on the whole training pool (``P`` rows, true labels), the weak map, the strong map, both
+maps together, and the strong map to the pool teacher's predictions; score them on the test
+rows. With exact OLS finite-sample corrections (``d`` = the dimension of the fit):
+
+- :math:`A = \sigma^2 + \rho` of a map: its test MSE times :math:`(P-d-1)/(P-1)`;
+- :math:`\|P\theta\|^2`: mean test square of its predictions minus :math:`A d/(P-d-1)`;
+- :math:`\sigma^2`: the joint fit's :math:`A` (dimension :math:`d_w + d_s - d_{sw}`). A part of
+  the target outside both spans acts exactly like label noise on every model, so it is
+  counted as noise, and :math:`t_2 = \|P_{s+w}\theta\|^2` from the joint fit;
+- :math:`\rho_w = t_2 - \|P_w\theta\|^2`, :math:`\rho_s = t_2 - \|P_s\theta\|^2`;
+- :math:`p_{sw} = \|P_s P_w\theta\|^2`: mean test square of the strong fit to the pool
+  teacher; :math:`c_{sw} = \theta^\top P_s P_w \theta`: mean test product of the labels and that
+  fit (the test noise is independent of it).
+
+These are plugged into ``theory.regimes`` (``risk.<model>.piecewise``: every regime, OLS or
+interpolating) and ``theory`` (``risk.<model>.paper``), plus :math:`\sigma^2` (test MSE =
+noise + excess risk). Nothing is fitted on the measured curves. The predictions' standard
+errors come from a jackknife over groups of test rows (the test averages); the pool fits'
+own sampling error (order :math:`d/P`) is not propagated, which makes the tests stricter.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+
+__all__ = ["estimate", "predict"]
+
+
+def _fit(X, t, ridge):
+    """Ridge coefficients :math:`(X^\\top X + \\lambda I)^{-1} X^\\top t` (pool-sized fits)."""
+    G = X.T @ X
+    G.flat[::G.shape[0] + 1] += max(ridge, 1e-12 * np.trace(G) / G.shape[0])
+    return cho_solve(cho_factor(G, check_finite=False), X.T @ t, check_finite=False)
+
+
+def _maps(F_w, F_s, pool, subspace_dims):
+    from numeric.features.probe import principal_coordinates
+
+    if subspace_dims is None:
+        return np.asarray(F_w, float), np.asarray(F_s, float)
+    T_w = principal_coordinates(F_w, pool, subspace_dims[0], "d_w")
+    T_s = principal_coordinates(F_s, pool, subspace_dims[1], "d_s")
+    return np.asarray(F_w, float) @ T_w, np.asarray(F_s, float) @ T_s
+
+
+def _params(fw, fs, fj, fsw, yt, P, dims):
+    d_w, d_s, d_sw = dims
+    d_j = max(1.0, d_w + d_s - d_sw)
+
+    def corrected(f, d):
+        if P <= d + 1:
+            raise ValueError(f"the pool ({P} rows) must exceed the fit dimension {d} + 1 to "
+                             f"estimate the geometry")
+        A = float(np.mean((f - yt) ** 2)) * (P - d - 1) / (P - 1)
+        return A, float(np.mean(f ** 2)) - A * d / (P - d - 1)
+
+    A_w, Pw = corrected(fw, d_w)
+    A_s, Ps = corrected(fs, d_s)
+    sigma2, t2 = corrected(fj, d_j)
+    t2 = max(t2, Pw, Ps, 0.0)
+    p_sw = min(max(float(np.mean(fsw ** 2)), 0.0), max(Pw, 0.0))
+    c_sw = float(np.mean(yt * fsw))
+    return {"d_w": int(d_w), "d_s": int(d_s), "d_sw": float(min(d_sw, d_w, d_s)),
+            "sigma2": max(sigma2, 1e-12), "t2": t2, "rho_w": max(t2 - Pw, 0.0),
+            "rho_s": max(t2 - Ps, 0.0), "p_sw": p_sw, "c_sw": c_sw,
+            "A_w": A_w, "A_s": A_s, "pool": int(P)}
+
+
+def estimate(F_w, F_s, y, test, dims, subspace=False, ridge=1e-6, groups=8, seed=0) -> dict:
+    """Theory parameters (symbol names) of the fits' model; ``dims = (d_w, d_s, d_sw)`` are the
+    fits' dimensions (the subspace dimensions, or the widths for full-width fits).
+
+    ``groups`` > 1 also returns ``"jackknife"``: the parameters with each of ``groups`` random
+    groups of test rows left out (the pool fits are kept), for prediction standard errors.
+    """
+    y = np.asarray(y, float)
+    test = np.asarray(test)
+    pool = np.setdiff1d(np.arange(y.size), test)
+    P = pool.size
+    Xw, Xs = _maps(F_w, F_s, pool, dims[:2] if subspace else None)
+    yp, yt = y[pool], y[test]
+    bw = _fit(Xw[pool], yp, ridge)
+    bs = _fit(Xs[pool], yp, ridge)
+    Xj = np.hstack([Xw, Xs])
+    bj = _fit(Xj[pool], yp, ridge)
+    bsw = _fit(Xs[pool], Xw[pool] @ bw, ridge)
+    f = (Xw[test] @ bw, Xs[test] @ bs, Xj[test] @ bj, Xs[test] @ bsw)
+    g = _params(*f, yt, P, dims)
+    if groups > 1:
+        lab = np.random.default_rng(seed).permutation(test.size) % groups
+        g["jackknife"] = [_params(*(a[lab != k] for a in f), yt[lab != k], P, dims)
+                          for k in range(groups)]
+    return g
+
+
+def _value(name, g, n, N):
+    import theory
+    import theory.regimes as R
+
+    vals = {k: g[k] for k in ("d_w", "d_s", "d_sw", "sigma2", "t2", "rho_w", "rho_s", "p_sw",
+                              "c_sw")}
+    vals.update(n=int(n), N=int(N))
+    try:
+        if name.endswith(".paper"):
+            vals["b_w2s"] = max(g["t2"] - 2 * g["c_sw"] + g["p_sw"], 0.0)
+            vals["m_sw"] = max(g["t2"] - g["rho_w"] - g["p_sw"], 0.0)
+            for k in ("t2", "c_sw", "p_sw"):
+                vals.pop(k)
+            return float(theory.evaluate(name, prec=15, **vals))
+        return float(R.evaluate(name, prec=15, **vals))
+    except ValueError:          # outside the form's regime, or an infinite expectation
+        return math.nan
+
+
+def _predict(g, n, N, name):
+    out = {}
+    for m in ("weak", "strong", "ceiling", "w2s"):
+        out[m] = np.array([_value(name.format(m), g, a, b) for a, b in zip(n, N)]) + g["sigma2"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["pgr"] = (out["weak"] - out["w2s"]) / (out["weak"] - out["ceiling"])
+        out["opr"] = out["strong"] / out["w2s"]
+    return out
+
+
+def predict(g, n, N, form="exact") -> dict:
+    """Predicted test MSEs (excess risk + sigma^2), PGR and OPR (ratios of predicted means) at
+    the points ``(n[i], N[i])``, NaN where the form does not apply; ``<key>_se`` from the
+    jackknife over test groups when ``g`` has one (else 0)."""
+    name = "risk.{}.piecewise" if form == "exact" else "risk.{}.paper"
+    out = _predict(g, n, N, name)
+    reps = [_predict(r, n, N, name) for r in g.get("jackknife", [])]
+    K = len(reps)
+    for k in list(out):
+        if K > 1:
+            R = np.array([r[k] for r in reps])
+            with np.errstate(invalid="ignore"):
+                out[k + "_se"] = np.sqrt((K - 1) / K * np.sum((R - R.mean(0)) ** 2, axis=0))
+        else:
+            out[k + "_se"] = np.zeros(len(out[k]))
+    return out
