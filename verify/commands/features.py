@@ -22,10 +22,14 @@ Writes (atomically) into ``--out`` (default ``verify-report/features``) only fil
 ``utkface.md``, ``utkface.json``, ``utkface/<row>_<sweep>.png``), and the run folder
 (default ``OUT/run``) of finished points: rerunning the same command reads them back.
 
-Exit status: 0 the predicted W2S curves and the qualitative claims are consistent with the
-measurements; 1 some prediction or qualitative claim is rejected (at ``--alpha``); 2 usage
-error; 3 nothing could be judged (no point in the theory's OLS regime); 130 interrupted
-(finished points kept).
+Two theory overlays: the exact theory with the geometry estimated from the data alone
+(:mod:`verify.features.geometry`; dimensions = the fits' own: the subspace dimensions with
+``--subspace``, else the numerical ranks), and the paper form fitted on the single-model curves
+with the 99 % dimensions (the authors' convention). Exit status: 0 the exact theory's curves
+(all six, both sweeps) are consistent with the measurements (chi-square, Bonferroni at
+``--alpha``); 1 some are rejected; 2 usage error; 3 nothing could be judged; 130 interrupted
+(finished points kept). The paper form and the qualitative claims are reported, not part of
+the exit status.
 """
 from __future__ import annotations
 
@@ -343,32 +347,52 @@ def _run_features(args) -> int:
 
 
 def _verdict(analysis, alpha):
-    """One line and the reasons: which predictions and qualitative claims are rejected."""
-    reasons, judged = [], 0
+    """One line and the reasons.
+
+    The verdict is the exact theory's, with the geometry estimated from the data (nothing
+    fitted on the curves): rejected if any of its curves (weak, strong, ceiling, W2S, PGR,
+    OPR, both sweeps) has a chi-square p-value below alpha / (number of curves). Without that
+    geometry, the paper form's W2S prediction decides. The paper-form fit and the qualitative
+    claims are reported either way.
+    """
+    reasons, exact = [], []
+    for x, e in analysis["sweeps"].items():
+        for k, c in e.get("exact_data_compare", {}).items():
+            if c["points"]:
+                exact.append((f"{x} sweep, {k}", c))
+    m = len(exact)
+    bad_exact = [(lab, c) for lab, c in exact if c["p_value"] < alpha / m]
+    for lab, c in bad_exact:
+        reasons.append(f"exact theory (geometry from the data) rejected: {lab} (chi2 = "
+                       f"{c['chi2']:.1f} on {c['points']} points, median |rel. dev.| "
+                       f"{c['median_abs_rel']:.1%})")
+    if m and not bad_exact:
+        res = max(c["median_rel_se"] for lab, c in exact if lab.endswith("w2s"))
+        reasons.append(f"exact theory (geometry from the data): all {m} curves consistent "
+                       f"(Bonferroni at alpha = {alpha}); power: the W2S comparison's median "
+                       f"combined SE is {res:.1%} of the prediction, so deviations below about "
+                       f"{3 * res:.0%} would go unseen")
+    paper_bad = False
     for x, e in analysis["sweeps"].items():
         c = e["compare"]["w2s"]
-        if c["points"]:
-            judged += 1
-            if c["p_value"] < alpha:
-                reasons.append(f"{x} sweep: predicted W2S rejected (chi2 = {c['chi2']:.1f} on "
-                               f"{c['points']} points, p = {c['p_value']:.2g}, median |rel. "
-                               f"dev.| {c['median_abs_rel']:.1%})")
-        c = e.get("exact_data_compare", {}).get("w2s")
-        if c and c["points"]:
-            judged += 1
-            if c["p_value"] < alpha:
-                reasons.append(f"{x} sweep: W2S from the data-estimated geometry (exact theory) "
-                               f"rejected (chi2 = {c['chi2']:.1f} on {c['points']} points, "
-                               f"median |rel. dev.| {c['median_abs_rel']:.1%})")
+        if c["points"] and c["p_value"] < alpha:
+            paper_bad = True
+            reasons.append(f"paper form fitted on the single-model curves: {x}-sweep W2S "
+                           f"prediction rejected (chi2 = {c['chi2']:.1f} on {c['points']} "
+                           f"points, median |rel. dev.| {c['median_abs_rel']:.1%})")
     q = analysis["sweeps"].get("N", {}).get("qualitative", {})
-    for key, text in (("beats_teacher", "W2S beats the teacher where predicted"),
-                      ("pgr_rises", "PGR rises with N"), ("opr_gt1", "OPR > 1 where predicted")):
+    for key, sub, text in (("beats_teacher", "beyond_threshold", "W2S beats the teacher beyond "
+                            "some N"), ("pgr_rises", "holds", "PGR rises with N"),
+                           ("pgr_rises", "below_limit", "PGR below its limit 1 - d_sw/d_w"),
+                           ("opr_gt1", "holds", "OPR > 1 where the paper form predicts")):
         if key in q:
-            reasons.append(f"{text}: {'holds' if q[key]['holds'] else 'does not hold'}")
-    if not judged:
+            reasons.append(f"{text}: {'holds' if q[key][sub] else 'does not hold'}")
+    if m:
+        return ("inconsistent with the theory" if bad_exact else "consistent with the theory"), \
+            reasons
+    if not any(e["compare"]["w2s"]["points"] for e in analysis["sweeps"].values()):
         return "nothing to judge (no point in the OLS regime of the theory)", reasons
-    bad = any("rejected" in r or "does not hold" in r for r in reasons)
-    return ("inconsistent with the theory" if bad else "consistent with the theory"), reasons
+    return ("inconsistent with the theory" if paper_bad else "consistent with the theory"), reasons
 
 
 def _run_utkface(args) -> int:

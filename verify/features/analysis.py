@@ -199,7 +199,10 @@ def compare(sweep, pred, keys=("w2s", "pgr", "opr")) -> dict:
         chi2 = float(np.sum(z[ok] ** 2))
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = (meas - pred[k]) / np.abs(pred[k])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel_se = se / np.abs(pred[k])
         out[k] = {"z": z, "rel": rel, "chi2": chi2, "points": int(ok.sum()),
+                  "median_rel_se": float(np.median(rel_se[ok])) if ok.any() else math.nan,
                   "p_value": float(sps.chi2.sf(chi2, ok.sum())) if ok.any() else math.nan,
                   "max_abs_z": float(np.max(np.abs(z[ok]))) if ok.any() else math.nan,
                   "median_abs_rel": float(np.median(np.abs(rel[ok]))) if ok.any() else math.nan}
