@@ -483,6 +483,9 @@ def correlation_dim(F_w, F_s, d_w: int, d_s: int, method: str = "function", seed
     z = NormalDist().inv_cdf(0.5 + level / 2)
     common = dict(method=method, d_w=d_w, d_s=d_s, n_samples=n, width_w=pw, width_s=ps,
                   level=level, seed=int(seed) if isinstance(seed, numbers.Integral) else None)
+    if method == "function" and d_w + d_s >= n:
+        raise ValueError(f"d_w + d_s must be < n = {n} (rows) for the chance correction, got "
+                         f"{d_w} + {d_s}")
     Mww = second_moment(F_w, name="F_w", block_rows=block_rows)
     Mss = second_moment(F_s, name="F_s", block_rows=block_rows)
 
@@ -504,8 +507,6 @@ def correlation_dim(F_w, F_s, d_w: int, d_s: int, method: str = "function", seed
 
     Mws = second_moment(F_w, F_s, name="F_w", other="F_s", block_rows=block_rows)
     raw, cond = _function_raw(Mww, Mss, Mws, d_w, d_s, eps)
-    if d_w + d_s >= n:
-        raise ValueError(f"d_w + d_s must be < n = {n} for the chance correction, got {d_w + d_s}")
     est = _correct(raw, d_w, d_s, n)
     mean, var = chance_moments(d_w, d_s, n)
     sd = math.sqrt(var)

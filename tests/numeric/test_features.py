@@ -194,6 +194,7 @@ def _inf():
     (dict(level=1.0), "level must be"),
     (dict(groups=1), "groups must be"),
     (dict(F_w=np.zeros((50, 6))), "F_w has numerical rank 0"),
+    (dict(F_w=GOOD[:8], F_s=GOOD[:8, :5], d_w=5, d_s=4, groups=0), r"d_w \+ d_s must be < n = 8"),
     (dict(F_w=GOOD[:, :2] @ np.ones((2, 6)), d_w=4), "numerical rank 1"),
 ])
 def test_correlation_dim_rejects_bad_input(kwargs, match):
