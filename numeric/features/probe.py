@@ -205,6 +205,7 @@ class _Problem:
     split_root: np.random.SeedSequence
     sketch_w: np.ndarray | None = None
     sketch_s: np.ndarray | None = None
+    groups: tuple | None = None       # (X_w test, X_s test, y test, group labels, K)
 
 
 def _fit(X, y, prob, sketch, G=None):
@@ -230,6 +231,13 @@ def _split(prob: _Problem, j: int) -> dict:
     G_c = (Xs_L.T @ Xs_L + Xs_U.T @ Xs_U) if shared else None
     beta_c = _fit(X_c, y_c, prob, prob.sketch_s, G_c)
     beta_2 = _fit(Xs_U, Xw_U @ beta_w, prob, prob.sketch_s)
+    if prob.groups is not None:
+        Tw, Ts, yt, lab, K = prob.groups
+        grouped = {}
+        for key, X, b in (("weak", Tw, beta_w), ("strong", Ts, beta_s), ("ceiling", Ts, beta_c),
+                          ("w2s", Ts, beta_2)):
+            r2 = (X @ b - yt) ** 2
+            grouped[key + "_groups"] = np.bincount(lab, r2, K) / np.bincount(lab, None, K)
     e = {"weak": mo.mse(beta_w, "w"), "strong": mo.mse(beta_s, "s"),
          "ceiling": mo.mse(beta_c, "s"), "w2s": mo.mse(beta_2, "s"),
          "misfit": mo.misfit(beta_2, beta_w)}
@@ -237,6 +245,8 @@ def _split(prob: _Problem, j: int) -> dict:
         e["pgr"] = (e["weak"] - e["w2s"]) / (e["weak"] - e["ceiling"]) \
             if e["weak"] != e["ceiling"] else math.nan
         e["opr"] = e["strong"] / e["w2s"] if e["w2s"] > 0 else math.inf
+    if prob.groups is not None:
+        e.update(grouped)
     return e
 
 
@@ -339,7 +349,7 @@ class ProbeResult:
 # --- public entry point -------------------------------------------------------------------
 def run_w2s(F_w, F_s, y, n, N, trials, seed=None, ridge=1e-6, test_size=None, *,
             test_index=None, dims=None, label_noise=0.0, solver="gram", sketch_rank=None,
-            splits=None, workers=1) -> ProbeResult:
+            splits=None, workers=1, test_groups=0) -> ProbeResult:
     r"""Run the authors' W2S linear-probe experiment on two feature matrices.
 
     Parameters
@@ -380,6 +390,10 @@ def run_w2s(F_w, F_s, y, n, N, trials, seed=None, ridge=1e-6, test_size=None, *,
         Run only these split indices (default ``range(trials)``; for resumable sweeps).
     workers : int
         Processes (forked; ``1`` = this process). The numbers do not depend on it.
+    test_groups : int
+        If > 0, also the test MSE of each model on each of ``test_groups`` groups of test rows
+        (row ``i`` of the sorted test set is in group ``i % test_groups``): ``per_split`` keys
+        ``<model>_groups``, shape ``(trials, test_groups)``, for paired jackknife comparisons.
 
     Returns
     -------
@@ -438,11 +452,22 @@ def run_w2s(F_w, F_s, y, n, N, trials, seed=None, ridge=1e-6, test_size=None, *,
     if not split_list:
         raise ValueError("splits must name at least one split")
     moments = _Moments.of(_rows64(F_w, test), _rows64(F_s, test), y[test])
+    test_groups = as_count("test_groups", test_groups, 0)
+    groups = None
+    if test_groups:
+        if test_groups > test.size:
+            raise ValueError(f"test_groups must be at most the test size ({test.size}), got "
+                             f"{test_groups}")
+        groups = (_rows64(F_w, test), _rows64(F_s, test), y[test],
+                  np.arange(test.size) % test_groups, test_groups)
     prob = _Problem(F_w, F_s, y, pool, n, N, ridge, solver, moments, child(root, 0),
-                    sketches[0], sketches[1])
+                    sketches[0], sketches[1], groups)
     rows = _run_splits(prob, split_list, workers)
     per = {k: np.array([r[k] for r in rows], dtype=float) for k in PROBE_KEYS}
     s = summarise(per)
+    if groups is not None:
+        per.update({k + "_groups": np.array([r[k + "_groups"] for r in rows])
+                    for k in ("weak", "strong", "ceiling", "w2s")})
     settings = {"seed_entropy": _entropy(root), "spawn_key": list(root.spawn_key),
                 "test_size": int(test.size), "pool": int(pool.size), "rows": m,
                 "widths": [int(F_w.shape[1]), int(F_s.shape[1])] if dims is None else None,

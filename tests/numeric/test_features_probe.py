@@ -152,3 +152,13 @@ def test_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         run_w2s(**args)
+
+
+def test_test_groups_partition_the_test_mse(data):
+    F_w, F_s, y = data[:3]
+    r = run_w2s(F_w, F_s, y, 60, 100, trials=3, seed=2, test_index=TEST, test_groups=8)
+    for k in ("weak", "strong", "ceiling", "w2s"):
+        g = r.per_split[k + "_groups"]
+        assert g.shape == (3, 8)
+        # 12000 test rows in 8 equal groups: the group mean is the full test MSE.
+        np.testing.assert_allclose(g.mean(axis=1), r.per_split[k], rtol=1e-9)

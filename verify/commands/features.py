@@ -40,6 +40,8 @@ import time
 from pathlib import Path
 
 DEFAULT_OUT = "verify-report/features"
+_GROUPS = 8
+"""Test groups of the paired jackknife (measured against the data-estimated prediction)."""
 _OWN_FILES = ("features.md", "features.json", "features_N.png", "features_n.png")
 
 
@@ -186,7 +188,7 @@ def _dims(args, F_w, F_s, seed):
                                            "d_sw_ci": [float(v) for v in c.ci]}
 
 
-def _geometry(args, F_w, F_s, y, test, dims):
+def _geometry(args, F_w, F_s, y, test, dims, groups):
     """The fits' dimensions and the geometry estimated from the data (verify.features.geometry):
     with --subspace the subspace dimensions; else the numerical ranks, the dimension of a
     full-width fit (d_sw then from the coordinate-free estimate at those dimensions)."""
@@ -209,7 +211,7 @@ def _geometry(args, F_w, F_s, y, test, dims):
         c = correlation_dim(F_w, F_s, p_w, p_s, method="function", seed=args.seed, groups=0)
         fit_dims = (p_w, p_s, float(c.estimate))
     return fit_dims, G.estimate(F_w, F_s, y, test, fit_dims, subspace=args.subspace,
-                                ridge=args.ridge)
+                                ridge=args.ridge, groups=groups)
 
 
 def _run_features(args) -> int:
@@ -274,7 +276,8 @@ def _run_features(args) -> int:
         settings = {"seed": args.seed, "trials": args.trials or defaults.get("trials") or 10,
                     "ridge": args.ridge, "label_noise": args.label_noise,
                     "dims": [dims[0], dims[1]] if args.subspace else None,
-                    "solver": "gram", "sketch_rank": args.sketch_rank}
+                    "solver": "gram", "sketch_rank": args.sketch_rank,
+                    "test_groups": _GROUPS}
         test = S.test_rows(rows, test_size, args.seed)
         run_dir = args.run_dir or os.path.join(args.out, "run")
         if os.path.exists(run_dir) and not os.path.isdir(run_dir):
@@ -297,17 +300,18 @@ def _run_features(args) -> int:
     noise2 = args.label_noise ** 2
     analysis = A.analyse(sweeps, dims, noise2, args.alpha)
     try:
-        fit_dims, geo = _geometry(args, F_w, F_s, y, test, dims)
+        fit_dims, geo = _geometry(args, F_w, F_s, y, test, dims, _GROUPS)
     except ValueError as exc:       # e.g. a pool too small for the fits' dimension
         fit_dims, geo = None, None
         print(f"verify features: no data-estimated geometry: {exc}", file=sys.stderr)
     if geo is not None:
         for x, sw in sweeps.items():
-            pred = G.predict(geo, sw["n"], sw["N"], "exact")
+            pred = G.predict(geo, sw["n"], sw["N"], "exact", replicates=True)
             e = analysis["sweeps"][x]
+            e["exact_data_compare"] = {**G.compare_paired(sw, pred),
+                                       **A.compare(sw, pred, ("pgr", "opr"))}
+            pred.pop("replicates")
             e["exact_data"] = pred
-            e["exact_data_compare"] = A.compare(sw, pred, ("weak", "strong", "ceiling", "w2s",
-                                                           "pgr", "opr"))
         analysis["geometry"] = {k: v for k, v in geo.items() if k != "jackknife"}
     out = Path(args.out)
     figures = []

@@ -71,12 +71,13 @@ def _params(fw, fs, fj, fsw, yt, P, dims):
             "A_w": A_w, "A_s": A_s, "pool": int(P)}
 
 
-def estimate(F_w, F_s, y, test, dims, subspace=False, ridge=1e-6, groups=8, seed=0) -> dict:
+def estimate(F_w, F_s, y, test, dims, subspace=False, ridge=1e-6, groups=8) -> dict:
     """Theory parameters (symbol names) of the fits' model; ``dims = (d_w, d_s, d_sw)`` are the
     fits' dimensions (the subspace dimensions, or the widths for full-width fits).
 
-    ``groups`` > 1 also returns ``"jackknife"``: the parameters with each of ``groups`` random
-    groups of test rows left out (the pool fits are kept), for prediction standard errors.
+    ``groups`` > 1 also returns ``"jackknife"``: the parameters with each of ``groups`` groups
+    of test rows left out (row ``i`` of the sorted test set is in group ``i % groups``, as in
+    ``run_w2s(test_groups=groups)``; the pool fits are kept), for prediction standard errors.
     """
     y = np.asarray(y, float)
     test = np.asarray(test)
@@ -92,7 +93,8 @@ def estimate(F_w, F_s, y, test, dims, subspace=False, ridge=1e-6, groups=8, seed
     f = (Xw[test] @ bw, Xs[test] @ bs, Xj[test] @ bj, Xs[test] @ bsw)
     g = _params(*f, yt, P, dims)
     if groups > 1:
-        lab = np.random.default_rng(seed).permutation(test.size) % groups
+        # The same groups as run_w2s(test_groups=groups): position in the sorted test set.
+        lab = np.argsort(np.argsort(test)) % groups
         g["jackknife"] = [_params(*(a[lab != k] for a in f), yt[lab != k], P, dims)
                           for k in range(groups)]
     return g
@@ -127,19 +129,52 @@ def _predict(g, n, N, name):
     return out
 
 
-def predict(g, n, N, form="exact") -> dict:
+def predict(g, n, N, form="exact", replicates=False) -> dict:
     """Predicted test MSEs (excess risk + sigma^2), PGR and OPR (ratios of predicted means) at
     the points ``(n[i], N[i])``, NaN where the form does not apply; ``<key>_se`` from the
     jackknife over test groups when ``g`` has one (else 0)."""
     name = "risk.{}.piecewise" if form == "exact" else "risk.{}.paper"
     out = _predict(g, n, N, name)
     reps = [_predict(r, n, N, name) for r in g.get("jackknife", [])]
+    if replicates:
+        out["replicates"] = reps
     K = len(reps)
-    for k in list(out):
+    for k in [k for k in out if k != "replicates"]:
         if K > 1:
             R = np.array([r[k] for r in reps])
             with np.errstate(invalid="ignore"):
                 out[k + "_se"] = np.sqrt((K - 1) / K * np.sum((R - R.mean(0)) ** 2, axis=0))
         else:
             out[k + "_se"] = np.zeros(len(out[k]))
+    return out
+
+
+def compare_paired(sweep, pred, keys=("weak", "strong", "ceiling", "w2s")) -> dict:
+    """Measured against predicted MSEs with the test-set error paired.
+
+    The prediction and the measurement use the same test rows. With ``sweep["groups"]`` (mean
+    over splits of each test group's MSE, from ``run_w2s(test_groups=K)``) and the prediction's
+    leave-one-group-out replicates, the difference (measured - predicted) is jackknifed over
+    the same groups; its SE is that jackknife's combined in quadrature with the split-to-split
+    SE. Returns the structure of :func:`verify.features.analysis.compare`.
+    """
+    from verify.features.analysis import compare
+
+    reps = pred.get("replicates") or []
+    groups = sweep.get("groups")
+    if not reps or groups is None:
+        return compare(sweep, pred, keys)
+    sizes = np.asarray(sweep["group_sizes"], float)
+    K = sizes.size
+    out = {}
+    for k in keys:
+        Gm = np.asarray(groups[k], float)                       # (points, K)
+        tot = Gm @ sizes
+        left = (tot[:, None] - Gm * sizes) / (sizes.sum() - sizes)  # measured without group j
+        D = left - np.array([r[k] for r in reps]).T             # (points, K)
+        with np.errstate(invalid="ignore"):
+            se_jack = np.sqrt((K - 1) / K * np.sum((D - D.mean(1, keepdims=True)) ** 2, 1))
+        p2 = dict(pred)
+        p2[k + "_se"] = se_jack
+        out[k] = compare(sweep, p2, (k,))[k]
     return out

@@ -61,7 +61,8 @@ def run_point(F_w, F_s, y, n, N, settings, test, store=None, digest=None, worker
     ss = np.random.SeedSequence(settings["seed"], spawn_key=(int(n), int(N)))
     r = run_w2s(F_w, F_s, y, n, N, settings["trials"], seed=ss, ridge=settings["ridge"],
                 test_index=test, dims=settings["dims"], label_noise=settings["label_noise"],
-                solver=settings["solver"], sketch_rank=settings["sketch_rank"], workers=workers)
+                solver=settings["solver"], sketch_rank=settings["sketch_rank"], workers=workers,
+                test_groups=settings.get("test_groups", 0))
     if store is not None:
         store.put(key, r.per_split, meta={"n": int(n), "N": int(N)})
     return r.per_split
@@ -84,10 +85,16 @@ def _summarise(points, x):
         for k in extra:
             extra[k].append(s[k])
     T = int(len(points[0][1]["weak"]))
-    return {"x": x, "n": np.array(ns, float), "N": np.array(Ns, float), "trials": T,
-            "mean": {k: np.array(v) for k, v in mean.items()},
-            "se": {k: np.array(v) for k, v in se.items()},
-            "ratio_of_means": {k: np.array(v) for k, v in extra.items()}}
+    out = {"x": x, "n": np.array(ns, float), "N": np.array(Ns, float), "trials": T,
+           "mean": {k: np.array(v) for k, v in mean.items()},
+           "se": {k: np.array(v) for k, v in se.items()},
+           "ratio_of_means": {k: np.array(v) for k, v in extra.items()}}
+    if all("w2s_groups" in per for _, per in points):
+        # Mean over splits of each test group's MSE (paired comparisons, geometry module).
+        out["groups"] = {k: np.array([np.asarray(per[k + "_groups"]).mean(0)
+                                      for _, per in points])
+                         for k in ("weak", "strong", "ceiling", "w2s")}
+    return out
 
 
 def run_sweep(F_w, F_s, y, *, n_fixed, N_grid, N_fixed, n_grid, settings, test, store=None,
@@ -105,6 +112,9 @@ def run_sweep(F_w, F_s, y, *, n_fixed, N_grid, N_fixed, n_grid, settings, test, 
                     progress(p)
             done.append((p, cache[p]))
         out[x] = _summarise(done, x)
+        K = settings.get("test_groups", 0)
+        if K and "groups" in out[x]:
+            out[x]["group_sizes"] = np.bincount(np.arange(len(test)) % K, minlength=K)
     if store is not None:
         store.flush()
     return out
