@@ -34,3 +34,17 @@ def test_prediction_from_data_matches_measurement(setup, n, N):
     for m in ("weak", "strong", "ceiling", "w2s"):
         z = (r.mean[m] - p[m][0]) / np.hypot(r.stderr[m], p[m + "_se"][0])
         assert abs(z) < 4, (m, r.mean[m], p[m][0])
+
+
+def test_injected_label_noise_enters_the_variance_only(setup):
+    """Noise of std 1 on the training labels (test labels clean): predicted with noise2 = 1,
+    and the prediction that ignores it is rejected."""
+    F_w, F_s, y, _, g = setup
+    r = run_w2s(F_w, F_s, y, 60, 100, trials=100, seed=3, test_index=TEST, label_noise=1.0)
+    right = G.predict(g, [60], [100], noise2=1.0)
+    wrong = G.predict(g, [60], [100])
+    for m in ("weak", "w2s"):
+        se_r = np.hypot(r.stderr[m], right[m + "_se"][0])
+        assert abs(r.mean[m] - right[m][0]) / se_r < 4
+        se_w = np.hypot(r.stderr[m], wrong[m + "_se"][0])
+        assert abs(r.mean[m] - wrong[m][0]) / se_w > 4

@@ -306,7 +306,7 @@ def _run_features(args) -> int:
         print(f"verify features: no data-estimated geometry: {exc}", file=sys.stderr)
     if geo is not None:
         for x, sw in sweeps.items():
-            pred = G.predict(geo, sw["n"], sw["N"], "exact", replicates=True)
+            pred = G.predict(geo, sw["n"], sw["N"], "exact", replicates=True, noise2=noise2)
             e = analysis["sweeps"][x]
             e["exact_data_compare"] = {**G.compare_paired(sw, pred),
                                        **A.compare(sw, pred, ("pgr", "opr"))}

@@ -119,23 +119,28 @@ def _value(name, g, n, N):
         return math.nan
 
 
-def _predict(g, n, N, name):
+def _predict(g, n, N, name, noise2=0.0):
     out = {}
+    # Injected label noise is on the training labels only: it enters the fits' variance
+    # (training sigma^2 = sigma^2 + s^2), not the test labels.
+    train = dict(g, sigma2=g["sigma2"] + noise2)
     for m in ("weak", "strong", "ceiling", "w2s"):
-        out[m] = np.array([_value(name.format(m), g, a, b) for a, b in zip(n, N)]) + g["sigma2"]
+        out[m] = np.array([_value(name.format(m), train, a, b) for a, b in zip(n, N)]) \
+            + g["sigma2"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["pgr"] = (out["weak"] - out["w2s"]) / (out["weak"] - out["ceiling"])
         out["opr"] = out["strong"] / out["w2s"]
     return out
 
 
-def predict(g, n, N, form="exact", replicates=False) -> dict:
+def predict(g, n, N, form="exact", replicates=False, noise2=0.0) -> dict:
     """Predicted test MSEs (excess risk + sigma^2), PGR and OPR (ratios of predicted means) at
-    the points ``(n[i], N[i])``, NaN where the form does not apply; ``<key>_se`` from the
+    the points ``(n[i], N[i])``, NaN where the form does not apply (``noise2``: variance of
+    label noise added to the training labels only); ``<key>_se`` from the
     jackknife over test groups when ``g`` has one (else 0)."""
     name = "risk.{}.piecewise" if form == "exact" else "risk.{}.paper"
-    out = _predict(g, n, N, name)
-    reps = [_predict(r, n, N, name) for r in g.get("jackknife", [])]
+    out = _predict(g, n, N, name, noise2)
+    reps = [_predict(r, n, N, name, noise2) for r in g.get("jackknife", [])]
     if replicates:
         out["replicates"] = reps
     K = len(reps)
