@@ -31,21 +31,28 @@ from scipy.linalg import cho_factor, cho_solve
 __all__ = ["estimate", "predict"]
 
 
-def _fit(X, t, ridge):
-    """Ridge coefficients :math:`(X^\\top X + \\lambda I)^{-1} X^\\top t` (pool-sized fits)."""
-    G = X.T @ X
-    G.flat[::G.shape[0] + 1] += max(ridge, 1e-12 * np.trace(G) / G.shape[0])
-    return cho_solve(cho_factor(G, check_finite=False), X.T @ t, check_finite=False)
+def _solve(G, r, ridge):
+    r""":math:`(G + \lambda I)^{-1} r` (a floor on lambda keeps a singular Gram solvable)."""
+    A = G.copy()
+    A.flat[::A.shape[0] + 1] += max(ridge, 1e-12 * np.trace(G) / G.shape[0])
+    return cho_solve(cho_factor(A, check_finite=False), r, check_finite=False)
 
 
-def _maps(F_w, F_s, pool, subspace_dims):
-    from numeric.features.probe import principal_coordinates
+def _block(F, rows, T):
+    X = np.asarray(F[rows], dtype=np.float64)
+    return X if T is None else X @ T
 
-    if subspace_dims is None:
-        return np.asarray(F_w, float), np.asarray(F_s, float)
-    T_w = principal_coordinates(F_w, pool, subspace_dims[0], "d_w")
-    T_s = principal_coordinates(F_s, pool, subspace_dims[1], "d_s")
-    return np.asarray(F_w, float) @ T_w, np.asarray(F_s, float) @ T_s
+
+def _pool_moments(F_w, F_s, y, pool, T_w, T_s, block=4096):
+    """Pool Grams and right-hand sides, accumulated in float64 over row blocks (a float32 map
+    is never copied whole)."""
+    Gww = Gss = Gws = bw = bs = 0.0
+    for start in range(0, pool.size, block):
+        rows = pool[start:start + block]
+        Xw, Xs, t = _block(F_w, rows, T_w), _block(F_s, rows, T_s), y[rows]
+        Gww, Gss, Gws = Gww + Xw.T @ Xw, Gss + Xs.T @ Xs, Gws + Xw.T @ Xs
+        bw, bs = bw + Xw.T @ t, bs + Xs.T @ t
+    return Gww, Gss, Gws, bw, bs
 
 
 def _params(fw, fs, fj, fsw, yt, P, dims):
@@ -79,18 +86,25 @@ def estimate(F_w, F_s, y, test, dims, subspace=False, ridge=1e-6, groups=8) -> d
     of test rows left out (row ``i`` of the sorted test set is in group ``i % groups``, as in
     ``run_w2s(test_groups=groups)``; the pool fits are kept), for prediction standard errors.
     """
+    from numeric.features.probe import principal_coordinates
+
     y = np.asarray(y, float)
     test = np.asarray(test)
     pool = np.setdiff1d(np.arange(y.size), test)
     P = pool.size
-    Xw, Xs = _maps(F_w, F_s, pool, dims[:2] if subspace else None)
-    yp, yt = y[pool], y[test]
-    bw = _fit(Xw[pool], yp, ridge)
-    bs = _fit(Xs[pool], yp, ridge)
-    Xj = np.hstack([Xw, Xs])
-    bj = _fit(Xj[pool], yp, ridge)
-    bsw = _fit(Xs[pool], Xw[pool] @ bw, ridge)
-    f = (Xw[test] @ bw, Xs[test] @ bs, Xj[test] @ bj, Xs[test] @ bsw)
+    T_w = T_s = None
+    if subspace:
+        T_w = principal_coordinates(F_w, pool, dims[0], "d_w")
+        T_s = principal_coordinates(F_s, pool, dims[1], "d_s")
+    Gww, Gss, Gws, rw, rs = _pool_moments(F_w, F_s, y, pool, T_w, T_s)
+    bw = _solve(Gww, rw, ridge)
+    bs = _solve(Gss, rs, ridge)
+    pw = Gww.shape[0]
+    bj = _solve(np.block([[Gww, Gws], [Gws.T, Gss]]), np.concatenate([rw, rs]), ridge)
+    # Strong fit to the pool teacher's predictions: X_s^T (X_w b_w) = G_sw b_w.
+    bsw = _solve(Gss, Gws.T @ bw, ridge)
+    Xw, Xs, yt = _block(F_w, test, T_w), _block(F_s, test, T_s), y[test]
+    f = (Xw @ bw, Xs @ bs, Xw @ bj[:pw] + Xs @ bj[pw:], Xs @ bsw)
     g = _params(*f, yt, P, dims)
     if groups > 1:
         # The same groups as run_w2s(test_groups=groups): position in the sorted test set.
