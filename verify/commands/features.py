@@ -42,7 +42,6 @@ from pathlib import Path
 DEFAULT_OUT = "verify-report/features"
 _GROUPS = 8
 """Test groups of the paired jackknife (measured against the data-estimated prediction)."""
-_OWN_FILES = ("features.md", "features.json", "features_N.png", "features_n.png")
 
 
 def _grid(text):

@@ -28,16 +28,13 @@ def load() -> dict:
 
 
 def _sweep(block, i, x, trials):
-    fixed = {k.strip("n").lower() if k in ("nn",) else k: v for k, v in block["fixed"].items()}
-    (vk, values), = block["varied"].items()
+    # The file names the fixed and varied counts "n"/"nn" and "N"/"NN" depending on the run;
+    # each block has exactly one of each.
+    (fixed,) = block["fixed"].values()
+    (values,) = block["varied"].values()
     values = np.asarray(values, float)
-    if x == "N":
-        n = np.full_like(values, float(next(iter(block["fixed"].values()))))
-        N = values
-    else:
-        N = np.full_like(values, float(next(iter(block["fixed"].values()))))
-        n = values
-    del fixed, vk
+    const = np.full_like(values, float(fixed))
+    n, N = (const, values) if x == "N" else (values, const)
     mean = {v: np.asarray(block[k]["mean"][i], float) for k, v in _KEYS.items()}
     se = {v: np.asarray(block[k]["std"][i], float) / math.sqrt(trials) for k, v in _KEYS.items()}
     return {"x": x, "n": n, "N": N, "trials": trials, "mean": mean, "se": se}
