@@ -9,7 +9,7 @@ import numpy as np
 
 from numeric.design import build_design
 from numeric.engines import ENGINES
-from numeric.result import SimulationResult
+from numeric.result import PER_TRIAL_KEYS, SimulationResult
 from numeric.seeding import (
     TRIAL_BLOCK, as_seed_sequence, child, trial_generator, trial_seed_sequences,
 )
@@ -142,7 +142,7 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     from numeric.store import package_version, scenario_digest, task_key
 
     key = task_key(scenario_digest(scenario), seed_sequence, trials, name, device=device)
-    out = store.get(key)
+    out = _stored(store, key, trials)
     if totals is not None:
         totals.tasks += 1
         totals.tasks_from_store += out is not None
@@ -153,6 +153,27 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
                              "engine": name, "entropy": seed_sequence.entropy,
                              "spawn_key": list(seed_sequence.spawn_key),
                              "version": package_version()})
+    return out
+
+
+def _stored(store, key: str, trials: int):
+    """A stored task's per-trial arrays if they fit the task, else ``None`` (run it again).
+
+    Fitting means: exactly the :data:`PER_TRIAL_KEYS`, float64 arrays of length ``trials``
+    (:meth:`numeric.store.RunStore.get`), and ``pgr``/``opr`` equal bit for bit to the ratios
+    of the stored risks (how :func:`_run` made them), which catches arrays that were swapped or
+    edited.
+    """
+    out = store.get(key, fields=PER_TRIAL_KEYS, trials=trials)
+    if out is None:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pgr = (out["weak"] - out["w2s"]) / (out["weak"] - out["ceiling"])
+        opr = out["strong"] / out["w2s"]
+    if not (np.array_equal(pgr, out["pgr"], equal_nan=True)
+            and np.array_equal(opr, out["opr"], equal_nan=True)):
+        store.rejected += 1
+        return None
     return out
 
 
@@ -355,13 +376,17 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
     stats.tasks = sum(len(s["blocks"]) for s in specs)
     results = None if on_result is not None else [None] * len(specs)
     remaining = []
+    rejected = 0 if store is None else store.rejected
     for s in specs:
         if store is not None:
-            for i, k in enumerate(s["keys"]):
-                s["parts"][i] = store.get(k)
+            for i, (k, (_, t)) in enumerate(zip(s["keys"], s["blocks"])):
+                s["parts"][i] = _stored(store, k, t)
         missing = [i for i, p in enumerate(s["parts"]) if p is None]
         stats.tasks_from_store += len(s["blocks"]) - len(missing)
         remaining.append(len(missing))
+    if store is not None and store.rejected > rejected:
+        stats.notes.append(f"{store.rejected - rejected} stored task(s) did not match their task "
+                           "(fields, dtype, trial count) and were computed again")
     chunks, owners = [], []
     for j, s in enumerate(specs):
         missing = [i for i, p in enumerate(s["parts"]) if p is None]
