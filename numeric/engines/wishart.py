@@ -60,6 +60,7 @@ import numpy as np
 from scipy.linalg import lapack
 
 from numeric.design import Projector
+from numeric.engines.draws import as_draws
 from numeric.engines.fitting import (
     LabelledStats, ceiling_fit, complement_pair, risks, rowmat, teacher_and_strong,
 )
@@ -76,26 +77,20 @@ def bartlett_rows(gens, p: int, rows: int, keep: int | None = None) -> np.ndarra
     strictly-upper entries row by row.
     """
     keep = p if keep is None else keep
-    B = len(gens)
-    R = np.zeros((B, keep, p))
+    src = as_draws(gens)
+    B = len(src)
     iu = np.triu_indices(keep, 1, p)
-    flat = iu[0] * p + iu[1]
     ar = np.arange(keep)
-    df = rows - ar
-    buf = np.empty(flat.size)
-    for b, g in enumerate(gens):
-        Rb = R[b].reshape(-1)
-        Rb[ar * (p + 1)] = np.sqrt(g.chisquare(df))
-        g.standard_normal(out=buf)
-        Rb[flat] = buf
+    chi = src.chisquare((rows - ar).astype(float))
+    off = src.normal(iu[0].size)
+    R = np.zeros((B, keep, p))
+    R[:, ar, ar] = np.sqrt(chi)
+    R[:, iu[0], iu[1]] = off
     return R
 
 
 def _gaussian_rows(gens, p: int, rows: int) -> np.ndarray:
-    out = np.empty((len(gens), rows, p))
-    for b, g in enumerate(gens):
-        g.standard_normal(out=out[b])
-    return out
+    return as_draws(gens).normal((rows, p))
 
 
 def _tri_solve(R: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -268,6 +263,7 @@ def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
         raise ValueError("engine='wishart' needs features='gaussian' and noise='gaussian' "
                          "(and a reduced design)")
     plan = _plan(design)
+    gens = as_draws(gens)
     if n >= plan.p and backend is not None and backend.name != "numpy":
         from numeric.engines.wishart_xp import labelled_bartlett_device
 
@@ -406,12 +402,8 @@ def _idle_factor(gens, t: int, q: int):
 
 def _idle_scalars(gens, df: int, k: int):
     r"""Per trial one :math:`\chi^2_{df}` and ``k`` standard normals (the idle direction)."""
-    chi = np.empty(len(gens))
-    g = np.empty((len(gens), k))
-    for b, gen in enumerate(gens):
-        chi[b] = gen.chisquare(df)
-        gen.standard_normal(out=g[b])
-    return chi, g
+    src = as_draws(gens)
+    return src.chisquare(float(df)), src.normal(k)
 
 
 def _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store):
@@ -423,9 +415,7 @@ def _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store):
         Xs = bartlett_rows(gens, d_s, N)                  # R11 (B, d_s, d_s), upper
     else:
         Xs = _gaussian_rows(gens, d_s, N)                 # (B, N, d_s): the rows themselves
-    U = np.empty((B, k, 2))
-    for b, gen in enumerate(gens):
-        gen.standard_normal(out=U[b])
+    U = gens.normal((k, 2))
     g = rowmat(beta_w, design.B_w.T)                      # teacher's function on x
     phi_c = np.broadcast_to(plan.phi_u[d_s:], (B, p - d_s))
     g_c = np.zeros((B, p - d_s))
