@@ -12,7 +12,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["TRIAL_BLOCK", "as_seed_sequence", "child", "trial_generator", "trial_seed_sequences"]
+__all__ = ["TRIAL_BLOCK", "as_seed_sequence", "block_generator", "child", "trial_generator",
+           "trial_seed_sequences"]
 
 TRIAL_BLOCK = 16
 """Number of trials per seed block."""
@@ -63,6 +64,16 @@ def child(parent: np.random.SeedSequence, index: int) -> np.random.SeedSequence:
 def trial_seed_sequences(root: np.random.SeedSequence, trial_indices) -> list:
     """Seed sequences of the given global trial indices (block/position rule above)."""
     return [child(child(root, j // TRIAL_BLOCK), j % TRIAL_BLOCK) for j in trial_indices]
+
+
+def block_generator(block: np.random.SeedSequence) -> np.random.Generator:
+    """The generator of a whole seed block (``child(root, b)``), for engines that draw each
+    section of the block's trials in one call (:class:`numeric.engines.draws.BlockDraws`).
+
+    Its stream is the block sequence's own, independent of its children's (the per-trial
+    streams), which have longer spawn keys.
+    """
+    return np.random.Generator(np.random.SFC64(block))
 
 
 def trial_generator(ss: np.random.SeedSequence) -> np.random.Generator:

@@ -9,9 +9,10 @@ import numpy as np
 
 from numeric.design import build_design
 from numeric.engines import ENGINES
+from numeric.engines.draws import BlockDraws
 from numeric.result import PER_TRIAL_KEYS, SimulationResult
 from numeric.seeding import (
-    TRIAL_BLOCK, as_seed_sequence, child, trial_generator, trial_seed_sequences,
+    TRIAL_BLOCK, as_seed_sequence, block_generator, child, trial_generator,
 )
 from numeric.validation import as_count
 
@@ -24,10 +25,15 @@ _CONTROLLER = None
 # factor); on this 2-core machine the 10th-percentile time per trial was 0.78 ms at 16
 # against 0.96 ms at 64 (benchmarks/README.md).
 _DEFAULT_BATCH = {"samples": 4, "wishart": 16}
+# Small designs with block streams: whole blocks, many per batch (the per-batch overhead is
+# then spread over many trials; the arrays are a few kB per trial).
+_BLOCK_STREAM_BATCH = 128
 _WISHART_BATCH_BYTES = 64 * 2**20
 
 
 def _default_batch(name, design) -> int:
+    if _block_streams(name, design):
+        return _BLOCK_STREAM_BATCH
     if name == "wishart":
         from numeric.engines.wishart import _plan
 
@@ -108,8 +114,70 @@ def _backend(device):
     return None if be.name == "numpy" else be
 
 
-def _run(scenario, design, name, seqs, be=None):
-    gens = [trial_generator(s) for s in seqs]
+def _block_streams(name: str, design) -> bool:
+    """Whether the trials of ``design`` draw from one stream per seed block (small wishart
+    designs, :data:`numeric.engines.wishart.BLOCK_STREAM_MAX_P`) rather than one per trial."""
+    if name != "wishart":
+        return False
+    from numeric.engines.wishart import block_streams
+
+    return block_streams(design)
+
+
+def _draws(name: str, design, root, blocks):
+    """Random-number source of blocks ``[(b, trials), ...]`` of run ``root`` (a batch).
+
+    Block streams: block ``b``'s generator is seeded by ``child(root, b)`` itself
+    (:class:`numeric.engines.draws.BlockDraws`). Trial streams: trial ``i`` of block ``b`` has
+    its own generator, seeded by ``child(child(root, b), i)`` (a list of generators).
+    """
+    if _block_streams(name, design):
+        return BlockDraws([block_generator(child(root, b)) for b, _ in blocks],
+                          [t for _, t in blocks], TRIAL_BLOCK)
+    gens = []
+    for b, t in blocks:
+        ss = child(root, b)
+        gens.extend(trial_generator(child(ss, i)) for i in range(t))
+    return gens
+
+
+def _block_batches(name: str, design, blocks, batch_trials: int) -> list:
+    """``blocks`` cut into engine batches of about ``batch_trials`` trials.
+
+    Block streams keep each block whole (a block's draws are made together); trial streams
+    cut anywhere. Either way the numbers do not depend on the cut.
+    """
+    if _block_streams(name, design):
+        per = max(1, batch_trials // TRIAL_BLOCK)
+        return [blocks[i:i + per] for i in range(0, len(blocks), per)]
+    out, cur, room = [], [], batch_trials
+    for b, t in blocks:
+        start = 0
+        while start < t:
+            take = min(room, t - start)
+            cur.append((b, start, take))
+            start += take
+            room -= take
+            if room == 0:
+                out.append(cur)
+                cur, room = [], batch_trials
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _batch_draws(name: str, design, root, batch):
+    """Draw source of one batch from :func:`_block_batches`."""
+    if _block_streams(name, design):
+        return _draws(name, design, root, batch)
+    gens = []
+    for b, start, take in batch:
+        ss = child(root, b)
+        gens.extend(trial_generator(child(ss, i)) for i in range(start, start + take))
+    return gens
+
+
+def _run(scenario, design, name, gens, be=None):
     kw = {} if be is None else {"backend": be}
     out = ENGINES[name](design, gens, scenario.n, scenario.N, **kw)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -182,10 +250,10 @@ def _blocks(scenario, root, blocks, name: str, device=None) -> list:
     body). Results do not depend on the batching, so each block equals :func:`_block`'s."""
     be = _backend(device)
     design = build_design(scenario)
-    seqs = [child(child(root, b), i) for b, t in blocks for i in range(t)]
-    bs = _default_batch(name, design)
+    batches = _block_batches(name, design, list(blocks), _default_batch(name, design))
     with blas_limit(1):
-        parts = [_run(scenario, design, name, seqs[s:s + bs], be) for s in range(0, len(seqs), bs)]
+        parts = [_run(scenario, design, name, _batch_draws(name, design, root, bt), be)
+                 for bt in batches]
     flat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     out, start = [], 0
     for _, t in blocks:
@@ -198,8 +266,12 @@ def _block(scenario, seed_sequence, trials: int, name: str, device=None) -> dict
     """One block with a resolved engine name (the executors' task body; no store)."""
     be = _backend(device)
     design = build_design(scenario)
+    if _block_streams(name, design):
+        gens = BlockDraws([block_generator(seed_sequence)], [trials], TRIAL_BLOCK)
+    else:
+        gens = [trial_generator(child(seed_sequence, i)) for i in range(trials)]
     with blas_limit(1):
-        return _run(scenario, design, name, [child(seed_sequence, i) for i in range(trials)], be)
+        return _run(scenario, design, name, gens, be)
 
 
 def blas_limit(threads):
@@ -283,8 +355,9 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     root = as_seed_sequence(seed)
     design = build_design(scenario)
     bs = _default_batch(name, design) if batch_size is None else as_count("batch_size", batch_size)
-    starts = list(range(0, trials, bs))
-    batches = [trial_seed_sequences(root, range(s, min(s + bs, trials))) for s in starts]
+    blocks = [(b, min(TRIAL_BLOCK, trials - b * TRIAL_BLOCK))
+              for b in range(-(-trials // TRIAL_BLOCK))]
+    batches = _block_batches(name, design, blocks, bs)
     show = (not quiet) and sys.stderr.isatty()
     bar = None
     if show:
@@ -293,10 +366,11 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     try:
         limit = blas_limit(None if blas_threads is None else as_count("blas_threads", blas_threads))
 
-        def job(seqs):
-            out = _run(scenario, design, name, seqs, be)
+        def job(batch):
+            gens = _batch_draws(name, design, root, batch)
+            out = _run(scenario, design, name, gens, be)
             if bar is not None:
-                bar.update(len(seqs))
+                bar.update(len(gens))
             return out
         with limit:
             if workers == 1:

@@ -43,6 +43,11 @@ class TrialDraws:
             out[b] = g.chisquare(df if df.ndim else float(df))
         return out
 
+    def chisquare_steps(self, top: int, k: int) -> np.ndarray:
+        r"""``(B, k)``: column ``i`` is :math:`\chi^2_{top - i}` (a Bartlett diagonal); one
+        ``chisquare`` call per trial with the ``k`` degrees of freedom."""
+        return self.chisquare(np.arange(top, top - k, -1, dtype=float))
+
 
 class BlockDraws:
     """Sections drawn block by block: ``gens[k]`` is block ``k``'s generator, of which the first
@@ -67,10 +72,48 @@ class BlockDraws:
         return self._cat([g.standard_normal((self.block, *_shape(shape)))[:c]
                           for g, c in zip(self.gens, self.counts)])
 
-    def chisquare(self, df) -> np.ndarray:
-        df = np.broadcast_to(np.asarray(df, dtype=float),
-                             (self.block, *np.shape(df)))
-        return self._cat([g.chisquare(df)[:c] for g, c in zip(self.gens, self.counts)])
+    def chisquare(self, df: float) -> np.ndarray:
+        r"""``(B,)`` draws of :math:`\chi^2_{df}` (one degree of freedom for all: the scalar
+        path of ``Generator.chisquare``, whose array path costs ~30 us a call)."""
+        return self._cat([g.chisquare(float(df), size=self.block)[:c]
+                          for g, c in zip(self.gens, self.counts)])
+
+    def chisquare_steps(self, top: int, k: int) -> np.ndarray:
+        r"""``(B, k)``: column ``i`` is :math:`\chi^2_{top - i}`, ``top - k + 1 >= 1`` (integer
+        degrees of freedom, as in a Bartlett factor).
+
+        Per block: ``k`` draws of :math:`\chi^2_{top-k+1}`, then :math:`k(k-1)/2` standard
+        normals, of which column ``i`` adds the squares of ``k - 1 - i``: a sum of independent
+        chi-squares is chi-square with the summed degrees of freedom, so column ``i`` is exactly
+        :math:`\chi^2_{top-i}`, from two generator calls instead of one call per degree of
+        freedom.
+        """
+        top, k = int(top), int(k)
+        base = top - k + 1
+        if base < 1:
+            raise ValueError(f"need top - k + 1 >= 1, got top={top}, k={k}")
+        mask = _steps_mask(k)
+        parts = []
+        for g, c in zip(self.gens, self.counts):
+            chi = g.chisquare(float(base), size=(self.block, k))
+            if k > 1:
+                z = g.standard_normal((self.block, k * (k - 1) // 2))
+                extra = np.zeros((self.block, k, k - 1))
+                extra[:, mask] = z * z
+                chi += extra.sum(axis=-1)
+            parts.append(chi[:c])
+        return self._cat(parts)
+
+
+_MASKS: dict = {}
+
+
+def _steps_mask(k: int) -> np.ndarray:
+    """``(k, k-1)`` boolean: entry ``(i, j)`` set for ``j < k - 1 - i`` (row-major fill order)."""
+    m = _MASKS.get(k)
+    if m is None:
+        m = _MASKS[k] = np.arange(k - 1)[None, :] < (k - 1 - np.arange(k))[:, None]
+    return m
 
 
 def _shape(shape) -> tuple:

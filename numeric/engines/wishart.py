@@ -57,16 +57,29 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg import lapack
 
 from numeric.design import Projector
 from numeric.engines.draws import as_draws
 from numeric.engines.fitting import (
     LabelledStats, ceiling_fit, complement_pair, risks, rowmat, teacher_and_strong,
 )
-from numeric.solvers import min_norm_rows, min_norm_solve
+from numeric.solvers import min_norm_rows, min_norm_solve, tri_solve
 
-__all__ = ["run_wishart", "bartlett_rows", "IdleWeak", "strong_statistics"]
+__all__ = ["run_wishart", "bartlett_rows", "IdleWeak", "strong_statistics", "block_streams",
+           "BLOCK_STREAM_MAX_P"]
+
+BLOCK_STREAM_MAX_P = 64
+r"""Designs with at most this many drawn coordinates plus the label column (``p = m + 1``) draw
+from one stream per seed block (:func:`block_streams`): a trial's random numbers are then
+:math:`O(p^2)`, a few kB, and a block's are drawn in one call per section. Larger designs (the
+paper's, ``d_w`` in the thousands) keep one stream per trial, so that a batch may be a single
+trial."""
+
+
+def block_streams(design) -> bool:
+    """Whether the trials of ``design`` draw from one stream per seed block (see
+    :data:`BLOCK_STREAM_MAX_P` and :mod:`numeric.engines.draws`)."""
+    return _plan(design).p <= BLOCK_STREAM_MAX_P
 
 
 def bartlett_rows(gens, p: int, rows: int, keep: int | None = None) -> np.ndarray:
@@ -79,29 +92,30 @@ def bartlett_rows(gens, p: int, rows: int, keep: int | None = None) -> np.ndarra
     keep = p if keep is None else keep
     src = as_draws(gens)
     B = len(src)
-    iu = np.triu_indices(keep, 1, p)
-    ar = np.arange(keep)
-    chi = src.chisquare((rows - ar).astype(float))
-    off = src.normal(iu[0].size)
-    R = np.zeros((B, keep, p))
-    R[:, ar, ar] = np.sqrt(chi)
-    R[:, iu[0], iu[1]] = off
-    return R
+    diag, upper = _factor_index(keep, p)
+    chi = src.chisquare_steps(rows, keep)
+    off = src.normal(upper.size)
+    R = np.zeros((B, keep * p))
+    R[:, diag] = np.sqrt(chi)
+    R[:, upper] = off
+    return R.reshape(B, keep, p)
+
+
+_INDEX: dict = {}
+
+
+def _factor_index(keep: int, p: int):
+    """Flat positions of the diagonal and of the strictly-upper entries (row by row) of a
+    ``keep x p`` factor (cached: the engines build the same few factors again and again)."""
+    out = _INDEX.get((keep, p))
+    if out is None:
+        iu = np.triu_indices(keep, 1, p)
+        out = _INDEX[(keep, p)] = (np.arange(keep) * (p + 1), iu[0] * p + iu[1])
+    return out
 
 
 def _gaussian_rows(gens, p: int, rows: int) -> np.ndarray:
     return as_draws(gens).normal((rows, p))
-
-
-def _tri_solve(R: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Solve upper-triangular ``R x = v`` per trial (LAPACK trtrs; R.T is F-ordered lower)."""
-    out = np.empty(v.shape)
-    for b in range(R.shape[0]):
-        x, info = lapack.dtrtrs(R[b].T, v[b], lower=1, trans=1)
-        if info != 0:
-            raise np.linalg.LinAlgError(f"singular Bartlett factor (info={info})")
-        out[b] = x
-    return out
 
 
 class _FastPlan:
@@ -323,7 +337,7 @@ def _labelled_bartlett(design, plan, gens, n: int):
     # gives zeros below row d_wr and R11^{-1} h above, and no block copy is needed.
     h = np.zeros((B, t))
     h[:, :d_wr] = Rphi[:, :d_wr]
-    beta_a = _tri_solve(R, h)[:, :d_wr]
+    beta_a = tri_solve(R, h)[:, :d_wr]
     F = np.zeros((B, p_a, p_a))
     if q:
         chi, g = _idle_scalars(gens, n - q + 1, plan.idle.J.size)
@@ -425,7 +439,7 @@ def _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store):
     u = Xs @ plan.phi_u[:d_s] + b_                        # true labels of the rows
     XsT = np.swapaxes(Xs, -1, -2)
     if N >= d_s:
-        b_w2s = _tri_solve(Xs, t)
+        b_w2s = tri_solve(Xs, t)
     else:
         b_w2s = min_norm_rows(Xs, t)
     G_c = XsT @ Xs
