@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,6 +21,7 @@ __all__ = ["simulate", "simulate_block", "simulate_many", "choose_engine", "TRIA
 
 _ENGINE_NAMES = ("auto", "samples", "wishart")
 _CONTROLLER = None
+_BLAS_ACTIVE = contextvars.ContextVar("numeric_blas_limit", default=None)
 # Trials processed together: enough to amortise Python overhead, small enough for memory.
 # Wishart: 16 keeps a batch's factors in cache at the paper's sizes (16 x 102^2 doubles per
 # factor); on this 2-core machine the 10th-percentile time per trial was 0.78 ms at 16
@@ -69,6 +71,14 @@ def _wishart_paths(scenario) -> str:
     unl = (f"unlabelled: d_s x d_s Bartlett factor (N={N} >= d_s={d_s})" if N >= d_s
            else f"unlabelled: the N={N} < d_s={d_s} strong rows")
     return f"{lab}; {unl}; wide fits by QR of X^T"
+
+
+def _engine_name(scenario, engine: str) -> str:
+    """:func:`choose_engine`'s name without its reason (which costs more than a small block)."""
+    if engine == "auto":
+        gauss = scenario.feature_law.is_gaussian and scenario.noise_law.is_gaussian
+        return "wishart" if gauss else "samples"
+    return choose_engine(scenario, engine)[0]
 
 
 def choose_engine(scenario, engine: str = "auto") -> tuple[str, str]:
@@ -197,7 +207,7 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     trials = as_count("trials", trials)
     if trials > TRIAL_BLOCK:
         raise ValueError(f"trials must be in [1, TRIAL_BLOCK={TRIAL_BLOCK}], got {trials}")
-    name, _ = choose_engine(scenario, engine)
+    name = _engine_name(scenario, engine)
     from numeric.executors import ambient
 
     ex, store, pref = ambient()
@@ -279,9 +289,12 @@ def blas_limit(threads):
 
     The engines make many small (d <= a few hundred) BLAS calls; on a shared machine a
     multi-threaded BLAS spins and can be an order of magnitude slower than one thread.
+    Inside a limit to the same count that this function set (e.g. the ambient
+    :func:`numeric.executors.using` of a serial run) it costs nothing: setting the limit
+    takes ~0.1 ms, more than a small seed block's arithmetic.
     """
     global _CONTROLLER
-    if threads is None:
+    if threads is None or _BLAS_ACTIVE.get() == threads:
         return contextlib.nullcontext()
     if _CONTROLLER is None:
         try:
@@ -289,7 +302,17 @@ def blas_limit(threads):
         except ImportError:
             return contextlib.nullcontext()
         _CONTROLLER = ThreadpoolController()      # library discovery is slow: do it once
-    return _CONTROLLER.limit(limits=threads, user_api="blas")
+    return _limited(threads)
+
+
+@contextlib.contextmanager
+def _limited(threads):
+    with _CONTROLLER.limit(limits=threads, user_api="blas"):
+        token = _BLAS_ACTIVE.set(threads)
+        try:
+            yield
+        finally:
+            _BLAS_ACTIVE.reset(token)
 
 
 def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size: int | None = None,
