@@ -1,10 +1,21 @@
-"""Seed handling: one independent stream per trial, fixed by the trial's index only.
+"""Seed handling: every trial's random numbers are fixed by the run seed and its index only.
 
 Trials are grouped in blocks of :data:`TRIAL_BLOCK`. Trial ``j`` lives in block
-``b = j // TRIAL_BLOCK`` at position ``i = j % TRIAL_BLOCK`` and draws from
-``SeedSequence(seed).spawn(n_blocks)[b].spawn(TRIAL_BLOCK)[i]``. The children are built
-directly from their spawn keys (what ``spawn`` does), so nothing is mutated and the stream
-of a trial does not depend on batch size, worker count or how many trials were requested.
+``b = j // TRIAL_BLOCK`` at position ``i = j % TRIAL_BLOCK``; block ``b``'s ``SeedSequence`` is
+``SeedSequence(seed).spawn(n_blocks)[b]`` (:func:`child`, built directly from its spawn key, so
+nothing is mutated). Within a block, two schemes, chosen by the engine from the design alone:
+
+* *trial streams* (the samples engine, and wishart designs with more than
+  :data:`numeric.engines.wishart.BLOCK_STREAM_MAX_P` drawn coordinates): trial ``i`` draws from
+  its own generator, seeded by ``spawn(TRIAL_BLOCK)[i]`` of the block's sequence
+  (:func:`trial_generator`);
+* *block streams* (small wishart designs, the claims' sizes): the block draws from one
+  generator seeded by the block's sequence itself (:func:`block_generator`), one call per
+  section for all its ``TRIAL_BLOCK`` trials, trial ``i`` taking row ``i``
+  (:class:`numeric.engines.draws.BlockDraws`).
+
+Either way the stream of a trial does not depend on batch size, worker count or how many
+trials were requested.
 """
 from __future__ import annotations
 

@@ -261,7 +261,9 @@ def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
     otherwise; the unlabelled side takes the ``d_s x d_s`` Bartlett factor when ``N >= d_s``
     and draws ``N x d_s`` strong rows otherwise, plus one normal pair per (virtual) row in both
     cases. Every regime (interpolating teacher, student, strong baseline or ceiling) is exact:
-    ``notes/wishart-engine.md`` sections 4 and 6. Per trial the stream holds the labelled
+    ``notes/wishart-engine.md`` sections 4 and 6. The stream (per trial, or per seed block
+    with the sections drawn for the block's trials at once: ``gens`` a
+    :class:`numeric.engines.draws.BlockDraws`, see :func:`block_streams`) holds the labelled
     draws, then the unlabelled factor or rows, then the pairs.
 
     ``backend`` (a :class:`numeric.xp.Backend`, e.g. PyTorch on CUDA) runs the labelled
