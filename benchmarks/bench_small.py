@@ -2,7 +2,8 @@
 the same process (run by hand; results: benchmarks/README.md, "Small sizes").
 
     .venv/bin/python benchmarks/bench_small.py                 # small scenarios
-    .venv/bin/python benchmarks/bench_small.py --large         # also d_w = 7000 (slow path)
+    .venv/bin/python benchmarks/bench_small.py --large         # also d_w = 7000 (2 trials)
+    .venv/bin/python benchmarks/bench_small.py --large-only
     .venv/bin/python benchmarks/bench_small.py --base 2a30bd8 --repeats 9
 
 The baseline is the ``numeric`` package of ``--base`` (default 2a30bd8, before the block
@@ -100,6 +101,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--trials", type=int, default=1024)
     ap.add_argument("--large", action="store_true", help="also the d_w = 7000 scenario")
+    ap.add_argument("--large-only", action="store_true", help="only the d_w = 7000 scenario")
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
@@ -112,14 +114,14 @@ def main(argv=None) -> int:
     print("| scenario | p | streams | pattern | base us/trial | new us/trial | base/new "
           "| floor us/trial | new/floor |")
     print("|---|---|---|---|---|---|---|---|---|")
-    cases = dict(SMALL)
-    if args.large:
+    cases = {} if args.large_only else dict(SMALL)
+    if args.large or args.large_only:
         cases.update(LARGE)
     with threadpool_limits(1, user_api="blas"):
         for name, (d_s, d_w, n, N, s2, dsw) in cases.items():
             large = name in LARGE
             trials = 2 if large else args.trials
-            repeats = 3 if large else args.repeats
+            repeats = args.repeats
             sc_new = numeric.Scenario(d_s, d_w, n, N, s2, d_sw=dsw)
             sc_old = base.Scenario(d_s, d_w, n, N, s2, d_sw=dsw)
             p = _plan(build_design(sc_new)).p
