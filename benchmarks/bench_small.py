@@ -2,7 +2,8 @@
 the same process (run by hand; results: benchmarks/README.md, "Small sizes").
 
     .venv/bin/python benchmarks/bench_small.py                 # small scenarios
-    .venv/bin/python benchmarks/bench_small.py --large         # also d_w = 7000 (slow path)
+    .venv/bin/python benchmarks/bench_small.py --large         # also d_w = 7000 (2 trials)
+    .venv/bin/python benchmarks/bench_small.py --large-only
     .venv/bin/python benchmarks/bench_small.py --base 2a30bd8 --repeats 9
 
 The baseline is the ``numeric`` package of ``--base`` (default 2a30bd8, before the block
@@ -12,13 +13,16 @@ imported as ``numeric_base`` (its imports rewritten), so both run in this proces
 minimum is the least contaminated estimate). Two call patterns per scenario:
 
 * ``run``: ``simulate(scenario, 1024, seed)``, the whole run in engine batches;
-* ``block``: 16 calls ``simulate_block(scenario, child(root, b), 16)``, one seed block at a time
+* ``block``: 64 calls ``simulate_block(scenario, child(root, b), 16)``, one seed block at a time
   (how the check run extends a configuration's trials), so the fixed cost of an engine call
-  is paid per 16 trials.
+  is paid per 16 trials;
+* ``blocks``: one ``simulate_blocks(scenario, root, range(64))`` (the baseline, which lacks it,
+  runs ``block``).
 
 "floor" is a rough price of the arithmetic of one trial: drawing its random numbers (the
 entries of a ``p x p`` triangular factor) in one generator call and one stacked Cholesky of a
-``p x p`` matrix, per trial, at 1024 trials; ``new/floor`` says how far above it the engine is.
+``p x p`` matrix, per trial, at 1024 trials (each the minimum of 7); ``new/floor`` says how far
+above it the engine is.
 """
 from __future__ import annotations
 
@@ -82,15 +86,22 @@ def _patterns(pkg, sc, trials):
     def blocks():
         for b in range(trials // blk):
             block(sc, child(root, b), blk)
-    return {"run": run, "block": blocks}
+
+    many = getattr(pkg, "simulate_blocks", None)
+
+    def together():                     # the baseline has no simulate_blocks: block by block
+        if many is None:
+            return blocks()
+        many(sc, root, range(trials // blk))
+    return {"run": run, "block": blocks, "blocks": together}
 
 
 def floor_per_trial(p: int, trials: int = 1024) -> float:
     g = np.random.Generator(np.random.SFC64(0))
     A = g.standard_normal((trials, p, p))
     G = np.swapaxes(A, -1, -2) @ A + p * np.eye(p)
-    t = _timed(lambda: g.standard_normal((trials, p * (p + 1) // 2)))
-    t += _timed(lambda: np.linalg.cholesky(G))
+    t = min(_timed(lambda: g.standard_normal((trials, p * (p + 1) // 2))) for _ in range(7))
+    t += min(_timed(lambda: np.linalg.cholesky(G)) for _ in range(7))
     return t / trials
 
 
@@ -100,6 +111,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--trials", type=int, default=1024)
     ap.add_argument("--large", action="store_true", help="also the d_w = 7000 scenario")
+    ap.add_argument("--large-only", action="store_true", help="only the d_w = 7000 scenario")
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
@@ -112,21 +124,21 @@ def main(argv=None) -> int:
     print("| scenario | p | streams | pattern | base us/trial | new us/trial | base/new "
           "| floor us/trial | new/floor |")
     print("|---|---|---|---|---|---|---|---|---|")
-    cases = dict(SMALL)
-    if args.large:
+    cases = {} if args.large_only else dict(SMALL)
+    if args.large or args.large_only:
         cases.update(LARGE)
     with threadpool_limits(1, user_api="blas"):
         for name, (d_s, d_w, n, N, s2, dsw) in cases.items():
             large = name in LARGE
             trials = 2 if large else args.trials
-            repeats = 3 if large else args.repeats
+            repeats = args.repeats
             sc_new = numeric.Scenario(d_s, d_w, n, N, s2, d_sw=dsw)
             sc_old = base.Scenario(d_s, d_w, n, N, s2, d_sw=dsw)
             p = _plan(build_design(sc_new)).p
             streams = "block" if block_streams(build_design(sc_new)) else "trial"
             pats_new, pats_old = _patterns(numeric, sc_new, trials), _patterns(base, sc_old, trials)
             flo = None if large else floor_per_trial(p)
-            for pat in (("run",) if large else ("run", "block")):
+            for pat in (("run",) if large else ("run", "block", "blocks")):
                 pats_old[pat](), pats_new[pat]()                 # warm-up (designs, caches)
                 t_old, t_new = [], []
                 for _ in range(repeats):

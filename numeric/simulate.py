@@ -17,7 +17,8 @@ from numeric.seeding import (
 )
 from numeric.validation import as_count
 
-__all__ = ["simulate", "simulate_block", "simulate_many", "choose_engine", "TRIAL_BLOCK"]
+__all__ = ["simulate", "simulate_block", "simulate_blocks", "simulate_many", "choose_engine",
+           "TRIAL_BLOCK"]
 
 _ENGINE_NAMES = ("auto", "samples", "wishart")
 _CONTROLLER = None
@@ -201,8 +202,10 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     """Run the first ``trials`` (<= TRIAL_BLOCK) trials of one seed block.
 
     ``seed_sequence`` is the block's ``SeedSequence`` (``SeedSequence(seed).spawn(n)[b]``);
-    trial ``i`` uses its ``i``-th child. It is not mutated. Returns the per-trial dict.
-    ``device`` as in :func:`simulate`.
+    trial ``i`` uses its ``i``-th child, or row ``i`` of the block's own stream for small
+    wishart designs (:mod:`numeric.seeding`). It is not mutated. Returns the per-trial dict.
+    ``device`` as in :func:`simulate`. Several consecutive blocks of one run:
+    :func:`simulate_blocks` (same numbers, one engine batch).
     """
     trials = as_count("trials", trials)
     if trials > TRIAL_BLOCK:
@@ -231,6 +234,50 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
                              "engine": name, "entropy": seed_sequence.entropy,
                              "spawn_key": list(seed_sequence.spawn_key),
                              "version": package_version()})
+    return out
+
+
+def simulate_blocks(scenario, root, blocks, engine: str = "auto",
+                    device: str | None = None) -> list:
+    """:func:`simulate_block` for blocks ``b`` of run ``root`` at once (``blocks``: block
+    indices), each of :data:`TRIAL_BLOCK` trials; returns their per-trial dicts in order.
+
+    The numbers are those of ``[simulate_block(scenario, child(root, b), ...) for b in
+    blocks]`` bit for bit, and each block is the same store task; but the blocks that are not
+    stored run as one engine batch, so the fixed cost of an engine call (a fraction of a
+    millisecond, more than 16 trials' arithmetic at the claims' sizes) is paid once.
+    """
+    blocks = [int(b) for b in blocks]
+    name = _engine_name(scenario, engine)
+    from numeric.executors import ambient
+
+    ex, store, pref = ambient()
+    if device is None:
+        device = pref
+    out = [None] * len(blocks)
+    keys = None
+    if store is not None:
+        from numeric.store import package_version, scenario_digest, task_key
+
+        digest, version = scenario_digest(scenario), package_version()
+        keys = [task_key(digest, child(root, b), TRIAL_BLOCK, name, version, device=device)
+                for b in blocks]
+        out = [_stored(store, k, TRIAL_BLOCK) for k in keys]
+    missing = [i for i, o in enumerate(out) if o is None]
+    if missing:
+        done = _blocks(scenario, root, [(blocks[i], TRIAL_BLOCK) for i in missing], name, device)
+        for i, res in zip(missing, done):
+            out[i] = res
+            if store is not None:
+                b = blocks[i]
+                store.put(keys[i], res, {"scenario": digest, "trials": TRIAL_BLOCK,
+                                         "engine": name, "entropy": child(root, b).entropy,
+                                         "spawn_key": list(child(root, b).spawn_key),
+                                         "version": version})
+    if store is not None and ex is not None:
+        ex.totals.tasks += len(blocks)
+        ex.totals.tasks_from_store += len(blocks) - len(missing)
+        ex.totals.tasks_run += len(missing)
     return out
 
 

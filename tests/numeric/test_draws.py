@@ -68,3 +68,28 @@ def test_a_trial_depends_only_on_the_seed_and_its_index(sc):
         for k in PER_TRIAL_KEYS:
             np.testing.assert_array_equal(other.per_trial[k],
                                           long.per_trial[k][:TRIAL_BLOCK + 5])
+
+
+@pytest.mark.parametrize("sc", [Scenario(5, 10, 40, 80, 0.5, d_sw=3.0),          # block streams
+                                Scenario(4, 6, 20, 12, 0.5, d_sw=2.5,
+                                         features="rademacher")],                # samples engine
+                         ids=["wishart", "samples"])
+def test_simulate_blocks_equals_block_by_block(tmp_path, sc):
+    from numeric import simulate_block, simulate_blocks
+    from numeric.executors import SerialExecutor, using
+    from numeric.seeding import as_seed_sequence, child
+
+    root = as_seed_sequence(9)
+    one = [simulate_block(sc, child(root, b), TRIAL_BLOCK) for b in (2, 3, 4)]
+    ex = SerialExecutor()
+    with using(ex, store=tmp_path):
+        simulate_block(sc, child(root, 3), TRIAL_BLOCK)              # one of them stored first
+        many = simulate_blocks(sc, root, [2, 3, 4])
+        again = simulate_blocks(sc, root, [2, 3, 4])
+    assert (ex.totals.tasks, ex.totals.tasks_run, ex.totals.tasks_from_store) == (7, 3, 4)
+    for a, b, c in zip(one, many, again):
+        for k in PER_TRIAL_KEYS:
+            np.testing.assert_array_equal(a[k], b[k])
+            np.testing.assert_array_equal(a[k], c[k])
+    assert all(np.array_equal(a[k], b[k], equal_nan=True) for a, b in
+               zip(one, simulate_blocks(sc, root, [2, 3, 4])) for k in PER_TRIAL_KEYS)
