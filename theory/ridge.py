@@ -242,3 +242,4 @@ def best_teacher_penalty(objective: str = "w2s", prec: int = 30, **values) -> mp
             else:
                 lo = a
         return mpmath.e ** ((lo + hi) / 2)
+
