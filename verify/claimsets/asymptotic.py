@@ -85,8 +85,8 @@ def ridge_claim(model: str, limit=None, name=None, expect="pass", values=ridge_v
     name = name or f"asymptotic.ridge.{model}"
     return AsymptoticClaim(
         name, lambda k: _value(lim, values(k)),
-        mc_truth(_ridge_draw(model, values), name, draws=3000, quick_draws=1500),
-        sizes=(2, 4, 8, 16), quick_sizes=(2, 4, 8), rate=1.0, expect=expect, source=source,
+        mc_truth(_ridge_draw(model, values), name, draws=3000, quick_draws=1000),
+        sizes=(2, 4, 8, 16), quick_sizes=(2, 4, 8, 16), rate=1.0, expect=expect, source=source,
         description=description or (
             f"ridge.risk.{model} (Marchenko-Pastur deterministic equivalent) is the proportional "
             f"limit of the expected {model} ridge risk (d_w = 2k, d_s = 3k, d_sw = k, n = 4k, "
