@@ -31,6 +31,9 @@ def _perturbed():
         for f in (sp.Rational(103, 100), sp.Rational(97, 100)):      # a wrong limit (3 % off)
             lim = theory.formula(f"ridge.risk.{m}").expr * f
             out.append(A.ridge_claim(m, limit=lim, name=f"bad.ridge.{m}.{f}", expect="fail"))
+    lim = theory.formula("ridge.risk.w2s.student_ols").expr * sp.Rational(103, 100)
+    out.append(A.ridge_claim("w2s", limit=lim, name="bad.ridge.ridgeless_student",
+                             values=A.ridgeless_student_values, expect="fail"))
     return out
 
 
@@ -39,6 +42,8 @@ def test_registered_pass_and_perturbed_fail(quick):
     status = _status(results)
     for c in A.CLAIMS:
         assert status[c.name] == "pass", (c.name, results)
+    teacher = [r for r in results.results if r.claim.name == "asymptotic.ridge.teacher_penalty_shift"][0]
+    assert [o.status for o in teacher.observations] == ["pass", "pass"]
     for name, st in status.items():
         if name.startswith("bad."):
             assert st == "fail", name

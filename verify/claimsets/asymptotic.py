@@ -17,7 +17,9 @@ import sympy as sp
 
 import theory
 from numeric import Scenario, spectral
+from theory import ridge
 from verify.asymptotic import AsymptoticClaim, mc_truth
+from verify.claims import CustomClaim, Observation
 
 S = "notes/ridge.md"
 _ENERGIES = dict(both=1.0, weak_only=0.3, strong_only=0.2, neither=0.1)
@@ -79,9 +81,13 @@ def _ridge_draw(model: str, values: Callable = ridge_values):
     return draw
 
 
+def ridgeless_student_values(k) -> dict:
+    return ridge_values(k, lambda_s=0.0)
+
+
 def ridge_claim(model: str, limit=None, name=None, expect="pass", values=ridge_values,
-                description=None, source=S) -> AsymptoticClaim:
-    lim = f"ridge.risk.{model}" if limit is None else limit
+                description=None, source=S, formula_name=None) -> AsymptoticClaim:
+    lim = (formula_name or f"ridge.risk.{model}") if limit is None else limit
     name = name or f"asymptotic.ridge.{model}"
     return AsymptoticClaim(
         name, lambda k: _value(lim, values(k)),
@@ -93,5 +99,41 @@ def ridge_claim(model: str, limit=None, name=None, expect="pass", values=ridge_v
             f"N = 6k, lambda_w = {LAMBDA_W}, lambda_s = {LAMBDA_S}), error O(1/k); truth: Monte "
             "Carlo over Wishart spectra (numeric.spectral)"))
 
+class TeacherPenaltyShift(CustomClaim):
+    """notes/ridge.md (R.7): with theta in V_s cap V_w and a ridgeless OLS student, the teacher's
+    W2S-optimal penalty is below its own optimum iff kappa = d_sw/d_w + (1 - d_sw/d_w) gamma_s/(1 -
+    gamma_s) < 1 (and above iff kappa > 1). Deterministic: both optima by golden-section search on
+    the deterministic equivalents, at two configurations on either side of kappa = 1."""
+
+    kind = "symbolic"
+
+    def plan(self, ctx):
+        return 0
+
+    def run(self, ctx):
+        out = []
+        for N_ in (1000, 150):
+            vals = dict(n=200, N=N_, d_s=100, d_w=80, d_sw=20, sigma2=1.0, rho_s=0, rho_w=0, t2=1.0,
+                        c_sw=1.0, p_sw=1.0)
+            gs, z = 100 / N_, 20 / 80
+            kappa = z + (1 - z) * gs / (1 - gs)
+            own = ridge.best_teacher_penalty("own", **vals)
+            w2s = ridge.best_teacher_penalty("w2s", student="ols", **vals)
+            ok = (w2s < own) if kappa < 1 else (w2s > own)
+            out.append(Observation.check(
+                f"kappa = {kappa:.3g}: lambda_w2s* {'<' if kappa < 1 else '>'} lambda_own*",
+                "pass" if ok else "fail", config=vals,
+                details={"kappa": kappa, "lambda_own": float(own), "lambda_w2s": float(w2s)}))
+        return out
+
+
 CLAIMS = ([paper_claim(m) for m in ("weak", "strong", "ceiling", "w2s")]
-          + [ridge_claim(m) for m in ("weak", "strong", "ceiling", "w2s")])
+          + [ridge_claim(m) for m in ("weak", "strong", "ceiling", "w2s")]
+          + [ridge_claim("w2s", name="asymptotic.ridge.w2s_ridgeless_student", values=ridgeless_student_values,
+                         formula_name="ridge.risk.w2s.student_ols",
+                         description="ridge.risk.w2s.student_ols (ridge teacher lambda_w = 0.3, ridgeless OLS "
+                                     "student) is the proportional limit of the expected W2S risk, error O(1/k); "
+                                     "truth numeric.spectral"),
+             TeacherPenaltyShift("asymptotic.ridge.teacher_penalty_shift", source=S,
+                                 description="the teacher's best ridge penalty for W2S differs from its best "
+                                             "penalty for its own risk: smaller iff kappa < 1 (notes/ridge.md R.7)")])
