@@ -50,3 +50,15 @@ def test_perturbed_literature_formulas_fail(quick):
         # form is left unproven (inconclusive) rather than refuted; every other one is refuted.
         if name != "bad.bhx.interp":
             assert "fail" in st, name
+
+
+def test_holzmuller_bound_perturbed_fails(quick):
+    from verify.claims import Claim
+
+    good = [c for c in L.CLAIMS if c.name.startswith("literature.holzmuller2021")][0]
+    # 1.6 x the bound sits above the Student-t risk at the drawn sizes: must be refuted.
+    wrong = theory.register("test.holzmuller2021.wrong_bound", sp.Rational(8, 5) * L.HOLZ_BOUND,
+                            (sp.Ge(n, d_s),), "perturbed bound (test only)")
+    bad = Claim("bad.holz", "strong", wrong, "ge", regime=good.regime, features="student-t:5", expect="fail")
+    st = _statuses([bad], quick)["bad.holz"]
+    assert "fail" in st

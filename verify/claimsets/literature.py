@@ -15,7 +15,8 @@ import sympy as sp
 import theory
 from theory import regimes, ridge
 from theory.symbols import N, c_sw, d_s, n, rho_s, rho_w, sigma2, t2
-from verify.claims import CustomClaim, Observation, SymbolicClaim
+from verify.claims import Claim, CustomClaim, Observation, SymbolicClaim
+from verify.strategies import Regime
 from verify.claimsets.asymptotic import ridge_claim, ridge_values
 
 NOTE = "notes/literature.md"
@@ -24,6 +25,8 @@ _UNREAD = ("source theorem text not read (abstract only); statement as recalled,
 BHX = "Belkin, Hsu and Xu (2020), Two models of double descent for weak features, SIAM J. Math. Data Sci., Thm 1"
 HMRT = ("Hastie, Montanari, Rosset and Tibshirani (2022), Surprises in high-dimensional ridgeless "
         "least squares interpolation, Ann. Statist.")
+HOLZ = ("Holzmuller (2021), On the universality of the double descent peak in ridgeless regression, "
+        "ICLR")
 CPS = ("Charikar, Pabbaraju and Shiragur (2024), Quantifying the gain in weak-to-strong "
        "generalization, NeurIPS")
 
@@ -170,3 +173,21 @@ for _teacher in ("ols", "interp"):
         subs={c_sw: t2 - rho_w}, source=CPS + "; finite-N correction: notes/regimes.md",
         description=f"the project's finite-N correction of {CPS}: realizable (theta^T (I - P_s) P_w theta = 0), "
                     f"{_teacher} teacher, OLS student: E[gain] = E[misfit] (N - 2 d_s - 1)/(N - 1)"))
+
+# --- Holzmuller (2021): a distribution-free lower bound on the noise part (as recalled) -------------
+# theta = 0, so the excess risk is the noise part alone; Student-t features have a density, so the
+# design is full rank almost surely (the bound's assumption). Rademacher features are left out: the
+# assumption fails with positive probability and, to first order in d/n, their risk coincides with
+# the bound, so a check there would test the approximation, not the statement.
+# Registered with its own condition (p <= n): the generic inference reads 1/(n - p + 1) as an
+# inverse-Wishart mean and would demand p > n + 1.
+HOLZ_BOUND = theory.register("literature.holzmuller2021.noise_lower_bound", sigma2 * d_s / (n - d_s + 1),
+                             (sp.Ge(n, d_s),), "Holzmuller (2021) lower bound on the min-norm noise part, p <= n")
+CLAIMS.append(Claim(
+    "literature.holzmuller2021.noise_lower_bound.student_t", "strong", HOLZ_BOUND, "ge",
+    regime=Regime(d_s=(2, 6), d_w=(1, 4), n_margin=(6, 20), theta_s=(0.0, 0.0), theta_w=(0.0, 0.0),
+                  theta_o=(0.0, 0.0)),
+    features="student-t:5", source=HOLZ,
+    description=f"{HOLZ}: for any input law with a.s. full-rank designs, the expected noise part of the "
+                "min-norm risk is at least sigma^2 p/(n - p + 1) for p <= n; tested under Student-t(5) "
+                "features (theta = 0, so the risk is the noise part), n - p - 1 in [6, 20]; " + _UNREAD))
