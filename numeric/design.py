@@ -105,6 +105,10 @@ class Design:
     proj_w: Projector
     C_w: np.ndarray | None = None
     """Orthonormal complement of span(B_w) in the drawn coordinates (reduced designs only)."""
+    lambda_w: float = 0.0
+    """Ridge penalty of the teacher (0: min-norm least squares; notes/ridge-engines.md)."""
+    lambda_s: float = 0.0
+    """Ridge penalty of the strong baseline, ceiling and student."""
 
     @property
     def d_s(self) -> int:
@@ -127,7 +131,8 @@ def build_design(scenario, reduce: bool | None = None) -> Design:
     if reduce is None:
         reduce = gaussian
     cache = getattr(scenario, "_cache", None)
-    key = ("design", bool(reduce), scenario.features, scenario.noise, scenario.sigma2)
+    key = ("design", bool(reduce), scenario.features, scenario.noise, scenario.sigma2,
+           scenario.lambda_w, scenario.lambda_s)
     if cache is not None and key in cache:
         return cache[key]
     design = _build(scenario, reduce, gaussian)
@@ -170,4 +175,5 @@ def _build(scenario, reduce, gaussian) -> Design:
         C_w = None
     return Design(m=m, B_s=B_s, B_w=B_w, theta=theta, fold=fold, features=scenario.feature_law,
                   noise=scenario.noise_law, sigma2=scenario.sigma2, proj_s=Projector(B_s),
-                  proj_w=Projector(B_w), C_w=C_w)
+                  proj_w=Projector(B_w), C_w=C_w, lambda_w=scenario.lambda_w,
+                  lambda_s=scenario.lambda_s)

@@ -62,7 +62,7 @@ class Scenario:
     """
 
     def __init__(self, d_s, d_w, n, N, sigma2=1.0, *, cosines=None, d_sw=None, theta=None,
-                 features="gaussian", noise="gaussian"):
+                 features="gaussian", noise="gaussian", lambda_w=0.0, lambda_s=0.0):
         d_s = as_count("d_s", d_s)
         d_w = as_count("d_w", d_w)
         k = min(d_s, d_w)
@@ -77,11 +77,16 @@ class Scenario:
         D = d_s + d_w + 1
         th = np.zeros(D) if theta is None else as_real_vector("theta", theta, D)
         V_s, V_w = canonical_bases(d_s, d_w, c)
-        self._init(d_s, d_w, n, N, sigma2, V_s, V_w, th, c, features, noise, canonical=True)
+        self._init(d_s, d_w, n, N, sigma2, V_s, V_w, th, c, features, noise, canonical=True,
+                   lambda_w=lambda_w, lambda_s=lambda_s)
 
     # -- construction helpers ---------------------------------------------------------------
-    def _init(self, d_s, d_w, n, N, sigma2, V_s, V_w, theta, cosines, features, noise, canonical):
+    def _init(self, d_s, d_w, n, N, sigma2, V_s, V_w, theta, cosines, features, noise, canonical,
+              lambda_w=0.0, lambda_s=0.0):
         self._d_s, self._d_w = d_s, d_w
+        # Ridge penalties (issue 20; 0 = ridgeless, the default and the paper's setting).
+        self._lambda_w = as_nonneg_real("lambda_w", lambda_w)
+        self._lambda_s = as_nonneg_real("lambda_s", lambda_s)
         self._n = as_count("n", n)
         self._N = as_count("N", N)
         self._sigma2 = as_nonneg_real("sigma2", sigma2)
@@ -209,14 +214,16 @@ class Scenario:
                                  theta, n=n, N=N, sigma2=sigma2, features=features, noise=noise)
 
     def replace(self, **changes) -> "Scenario":
-        """Copy with some of ``n, N, sigma2, features, noise`` changed (geometry kept)."""
-        allowed = {"n", "N", "sigma2", "features", "noise"}
+        """Copy with some of ``n, N, sigma2, features, noise, lambda_w, lambda_s`` changed
+        (geometry kept)."""
+        allowed = {"n", "N", "sigma2", "features", "noise", "lambda_w", "lambda_s"}
         bad = set(changes) - allowed
         if bad:
             raise ValueError(f"replace() accepts only {sorted(allowed)}, got {sorted(bad)}")
         kw = dict(d_s=self._d_s, d_w=self._d_w, n=self._n, N=self._N, sigma2=self._sigma2,
                   V_s=self._V_s, V_w=self._V_w, theta=self._theta, cosines=self._cosines,
-                  features=self._features, noise=self._noise, canonical=self._canonical)
+                  features=self._features, noise=self._noise, canonical=self._canonical,
+                  lambda_w=self._lambda_w, lambda_s=self._lambda_s)
         kw.update(changes)
         obj = Scenario._raw(**kw)
         obj._reduction = self._reduction
@@ -229,6 +236,12 @@ class Scenario:
     n = property(lambda self: self._n, doc="Labelled samples.")
     N = property(lambda self: self._N, doc="Unlabelled (pseudo-labelled) samples.")
     sigma2 = property(lambda self: self._sigma2, doc="Noise variance.")
+    lambda_w = property(lambda self: self.__dict__.get("_lambda_w", 0.0),
+                        doc="Ridge penalty of the weak teacher (0: min-norm least squares).")
+    lambda_s = property(lambda self: self.__dict__.get("_lambda_s", 0.0),
+                        doc="Ridge penalty of the strong baseline, ceiling and W2S student.")
+    ridge = property(lambda self: self.lambda_w > 0 or self.lambda_s > 0,
+                     doc="Whether any fit is a ridge fit.")
     features = property(lambda self: self._features.name, doc="Feature law name.")
     noise = property(lambda self: self._noise.name, doc="Noise law name.")
     feature_law = property(lambda self: self._features, doc="Feature :class:`Law`.")
@@ -273,9 +286,9 @@ class Scenario:
         if not isinstance(other, Scenario):
             return NotImplemented
         return (self._d_s, self._d_w, self._n, self._N, self._sigma2, self._features,
-                self._noise, self._canonical) == (other._d_s, other._d_w, other._n, other._N,
-                                                  other._sigma2, other._features, other._noise,
-                                                  other._canonical) and all(
+                self._noise, self._canonical, self.lambda_w, self.lambda_s) == (
+                    other._d_s, other._d_w, other._n, other._N, other._sigma2, other._features,
+                    other._noise, other._canonical, other.lambda_w, other.lambda_s) and all(
             np.array_equal(a, b) for a, b in ((self._V_s, other._V_s), (self._V_w, other._V_w),
                                               (self._theta, other._theta)))
 
@@ -295,6 +308,8 @@ class Scenario:
         return (f"Scenario(d_s={self._d_s}, d_w={self._d_w}, n={self._n}, N={self._N}, "
                 f"sigma2={self._sigma2:g}, d_sw={self._geom['d_sw']:.6g}, "
                 f"features={self.features!r}, noise={self.noise!r}, D={self.D}"
+                f"{f', lambda_w={self.lambda_w:g}' if self.lambda_w else ''}"
+                f"{f', lambda_s={self.lambda_s:g}' if self.lambda_s else ''}"
                 f"{'' if self._canonical else ', bases=explicit'})")
 
     # -- files ------------------------------------------------------------------------------

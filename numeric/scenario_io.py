@@ -8,6 +8,8 @@ Schema (top-level keys):
 * target: either a ``[target]`` table with block energies ``both, strong_only, weak_only,
   neither`` (needs an integer ``d_sw`` or 0/1 cosines with the ones first), or ``theta`` (array,
   canonical basis); neither: ``theta = 0``;
+* ``lambda_w``, ``lambda_s``: ridge penalties (default 0, ridgeless; written only when non-zero,
+  so ridgeless files are unchanged);
 * extension for explicit bases: ``V_s`` and ``V_w`` (arrays of rows, D x d) with ``theta`` in
   the same ambient coordinates; then ``cosines``/``d_sw``/``[target]`` must be absent and
   ``d_s``/``d_w`` must match the bases.
@@ -25,7 +27,7 @@ from numeric.store import atomic_write_bytes
 __all__ = ["load_scenario", "save_scenario", "scenario_from_dict", "scenario_to_dict"]
 
 _KEYS = {"d_s", "d_w", "n", "N", "sigma2", "cosines", "d_sw", "features", "noise", "target",
-         "theta", "V_s", "V_w"}
+         "theta", "V_s", "V_w", "lambda_w", "lambda_s"}
 _TARGET_KEYS = ("both", "strong_only", "weak_only", "neither")
 
 
@@ -38,6 +40,12 @@ def _format(path: Path) -> str:
 
 def scenario_from_dict(data: dict):
     """Build a :class:`~numeric.Scenario` from the file schema (see module docstring)."""
+    sc = _from_dict(data)
+    pen = {k: data[k] for k in ("lambda_w", "lambda_s") if k in data}
+    return sc.replace(**pen) if pen else sc
+
+
+def _from_dict(data: dict):
     from numeric.scenario import Scenario
     if not isinstance(data, dict):
         raise ValueError("scenario data must be a table/object")
@@ -95,6 +103,9 @@ def scenario_to_dict(scenario) -> dict:
         out["V_s"] = scenario.V_s.tolist()
         out["V_w"] = scenario.V_w.tolist()
     out["theta"] = scenario.theta.tolist()
+    for key in ("lambda_w", "lambda_s"):
+        if getattr(scenario, key):
+            out[key] = getattr(scenario, key)
     return out
 
 

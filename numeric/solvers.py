@@ -37,7 +37,7 @@ import warnings
 import numpy as np
 from scipy.linalg import lapack
 
-__all__ = ["COND_LIMIT", "STACKED_MAX_D", "tri_solve", "min_norm_solve", "pinv_solve", "min_norm_dual", "min_norm_rows"]
+__all__ = ["COND_LIMIT", "STACKED_MAX_D", "ridge_solve", "tri_solve", "min_norm_solve", "pinv_solve", "min_norm_dual", "min_norm_rows"]
 
 COND_LIMIT = 1e12
 """Largest accepted lower-bound estimate of cond(G) on the Cholesky path."""
@@ -230,3 +230,18 @@ def min_norm_rows(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         for b in np.flatnonzero(bad):
             out[b] = np.linalg.pinv(X[b]) @ y[b]
     return out
+
+
+def ridge_solve(G: np.ndarray, r: np.ndarray, rows: int, lam: float) -> np.ndarray:
+    r"""Ridge coefficients :math:`(G/m + \lambda I)^{-1} r/m` per trial (``m = rows``), i.e. the
+    minimiser of :math:`\|y - X\beta\|^2/m + \lambda\|\beta\|^2` given :math:`G = X^\top X`,
+    :math:`r = X^\top y`; ``lam > 0``. The system :math:`G + m\lambda I` is positive definite for
+    any ``rows`` (wide fits included), with :math:`\kappa \le 1 + \|G\|/(m\lambda)`: one stacked
+    Cholesky solve (a gufunc, so a trial's bits do not depend on its batch)."""
+    if not lam > 0:
+        raise ValueError(f"lam must be > 0, got {lam!r}")
+    d = G.shape[-1]
+    A = G + (rows * lam) * np.eye(d)
+    L = np.linalg.cholesky(A)
+    z = np.linalg.solve(L, r[..., None])
+    return np.linalg.solve(np.swapaxes(L, -1, -2), z)[..., 0]

@@ -104,8 +104,12 @@ def scenario_digest(scenario) -> str:
         geo = h.hexdigest()
         if cache is not None:
             cache[("store-digest",)] = geo
-    tail = json.dumps([geo, scenario.d_s, scenario.d_w, scenario.n, scenario.N,
-                       float(scenario.sigma2).hex(), scenario.features, scenario.noise])
+    fields = [geo, scenario.d_s, scenario.d_w, scenario.n, scenario.N,
+              float(scenario.sigma2).hex(), scenario.features, scenario.noise]
+    # Ridge penalties (issue 20) only when non-zero: ridgeless digests stay what they were.
+    if getattr(scenario, "ridge", False):
+        fields += [float(scenario.lambda_w).hex(), float(scenario.lambda_s).hex()]
+    tail = json.dumps(fields)
     return hashlib.sha256(tail.encode()).hexdigest()
 
 

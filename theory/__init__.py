@@ -33,3 +33,4 @@ __all__ = [
 ]
 from theory import haar, regimes  # noqa: E402,F401  (issue 8: interpolation regimes)
 from theory import complexity, scaling  # noqa: E402,F401  (issue 6: sample complexities, scaling laws)
+from theory import ridge  # noqa: E402,F401  (issue 20: ridge deterministic equivalents)

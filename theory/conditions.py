@@ -89,6 +89,9 @@ def linear_count_condition(base: sp.Expr):
         return None
     if base.is_positive or (-base).is_positive:
         return None
+    if not base.is_polynomial(*COUNTS):
+        # e.g. 1 - d_s/N from a ridgeless limit of theory.ridge: not a linear count condition
+        return None
     poly = sp.Poly(base, *COUNTS)
     if poly.total_degree() != 1:
         return None

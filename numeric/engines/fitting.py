@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric.solvers import min_norm_rows, min_norm_solve
+from numeric.solvers import min_norm_rows, min_norm_solve, ridge_solve
 
 __all__ = ["rowmat", "LabelledStats", "UnlabelledStats", "teacher_and_strong", "finish", "risks",
            "complement_pair", "RowStore", "fit", "ceiling_fit"]
@@ -141,14 +141,17 @@ def complement_pair(g_c: np.ndarray, phi_c: np.ndarray, U: np.ndarray) -> tuple:
     return l11[:, None] * u1, l21[:, None] * u1 + l22[:, None] * u2
 
 
-def fit(G: np.ndarray, r: np.ndarray, rows: int, X=None, y=None) -> np.ndarray:
-    """Min-norm fit: from the rows ``X, y`` when wide (``rows < d``), else from ``G, r``.
+def fit(G: np.ndarray, r: np.ndarray, rows: int, X=None, y=None, lam: float = 0.0) -> np.ndarray:
+    """Min-norm fit: from the rows ``X, y`` when wide (``rows < d``), else from ``G, r``; with
+    ``lam > 0`` the ridge fit :func:`numeric.solvers.ridge_solve` from ``G, r`` (any ``rows``).
 
     Raises
     ------
     ValueError
         If the fit is wide and the rows were not kept.
     """
+    if lam > 0:
+        return ridge_solve(G, r, rows, lam)
     if rows < G.shape[-1]:
         if X is None:
             raise ValueError(f"a wide fit (rows={rows} < d={G.shape[-1]}) needs its rows")
@@ -157,21 +160,28 @@ def fit(G: np.ndarray, r: np.ndarray, rows: int, X=None, y=None) -> np.ndarray:
 
 
 def teacher_and_strong(lab: LabelledStats, n: int):
-    """Min-norm weak teacher and strong baseline from the labelled statistics."""
+    """Weak teacher and strong baseline from the labelled statistics (min-norm, or ridge with the
+    design's ``lambda_w``, ``lambda_s``)."""
     st = lab.store
     wide = st.chunks is not None
-    beta_w = fit(lab.G_w, lab.r_w, n, *((st.rows(1), st.rows(2)) if wide else ()))
-    beta_s = fit(lab.G_s, lab.r_s, n, *((st.rows(0), st.rows(2)) if wide else ()))
+    d = lab.design
+    beta_w = fit(lab.G_w, lab.r_w, n, *((st.rows(1), st.rows(2)) if wide else (None, None)),
+                 lam=getattr(d, "lambda_w", 0.0))
+    beta_s = fit(lab.G_s, lab.r_s, n, *((st.rows(0), st.rows(2)) if wide else (None, None)),
+                 lam=getattr(d, "lambda_s", 0.0))
     return beta_w, beta_s
 
 
 def ceiling_fit(G: np.ndarray, r: np.ndarray, rows: int, lab_store: RowStore,
-                unl_rows: tuple | None) -> np.ndarray:
+                unl_rows: tuple | None, lam: float = 0.0) -> np.ndarray:
     """Ceiling on the labelled rows plus the unlabelled rows with true labels.
 
     ``G, r``: summed Gram and moment; when ``rows < d_s`` the rows are stacked instead:
     labelled ``(P_s, y)`` from ``lab_store`` (items 0 and 2) and ``unl_rows = (P_s', y')``.
+    With ``lam > 0``, the ridge fit from ``G, r``.
     """
+    if lam > 0:
+        return ridge_solve(G, r, rows, lam)
     if rows < G.shape[-1]:
         X = np.concatenate([lab_store.rows(0), unl_rows[0]], axis=1)
         y = np.concatenate([lab_store.rows(2), unl_rows[1]], axis=1)
@@ -189,9 +199,10 @@ def finish(design, lab: LabelledStats, unl: UnlabelledStats, beta_s: np.ndarray,
     """
     st = unl.store
     wide = st.chunks is not None
-    b_w2s = fit(unl.G_s, unl.t, N, *((st.rows(0), st.rows(1)) if wide else ()))
+    lam = getattr(design, "lambda_s", 0.0)
+    b_w2s = fit(unl.G_s, unl.t, N, *((st.rows(0), st.rows(1)) if wide else (None, None)), lam=lam)
     b_c = ceiling_fit(lab.G_s + unl.G_s, lab.r_s + unl.r, n + N, lab.store,
-                      (st.rows(0), st.rows(2)) if wide else None)
+                      (st.rows(0), st.rows(2)) if wide else None, lam=lam)
     return risks(design, unl.beta_w, beta_s, b_w2s, b_c)
 
 

@@ -63,7 +63,7 @@ from numeric.engines.draws import as_draws
 from numeric.engines.fitting import (
     LabelledStats, ceiling_fit, complement_pair, risks, rowmat, teacher_and_strong,
 )
-from numeric.solvers import min_norm_rows, min_norm_solve, tri_solve
+from numeric.solvers import min_norm_rows, min_norm_solve, ridge_solve, tri_solve
 
 __all__ = ["run_wishart", "bartlett_rows", "IdleWeak", "strong_statistics", "block_streams",
            "BLOCK_STREAM_MAX_P"]
@@ -280,11 +280,16 @@ def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
                          "(and a reduced design)")
     plan = _plan(design)
     gens = as_draws(gens)
-    if n >= plan.p and backend is not None and backend.name != "numpy":
+    if design.lambda_w > 0:
+        # Ridge teacher: the idle-direction marginalisation (section 7) is an OLS argument, so
+        # the labelled side takes the generic path (notes/ridge.md, "Engines").
+        beta_w, beta_s, G_s, r_s, lab_store = _labelled_rows(design, plan, gens, n,
+                                                            bartlett=n >= plan.p)
+    elif n >= plan.p and backend is not None and backend.name != "numpy":
         from numeric.engines.wishart_xp import labelled_bartlett_device
 
         beta_w, G_s, r_s = labelled_bartlett_device(design, plan, gens, n, backend)
-        beta_s = min_norm_solve(G_s, r_s, n)
+        beta_s = _strong_fit(design, G_s, r_s, n)
         lab_store = None
     elif n >= plan.p:
         beta_w, beta_s, G_s, r_s = _labelled_bartlett(design, plan, gens, n)
@@ -294,12 +299,23 @@ def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
     return _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store)
 
 
-def _labelled_rows(design, plan, gens, n: int):
-    """Labelled side for ``n < p``: the ``n x p`` Gaussian rows themselves (fewer than p)."""
+def _strong_fit(design, G_s, r_s, n):
+    """Strong baseline from its Gram statistics: min-norm (tall here) or ridge."""
+    if design.lambda_s > 0:
+        return ridge_solve(G_s, r_s, n, design.lambda_s)
+    return min_norm_solve(G_s, r_s, n)
+
+
+def _labelled_rows(design, plan, gens, n: int, bartlett: bool = False):
+    r"""Labelled side for ``n < p``: the ``n x p`` Gaussian rows themselves (fewer than p).
+
+    With ``bartlett`` (``n >= p``, the generic path of section 3 used for a ridge teacher): the
+    ``p`` rows of a Bartlett factor :math:`R`, :math:`R^\top R \sim W_p(n, I)`, as virtual rows.
+    """
     m = design.m
     w_e = math.sqrt(design.fold ** 2 + design.sigma2)
     lab = LabelledStats(design, len(gens))
-    A = _gaussian_rows(gens, plan.p, n)
+    A = bartlett_rows(gens, plan.p, n) if bartlett else _gaussian_rows(gens, plan.p, n)
     lab.add(A[..., :m], w_e * A[..., m])
     beta_w, beta_s = teacher_and_strong(lab, n)
     return beta_w, beta_s, lab.G_s, lab.r_s, lab.store
@@ -356,7 +372,7 @@ def _labelled_bartlett(design, plan, gens, n: int):
     F[:, :t, t:] = V
     F[:, t:, t:] = R_r
     G_s, r_s = strong_statistics(F, plan)
-    beta_s = min_norm_solve(G_s, r_s, n)
+    beta_s = _strong_fit(design, G_s, r_s, n)
     return beta_w, beta_s, G_s, r_s
 
 
@@ -440,12 +456,15 @@ def _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store):
     t = (Xs @ g[:, :d_s, None])[..., 0] + a               # teacher labels of the rows
     u = Xs @ plan.phi_u[:d_s] + b_                        # true labels of the rows
     XsT = np.swapaxes(Xs, -1, -2)
-    if N >= d_s:
+    if design.lambda_s > 0:
+        # Ridge student: a function of the Gram R11^T R11 (or X_s^T X_s) and moment X_s^T t.
+        b_w2s = ridge_solve(XsT @ Xs, (XsT @ t[..., None])[..., 0], N, design.lambda_s)
+    elif N >= d_s:
         b_w2s = tri_solve(Xs, t)
     else:
         b_w2s = min_norm_rows(Xs, t)
     G_c = XsT @ Xs
     G_c += G_s
     r_c = r_s + (XsT @ u[..., None])[..., 0]
-    b_c = ceiling_fit(G_c, r_c, n + N, lab_store, (Xs, u))
+    b_c = ceiling_fit(G_c, r_c, n + N, lab_store, (Xs, u), lam=design.lambda_s)
     return risks(design, beta_w, beta_s, b_w2s, b_c)

@@ -8,14 +8,24 @@ import numpy as np
 from numeric.laws import parse_law
 
 
-def naive_fits(V_s, V_w, X, y, Xu, yu):
-    """Ambient coefficients of the four min-norm fits on explicit data, by explicit ``pinv``:
+def naive_fit(F, y, lam=0.0):
+    """Min-norm least squares by explicit ``pinv`` (``lam = 0``), else the ridge fit
+    ``argmin ||y - F b||^2/m + lam ||b||^2`` by an explicit dense solve of the normal equations."""
+    if lam == 0:
+        return np.linalg.pinv(F) @ y
+    m, d = F.shape
+    return np.linalg.solve(F.T @ F / m + lam * np.eye(d), F.T @ y / m)
+
+
+def naive_fits(V_s, V_w, X, y, Xu, yu, lam_w=0.0, lam_s=0.0):
+    """Ambient coefficients of the four fits on explicit data (min-norm by explicit ``pinv``, or
+    ridge with ``lam_w`` for the teacher and ``lam_s`` for the other three):
     teacher on ``(X, y)``, baseline on the same data, student on ``Xu`` labelled by the teacher,
     ceiling on ``(X, y)`` and ``(Xu, yu)`` together. Keys ``weak, strong, ceiling, w2s``."""
-    bw = V_w @ (np.linalg.pinv(X @ V_w) @ y)
-    bs = V_s @ (np.linalg.pinv(X @ V_s) @ y)
-    b2 = V_s @ (np.linalg.pinv(Xu @ V_s) @ (Xu @ bw))
-    bc = V_s @ (np.linalg.pinv(np.vstack([X, Xu]) @ V_s) @ np.concatenate([y, yu]))
+    bw = V_w @ naive_fit(X @ V_w, y, lam_w)
+    bs = V_s @ naive_fit(X @ V_s, y, lam_s)
+    b2 = V_s @ naive_fit(Xu @ V_s, Xu @ bw, lam_s)
+    bc = V_s @ naive_fit(np.vstack([X, Xu]) @ V_s, np.concatenate([y, yu]), lam_s)
     return {"weak": bw, "strong": bs, "ceiling": bc, "w2s": b2}
 
 
@@ -31,7 +41,7 @@ def same_data_risks(sc, rng, B: int = 3):
     from numeric.engines.fitting import LabelledStats, UnlabelledStats, finish, teacher_and_strong
 
     n, N, D, th = sc.n, sc.N, sc.D, sc.theta
-    design = build_design(sc)                    # ambient coordinates (not reduced)
+    design = build_design(sc, reduce=False)      # ambient coordinates (not reduced)
     X, Xu = rng.normal(size=(B, n, D)), rng.normal(size=(B, N, D))
     e, eu = rng.normal(size=(B, n)), rng.normal(size=(B, N))
     lab = LabelledStats(design, B)
@@ -43,7 +53,8 @@ def same_data_risks(sc, rng, B: int = 3):
     got = finish(design, lab, unl, beta_s, n, N)
     want = []
     for b in range(B):
-        fits = naive_fits(sc.V_s, sc.V_w, X[b], X[b] @ th + e[b], Xu[b], Xu[b] @ th + eu[b])
+        fits = naive_fits(sc.V_s, sc.V_w, X[b], X[b] @ th + e[b], Xu[b], Xu[b] @ th + eu[b],
+                          sc.lambda_w, sc.lambda_s)
         risks = {k: float((v - th) @ (v - th)) for k, v in fits.items()}
         dm = fits["w2s"] - fits["weak"]
         risks["misfit"] = float(dm @ dm)
@@ -52,7 +63,7 @@ def same_data_risks(sc, rng, B: int = 3):
 
 
 def naive_trials(V_s, V_w, theta, n, N, sigma2, trials, rng, features="gaussian",
-                 noise="gaussian", scale=None, cov=None):
+                 noise="gaussian", scale=None, cov=None, lam_w=0.0, lam_s=0.0):
     """Per-trial risks ``weak, strong, ceiling, w2s, misfit`` (dict of arrays).
 
     ``scale`` (D,), if given, multiplies every ambient coordinate (unwhitened features
@@ -78,7 +89,7 @@ def naive_trials(V_s, V_w, theta, n, N, sigma2, trials, rng, features="gaussian"
     for t in range(trials):
         X, y = draw(n)
         Xu, yu = draw(N)
-        fits = naive_fits(V_s, V_w, X, y, Xu, yu)
+        fits = naive_fits(V_s, V_w, X, y, Xu, yu, lam_w, lam_s)
         for k, beta in fits.items():
             out[k][t] = er(beta)
         dm = fits["w2s"] - fits["weak"]
