@@ -21,7 +21,8 @@ import time
 
 import numpy as np
 
-__all__ = ["RunStore", "task_key", "scenario_digest", "package_version", "atomic_write_bytes"]
+__all__ = ["RunStore", "task_key", "scenario_digest", "package_version", "atomic_write_bytes",
+           "clear", "check_folder"]
 
 _MANIFEST = "manifest.json"
 _TASKS = "tasks"
@@ -150,6 +151,7 @@ class RunStore:
         self.folder = os.path.abspath(os.fspath(folder))
         if os.path.exists(self.folder) and not os.path.isdir(self.folder):
             raise ValueError(f"folder {self.folder!r} exists and is not a directory")
+        check_folder(self.folder)
         self._tasks = os.path.join(self.folder, _TASKS)
         os.makedirs(self._tasks, exist_ok=True)
         self._manifest = self._read_manifest()
@@ -240,3 +242,83 @@ class RunStore:
     def __exit__(self, *exc):
         self.flush()
         return False
+
+
+# --- what a run folder holds of ours (the tool deletes only these; issue 15) ---------------
+
+def _is_task_file(name: str) -> bool:
+    if name.startswith(".tmp-"):            # a task file being written when a process died
+        return name.endswith(".npz")
+    return (len(name) == 68 and name.endswith(".npz")
+            and all(c in "0123456789abcdef" for c in name[:64]))
+
+
+def _own_manifest(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "format" in data and isinstance(data.get("tasks"), dict)
+
+
+def _has_tasks(folder: str) -> bool:
+    try:
+        return any(_is_task_file(f) for f in os.listdir(os.path.join(folder, _TASKS)))
+    except OSError:
+        return False
+
+
+def _damaged(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as f:
+            json.load(f)
+    except ValueError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def check_folder(folder) -> None:
+    """Raise ``ValueError`` if ``folder`` holds a ``manifest.json`` that is not a run manifest
+    (a run would overwrite someone else's file), or a ``tasks`` that is not a folder.
+
+    A manifest that is not even JSON next to task files is taken for a damaged one of ours
+    (it is rewritten; the task files are the source of truth); JSON of another shape, or
+    anything without task files, is someone else's."""
+    folder = os.fspath(folder)
+    man = os.path.join(folder, _MANIFEST)
+    if os.path.lexists(man) and not _own_manifest(man) and not (
+            _damaged(man) and _has_tasks(folder)):
+        raise ValueError(f"run folder {folder!r} holds a {_MANIFEST} that is not a run manifest of "
+                         "this tool; refusing to overwrite it (choose another --run-dir)")
+    tasks = os.path.join(folder, _TASKS)
+    if os.path.lexists(tasks) and not os.path.isdir(tasks):
+        raise ValueError(f"run folder {folder!r}: {tasks!r} exists and is not a folder")
+
+
+def clear(folder) -> int:
+    """Delete the finished tasks of the run folder ``folder`` (``--fresh``): the task files
+    ``tasks/<key>.npz`` and their temporary files, and ``manifest.json`` when it is a run
+    manifest; then ``tasks/`` if that left it empty. Nothing else is touched. Returns the number
+    of files removed."""
+    folder = os.fspath(folder)
+    check_folder(folder)
+    removed = 0
+    tasks = os.path.join(folder, _TASKS)
+    if os.path.isdir(tasks):
+        for name in os.listdir(tasks):
+            p = os.path.join(tasks, name)
+            if _is_task_file(name) and os.path.isfile(p) and not os.path.islink(p):
+                os.unlink(p)
+                removed += 1
+        try:
+            os.rmdir(tasks)
+        except OSError:
+            pass                        # it holds something else: leave it
+    man = os.path.join(folder, _MANIFEST)
+    if os.path.isfile(man) and _own_manifest(man):
+        os.unlink(man)
+        removed += 1
+    return removed

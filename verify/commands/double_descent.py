@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from verify.commands.execution import add_execution_arguments, open_execution
+from verify.outputs import claim_folder, mark_folder
 
 DEFAULT_OUT = "verify-report/double-descent"
 
@@ -82,11 +83,13 @@ def run(args) -> int:
     geometries = {p.label: C.geometry_of(p) for p in panels}
     run_dir = args.run_dir or os.path.join(args.out, "run")
     try:
+        claim_folder(args.out, "double-descent")   # empty or ours, before any computation
         executor, store = open_execution(args, run_dir)
     except (ValueError, ImportError, RuntimeError, OSError) as exc:
         return _usage(exc)
     try:
         with executor:
+            mark_folder(args.out, "double-descent")
             records = C.simulate_points(lay, count, trials, seed, executor=executor, store=store,
                                         device=args.device, progress=True)
     except KeyboardInterrupt:
