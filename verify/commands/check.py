@@ -141,6 +141,8 @@ def run(args) -> int:
         print(f"python -m verify: interrupted; finished simulation tasks are kept in {run_dir}: "
               "rerun the same command to go on from there", file=sys.stderr)
         return 130
+    except OSError as exc:
+        return io_error(exc, f"running the checks (run folder {run_dir}); no report was written")
     ex = executor.totals.to_dict()
     result.settings["execution"] = ex
     try:
