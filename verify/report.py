@@ -119,7 +119,8 @@ def markdown(result: RunResult, plots: list[str] | None = None) -> str:
                f"{s['power']:g}; a check whose MDE exceeds its resolution is `inconclusive`, never `pass`.")
     out.append(f"- Seed {st['seed']}; {st['examples']} configurations per expectation claim; "
                f"{st['trials']} initial trials, adaptive up to {st['trials_budget']}; resolution "
-               f"{st['resolution']:g}; {st['simulated_trials']} trials simulated; {result.seconds:.1f} s.")
+               f"{st['resolution']:g}; {st.get('execution', {}).get('simulated_trials', '?')} trials simulated; "
+               f"{result.seconds:.1f} s.")
     out.append(f"- Python {env.get('python')}; " + ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items()))
     out.append("- Known-false claims (`expect=fail`) are registered refutations: their expected outcome is "
                "`fail`, and the run confirms them.")

@@ -418,7 +418,11 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
             r.seconds += time.monotonic() - t
     settings = {"seed": ctx.seed, "alpha": ctx.alpha, "power": ctx.power, "examples": ctx.examples,
                 "trials": ctx.trials, "trials_budget": ctx.trials_budget, "resolution": ctx.resolution,
-                "quick": ctx.quick, "engine": ctx.engine, "simulated_trials": ctx.simulated_trials}
+                "quick": ctx.quick, "engine": ctx.engine,
+                # Work done, not a result: with workers each process has its own cache of
+                # simulated configurations, so the count depends on the executor and on what a
+                # run folder already held. It sits with the executor's counts.
+                "execution": {"simulated_trials": ctx.simulated_trials}}
     return RunResult(results, summary, settings, seconds=time.monotonic() - t0, environment=environment())
 
 

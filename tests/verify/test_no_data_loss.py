@@ -165,3 +165,26 @@ def test_store_clear_touches_only_task_files(tmp_path):
     assert sorted(os.listdir(run / "tasks")) == sorted(["README", "b" * 63 + ".npz"])
     assert all(k.read_text() == "mine\n" for k in keep)
     assert not (run / "manifest.json").exists()
+
+
+def _results(out):
+    """report.json without what is the run's and not the result's (timings, execution)."""
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k not in ("seconds", "execution")}
+        if isinstance(x, list):
+            return [strip(v) for v in x]
+        return x
+    return strip(json.loads((out / "report.json").read_text()))
+
+
+def test_report_results_identical_across_executors_and_resume(tmp_path):
+    """simulated_trials (work done, executor-dependent) lives under settings.execution."""
+    args = [*CHECK[:-2], "--only", "core.strong.exact"]
+    assert main([*args, "--workers", "0", "--out", str(tmp_path / "a")]) in OK
+    assert main([*args, "--workers", "2", "--out", str(tmp_path / "b")]) in OK
+    assert main([*args, "--workers", "2", "--out", str(tmp_path / "a")]) in OK   # resumed
+    a, b = _results(tmp_path / "a"), _results(tmp_path / "b")
+    assert a == b and "simulated_trials" not in a["settings"]
+    ex = json.loads((tmp_path / "b" / "report.json").read_text())["settings"]["execution"]
+    assert ex["simulated_trials"] > 0 and ex["executor"] == "process"

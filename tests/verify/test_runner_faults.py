@@ -197,7 +197,7 @@ def test_point_interrupt_exits_without_traceback(tmp_path, sig, code):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # Inside the simulation: past the imports (about 1.5 s of CPU), however loaded the machine.
     deadline = time.monotonic() + 60
-    while _cpu_seconds(p.pid) < 3.0 and time.monotonic() < deadline:
+    while _cpu_seconds(p.pid) < 2.5 and time.monotonic() < deadline:
         time.sleep(0.1)
     t = time.monotonic()
     p.send_signal(sig)

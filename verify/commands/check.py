@@ -144,7 +144,7 @@ def run(args) -> int:
     except OSError as exc:
         return io_error(exc, f"running the checks (run folder {run_dir}); no report was written")
     ex = executor.totals.to_dict()
-    result.settings["execution"] = ex
+    result.settings.setdefault("execution", {}).update(ex)
     try:
         write_outputs(result, out, plots=plots_spec)
     except OutputError as exc:        # someone wrote into --out during the run
