@@ -21,6 +21,11 @@ from verify.commands.execution import add_execution_arguments, integer_at_least,
 from verify.outputs import OutputError, claim_files, io_error
 
 
+# Two seed blocks of numeric.TRIAL_BLOCK trials: the fewest a check starts from (the Context's
+# own rule; a test pins the two together). Not imported: --help must not load NumPy.
+MIN_TRIALS = 32
+
+
 def _unit(name):
     def parse(text):
         try:
@@ -40,10 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="family-wise false-alarm rate, Holm across all checks (default %(default)s)")
     parser.add_argument("--power", type=_unit("--power"), default=0.8,
                         help="power at which minimum detectable deviations are stated (default %(default)s)")
-    parser.add_argument("--trials-budget", type=integer_at_least("--trials-budget", 1), default=None,
-                        help="maximum Monte Carlo trials per configuration (adaptive increase stops there)")
-    parser.add_argument("--trials", type=integer_at_least("--trials", 1), default=None,
-                        help="initial trials per configuration")
+    parser.add_argument("--trials-budget", type=integer_at_least("--trials-budget", MIN_TRIALS),
+                        default=None, help="maximum Monte Carlo trials per configuration "
+                                           "(adaptive increase stops there)")
+    parser.add_argument("--trials", type=integer_at_least("--trials", MIN_TRIALS), default=None,
+                        help=f"initial trials per configuration (at least {MIN_TRIALS})")
     parser.add_argument("--examples", type=integer_at_least("--examples", 1), default=None,
                         help="configurations drawn per expectation claim")
     parser.add_argument("--claims", action="append", default=[], metavar="PATTERN",

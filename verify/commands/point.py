@@ -77,8 +77,15 @@ def run(args) -> int:
             scenario = numeric.Scenario.load(args.scenario)
         except FileNotFoundError:
             raise ValueError(f"scenario file {args.scenario!r} not found") from None
+        except IsADirectoryError:
+            raise ValueError(f"scenario file {args.scenario!r} is a folder") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"scenario file {args.scenario!r} is not UTF-8 text (byte "
+                             f"{exc.start}: {exc.reason})") from None
         except (OSError, KeyError, TypeError) as exc:
             raise ValueError(f"cannot read scenario file {args.scenario!r}: {exc}") from None
+        except ValueError as exc:
+            raise ValueError(f"scenario file {args.scenario!r}: {exc}") from None
         numeric.choose_engine(scenario, args.engine)  # e.g. wishart with Rademacher features
     except ValueError as exc:
         print(f"verify point: error: {exc}", file=sys.stderr)
