@@ -17,7 +17,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-__all__ = ["to_exact", "as_real_array"]
+__all__ = ["to_exact", "as_real_array", "check_int"]
 
 
 def _bad(name, value, what="a finite real number") -> ValueError:
@@ -83,3 +83,23 @@ def as_real_array(name: str, value) -> np.ndarray:
     if arr.dtype.kind not in "iuf":
         raise _bad(name, value, "an array of real numbers")
     return arr.astype(float, copy=False)
+
+
+def check_int(name: str, value, min_val: int | None = None, max_val: int | None = None) -> int:
+    """An integer in ``[min_val, max_val]`` (integral floats accepted), with the message of
+    ``numeric.validation.check_scalar``: ``"<name> must be an integer in [1, inf), got 0"``."""
+    lo = "-inf" if min_val is None else str(min_val)
+    hi = "inf" if max_val is None else str(max_val)
+    rng = f"{'[' if min_val is not None else '('}{lo}, {hi}{']' if max_val is not None else ')'}"
+    bad = ValueError(f"{name} must be an integer in {rng}, got {value!r}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise bad
+    if isinstance(value, numbers.Integral):
+        v = int(value)
+    elif np.isfinite(float(value)) and float(value).is_integer():
+        v = int(value)
+    else:
+        raise bad
+    if (min_val is not None and v < min_val) or (max_val is not None and v > max_val):
+        raise bad
+    return v

@@ -122,3 +122,16 @@ def test_min_trials_is_the_contexts_rule():
     assert MIN_TRIALS == 2 * TRIAL_BLOCK
     with pytest.raises(ValueError, match=f">= {MIN_TRIALS}"):
         Context(seed=0, trials=MIN_TRIALS - 1)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["point", "s.json", "--trials", "1"], "--trials must be an integer in [2, inf), got 1"),
+    (["point", "s.json", "--alpha", "1"], "--alpha must be a finite real number in (0, 1), got 1.0"),
+    (["double-descent", "--trials", "8"], "--trials must be an integer in [16, 1000000], got 8"),
+    (["double-descent", "--seed", "-1"], "--seed must be an integer in [0, inf), got -1"),
+])
+def test_command_option_messages(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.json").write_text(json.dumps({"d_s": 3, "d_w": 4, "n": 50, "N": 60, "sigma2": 0.1}))
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
