@@ -247,7 +247,8 @@ class ProcessExecutor(Executor):
                 broken = False
                 while todo and len(pending) < window:
                     try:
-                        fut = self.pool.submit(run_chunk, chunks[todo[-1]])
+                        with _workers_ignore_sigint():
+                            fut = self.pool.submit(run_chunk, chunks[todo[-1]])
                     except BrokenProcessPool:        # a worker died since the last wait
                         broken = True
                         break
@@ -309,6 +310,26 @@ class ProcessExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+@contextlib.contextmanager
+def _workers_ignore_sigint():
+    """Workers spawned inside the block ignore SIGINT (the disposition is inherited through
+    fork and exec, and Python then installs no KeyboardInterrupt handler): Ctrl-C in a
+    terminal signals the whole process group, and the driver alone handles it and shuts the
+    pool down; a worker interrupted while importing would print a traceback. The window is
+    the time ``submit`` takes to start a process."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 class DaskExecutor(Executor):
