@@ -172,6 +172,7 @@ _FORKED: tuple | None = None
 MAX_RETRIES = 2
 # Seconds a worker has to exit after SIGTERM before it is killed.
 _GRACE = 2.0
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _forked_claim(i: int):
@@ -206,6 +207,7 @@ def _worker_main(conn, parent: int) -> None:
     # The driver alone handles Ctrl-C and SIGTERM, and terminates its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _die_with_parent()
     if os.getppid() != parent:                  # the driver died before prctl
         return
@@ -234,7 +236,14 @@ class _Worker:
     def __init__(self, mp):
         here, there = mp.Pipe()
         self.process = mp.Process(target=_worker_main, args=(there, os.getpid()), daemon=True)
-        self.process.start()
+        # A signal that lands inside fork() runs its handler in an at-fork hook, where the
+        # KeyboardInterrupt is swallowed ("Exception ignored"): Ctrl-C would be lost. Blocked
+        # here, it is delivered right after, in the driver; the worker unblocks its own.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
         there.close()
         self.conn = here
         self.job = None
@@ -252,8 +261,7 @@ class _Worker:
 
 def _stop_all(pool) -> None:
     # A second Ctrl-C during the clean-up must not leave workers behind.
-    blocked = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
         for w in pool:
             if w.process.is_alive():

@@ -99,13 +99,18 @@ def _alive(pid):
         return False
 
 
+CHECK_RUN = ["--quick", "--claims", "core.*", "--no-plots", "--no-progress"]
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs Linux /proc")
-@pytest.mark.parametrize("sig,group,code", [(signal.SIGINT, True, 130),
-                                            (signal.SIGTERM, False, 143)])
-def test_interrupt_stops_within_seconds_and_leaves_no_process(tmp_path, sig, group, code):
+@pytest.mark.parametrize("sig,group,code,command", [
+    (signal.SIGINT, True, 130, CHECK_RUN), (signal.SIGTERM, False, 143, CHECK_RUN),
+    (signal.SIGINT, True, 130, ["double-descent"])])
+def test_interrupt_stops_within_seconds_and_leaves_no_process(tmp_path, sig, group, code,
+                                                              command):
     # Ctrl-C in a terminal signals the whole process group; `kill PID` only the driver.
-    cmd = [sys.executable, "-m", "verify", "--quick", "--claims", "core.*", "--workers", "2",
-           "--no-plots", "--no-progress", "--out", str(tmp_path / "o")]
+    cmd = [sys.executable, "-m", "verify", *command, "--workers", "2",
+           "--out", str(tmp_path / "o")]
     p = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     try:
@@ -113,7 +118,11 @@ def test_interrupt_stops_within_seconds_and_leaves_no_process(tmp_path, sig, gro
         while len(_children(p.pid)) < 2 and time.monotonic() < deadline and p.poll() is None:
             time.sleep(0.05)
         kids = _children(p.pid)
-        assert len(kids) == 2, "the run did not start two workers"
+        assert len(kids) >= 2, "the run did not start two workers"
+        if command is not CHECK_RUN:
+            # A spawned pool worker ignores SIGINT once Python is up (a few hundred ms);
+            # interrupted before, it prints a start-up KeyboardInterrupt (not the driver's).
+            time.sleep(1.0)
         t = time.monotonic()
         if group:
             os.killpg(p.pid, sig)
@@ -130,7 +139,8 @@ def test_interrupt_stops_within_seconds_and_leaves_no_process(tmp_path, sig, gro
     assert "Traceback" not in err and "interrupted" in err
     time.sleep(0.2)
     assert not [k for k in kids if _alive(k)]
-    assert (tmp_path / "o.run" / "tasks").is_dir()       # finished tasks are kept
+    run = tmp_path / ("o.run" if command is CHECK_RUN else "o/run")
+    assert (run / "tasks").is_dir()                        # finished tasks are kept
 
 
 @pytest.mark.parametrize("workers", ["0", "2"])
