@@ -44,6 +44,8 @@ def using(executor=None, store=None, device=None):
     ``store`` use these (and :func:`numeric.simulate_block` reads/writes ``store``).
 
     ``device`` is a preference: simulations that name no device use it (either engine).
+    With a serial executor (or none) BLAS is limited to one thread for the block, as each
+    simulation would do anyway (:func:`numeric.simulate.blas_limit`).
 
     This lets a command route every simulation of code it does not own (claims, plots, the
     paper study) through one executor and one run folder, like ``joblib.parallel_backend``.
@@ -55,8 +57,15 @@ def using(executor=None, store=None, device=None):
         if not isinstance(store, RunStore):
             store = RunStore(store)
     token = _AMBIENT.set((executor, store, device))
+    # A serial executor runs every task here, each under a one-thread BLAS limit: set it once
+    # for the block, so that the many small tasks of a check run do not each pay for it.
+    from numeric.simulate import blas_limit    # here: numeric.simulate imports this module
+
+    limit = blas_limit(1) if executor is None or isinstance(executor, SerialExecutor) \
+        else contextlib.nullcontext()
     try:
-        yield
+        with limit:
+            yield
     finally:
         _AMBIENT.reset(token)
         if store is not None:

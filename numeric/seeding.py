@@ -1,10 +1,21 @@
-"""Seed handling: one independent stream per trial, fixed by the trial's index only.
+"""Seed handling: every trial's random numbers are fixed by the run seed and its index only.
 
 Trials are grouped in blocks of :data:`TRIAL_BLOCK`. Trial ``j`` lives in block
-``b = j // TRIAL_BLOCK`` at position ``i = j % TRIAL_BLOCK`` and draws from
-``SeedSequence(seed).spawn(n_blocks)[b].spawn(TRIAL_BLOCK)[i]``. The children are built
-directly from their spawn keys (what ``spawn`` does), so nothing is mutated and the stream
-of a trial does not depend on batch size, worker count or how many trials were requested.
+``b = j // TRIAL_BLOCK`` at position ``i = j % TRIAL_BLOCK``; block ``b``'s ``SeedSequence`` is
+``SeedSequence(seed).spawn(n_blocks)[b]`` (:func:`child`, built directly from its spawn key, so
+nothing is mutated). Within a block, two schemes, chosen by the engine from the design alone:
+
+* *trial streams* (the samples engine, and wishart designs with more than
+  :data:`numeric.engines.wishart.BLOCK_STREAM_MAX_P` drawn coordinates): trial ``i`` draws from
+  its own generator, seeded by ``spawn(TRIAL_BLOCK)[i]`` of the block's sequence
+  (:func:`trial_generator`);
+* *block streams* (small wishart designs, the claims' sizes): the block draws from one
+  generator seeded by the block's sequence itself (:func:`block_generator`), one call per
+  section for all its ``TRIAL_BLOCK`` trials, trial ``i`` taking row ``i``
+  (:class:`numeric.engines.draws.BlockDraws`).
+
+Either way the stream of a trial does not depend on batch size, worker count or how many
+trials were requested.
 """
 from __future__ import annotations
 
@@ -12,7 +23,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["TRIAL_BLOCK", "as_seed_sequence", "child", "trial_generator", "trial_seed_sequences"]
+__all__ = ["TRIAL_BLOCK", "as_seed_sequence", "block_generator", "child", "trial_generator",
+           "trial_seed_sequences"]
 
 TRIAL_BLOCK = 16
 """Number of trials per seed block."""
@@ -63,6 +75,16 @@ def child(parent: np.random.SeedSequence, index: int) -> np.random.SeedSequence:
 def trial_seed_sequences(root: np.random.SeedSequence, trial_indices) -> list:
     """Seed sequences of the given global trial indices (block/position rule above)."""
     return [child(child(root, j // TRIAL_BLOCK), j % TRIAL_BLOCK) for j in trial_indices]
+
+
+def block_generator(block: np.random.SeedSequence) -> np.random.Generator:
+    """The generator of a whole seed block (``child(root, b)``), for engines that draw each
+    section of the block's trials in one call (:class:`numeric.engines.draws.BlockDraws`).
+
+    Its stream is the block sequence's own, independent of its children's (the per-trial
+    streams), which have longer spawn keys.
+    """
+    return np.random.Generator(np.random.SFC64(block))
 
 
 def trial_generator(ss: np.random.SeedSequence) -> np.random.Generator:

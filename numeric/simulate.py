@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -10,27 +11,35 @@ import numpy as np
 
 from numeric.design import build_design
 from numeric.engines import ENGINES
-from numeric.result import SimulationResult
+from numeric.engines.draws import BlockDraws
+from numeric.result import PER_TRIAL_KEYS, SimulationResult
 from numeric.seeding import (
-    TRIAL_BLOCK, as_seed_sequence, child, trial_generator, trial_seed_sequences,
+    TRIAL_BLOCK, as_seed_sequence, block_generator, child, trial_generator,
 )
 from numeric.memory import check_fits, simulation_bytes
 from numeric.scenario import Scenario
 from numeric.validation import as_count
 
-__all__ = ["simulate", "simulate_block", "simulate_many", "choose_engine", "TRIAL_BLOCK"]
+__all__ = ["simulate", "simulate_block", "simulate_blocks", "simulate_many", "choose_engine",
+           "TRIAL_BLOCK"]
 
 _ENGINE_NAMES = ("auto", "samples", "wishart")
 _CONTROLLER = None
+_BLAS_ACTIVE = contextvars.ContextVar("numeric_blas_limit", default=None)
 # Trials processed together: enough to amortise Python overhead, small enough for memory.
 # Wishart: 16 keeps a batch's factors in cache at the paper's sizes (16 x 102^2 doubles per
 # factor); on this 2-core machine the 10th-percentile time per trial was 0.78 ms at 16
 # against 0.96 ms at 64 (benchmarks/README.md).
 _DEFAULT_BATCH = {"samples": 4, "wishart": 16}
+# Small designs with block streams: whole blocks, many per batch (the per-batch overhead is
+# then spread over many trials; the arrays are a few kB per trial).
+_BLOCK_STREAM_BATCH = 128
 _WISHART_BATCH_BYTES = 64 * 2**20
 
 
 def _default_batch(name, design) -> int:
+    if _block_streams(name, design):
+        return _BLOCK_STREAM_BATCH
     if name == "wishart":
         from numeric.engines.wishart import _plan
 
@@ -66,6 +75,14 @@ def _wishart_paths(scenario) -> str:
     unl = (f"unlabelled: d_s x d_s Bartlett factor (N={N} >= d_s={d_s})" if N >= d_s
            else f"unlabelled: the N={N} < d_s={d_s} strong rows")
     return f"{lab}; {unl}; wide fits by QR of X^T"
+
+
+def _engine_name(scenario, engine: str) -> str:
+    """:func:`choose_engine`'s name without its reason (which costs more than a small block)."""
+    if engine == "auto":
+        gauss = scenario.feature_law.is_gaussian and scenario.noise_law.is_gaussian
+        return "wishart" if gauss else "samples"
+    return choose_engine(scenario, engine)[0]
 
 
 def choose_engine(scenario, engine: str = "auto") -> tuple[str, str]:
@@ -117,8 +134,70 @@ def _backend(device):
     return None if be.name == "numpy" else be
 
 
-def _run(scenario, design, name, seqs, be=None):
-    gens = [trial_generator(s) for s in seqs]
+def _block_streams(name: str, design) -> bool:
+    """Whether the trials of ``design`` draw from one stream per seed block (small wishart
+    designs, :data:`numeric.engines.wishart.BLOCK_STREAM_MAX_P`) rather than one per trial."""
+    if name != "wishart":
+        return False
+    from numeric.engines.wishart import block_streams
+
+    return block_streams(design)
+
+
+def _draws(name: str, design, root, blocks):
+    """Random-number source of blocks ``[(b, trials), ...]`` of run ``root`` (a batch).
+
+    Block streams: block ``b``'s generator is seeded by ``child(root, b)`` itself
+    (:class:`numeric.engines.draws.BlockDraws`). Trial streams: trial ``i`` of block ``b`` has
+    its own generator, seeded by ``child(child(root, b), i)`` (a list of generators).
+    """
+    if _block_streams(name, design):
+        return BlockDraws([block_generator(child(root, b)) for b, _ in blocks],
+                          [t for _, t in blocks], TRIAL_BLOCK)
+    gens = []
+    for b, t in blocks:
+        ss = child(root, b)
+        gens.extend(trial_generator(child(ss, i)) for i in range(t))
+    return gens
+
+
+def _block_batches(name: str, design, blocks, batch_trials: int) -> list:
+    """``blocks`` cut into engine batches of about ``batch_trials`` trials.
+
+    Block streams keep each block whole (a block's draws are made together); trial streams
+    cut anywhere. Either way the numbers do not depend on the cut.
+    """
+    if _block_streams(name, design):
+        per = max(1, batch_trials // TRIAL_BLOCK)
+        return [blocks[i:i + per] for i in range(0, len(blocks), per)]
+    out, cur, room = [], [], batch_trials
+    for b, t in blocks:
+        start = 0
+        while start < t:
+            take = min(room, t - start)
+            cur.append((b, start, take))
+            start += take
+            room -= take
+            if room == 0:
+                out.append(cur)
+                cur, room = [], batch_trials
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _batch_draws(name: str, design, root, batch):
+    """Draw source of one batch from :func:`_block_batches`."""
+    if _block_streams(name, design):
+        return _draws(name, design, root, batch)
+    gens = []
+    for b, start, take in batch:
+        ss = child(root, b)
+        gens.extend(trial_generator(child(ss, i)) for i in range(start, start + take))
+    return gens
+
+
+def _run(scenario, design, name, gens, be=None):
     kw = {} if be is None else {"backend": be}
     out = ENGINES[name](design, gens, scenario.n, scenario.N, **kw)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -144,13 +223,15 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     """Run the first ``trials`` (<= TRIAL_BLOCK) trials of one seed block.
 
     ``seed_sequence`` is the block's ``SeedSequence`` (``SeedSequence(seed).spawn(n)[b]``);
-    trial ``i`` uses its ``i``-th child. It is not mutated. Returns the per-trial dict.
-    ``device`` as in :func:`simulate`.
+    trial ``i`` uses its ``i``-th child, or row ``i`` of the block's own stream for small
+    wishart designs (:mod:`numeric.seeding`). It is not mutated. Returns the per-trial dict.
+    ``device`` as in :func:`simulate`. Several consecutive blocks of one run:
+    :func:`simulate_blocks` (same numbers, one engine batch).
     """
     trials = as_count("trials", trials)
     if trials > TRIAL_BLOCK:
         raise ValueError(f"trials must be in [1, TRIAL_BLOCK={TRIAL_BLOCK}], got {trials}")
-    name, _ = choose_engine(scenario, engine)
+    name = _engine_name(scenario, engine)
     from numeric.executors import ambient
 
     ex, store, pref = ambient()
@@ -163,7 +244,7 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     from numeric.store import package_version, scenario_digest, task_key
 
     key = task_key(scenario_digest(scenario), seed_sequence, trials, name, device=device)
-    out = store.get(key)
+    out = _stored(store, key, trials)
     if totals is not None:
         totals.tasks += 1
         totals.tasks_from_store += out is not None
@@ -177,15 +258,80 @@ def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: s
     return out
 
 
+def simulate_blocks(scenario, root, blocks, engine: str = "auto",
+                    device: str | None = None) -> list:
+    """:func:`simulate_block` for blocks ``b`` of run ``root`` at once (``blocks``: block
+    indices), each of :data:`TRIAL_BLOCK` trials; returns their per-trial dicts in order.
+
+    The numbers are those of ``[simulate_block(scenario, child(root, b), ...) for b in
+    blocks]`` bit for bit, and each block is the same store task; but the blocks that are not
+    stored run as one engine batch, so the fixed cost of an engine call (a fraction of a
+    millisecond, more than 16 trials' arithmetic at the claims' sizes) is paid once.
+    """
+    blocks = [int(b) for b in blocks]
+    name = _engine_name(scenario, engine)
+    from numeric.executors import ambient
+
+    ex, store, pref = ambient()
+    if device is None:
+        device = pref
+    out = [None] * len(blocks)
+    keys = None
+    if store is not None:
+        from numeric.store import package_version, scenario_digest, task_key
+
+        digest, version = scenario_digest(scenario), package_version()
+        keys = [task_key(digest, child(root, b), TRIAL_BLOCK, name, version, device=device)
+                for b in blocks]
+        out = [_stored(store, k, TRIAL_BLOCK) for k in keys]
+    missing = [i for i, o in enumerate(out) if o is None]
+    if missing:
+        done = _blocks(scenario, root, [(blocks[i], TRIAL_BLOCK) for i in missing], name, device)
+        for i, res in zip(missing, done):
+            out[i] = res
+            if store is not None:
+                b = blocks[i]
+                store.put(keys[i], res, {"scenario": digest, "trials": TRIAL_BLOCK,
+                                         "engine": name, "entropy": child(root, b).entropy,
+                                         "spawn_key": list(child(root, b).spawn_key),
+                                         "version": version})
+    if store is not None and ex is not None:
+        ex.totals.tasks += len(blocks)
+        ex.totals.tasks_from_store += len(blocks) - len(missing)
+        ex.totals.tasks_run += len(missing)
+    return out
+
+
+def _stored(store, key: str, trials: int):
+    """A stored task's per-trial arrays if they fit the task, else ``None`` (run it again).
+
+    Fitting means: exactly the :data:`PER_TRIAL_KEYS`, float64 arrays of length ``trials``
+    (:meth:`numeric.store.RunStore.get`), and ``pgr``/``opr`` equal bit for bit to the ratios
+    of the stored risks (how :func:`_run` made them), which catches arrays that were swapped or
+    edited.
+    """
+    out = store.get(key, fields=PER_TRIAL_KEYS, trials=trials)
+    if out is None:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pgr = (out["weak"] - out["w2s"]) / (out["weak"] - out["ceiling"])
+        opr = out["strong"] / out["w2s"]
+    if not (np.array_equal(pgr, out["pgr"], equal_nan=True)
+            and np.array_equal(opr, out["opr"], equal_nan=True)):
+        store.rejected += 1
+        return None
+    return out
+
+
 def _blocks(scenario, root, blocks, name: str, device=None) -> list:
     """Blocks ``(b, trials)`` of run ``root`` in engine batches of the usual size (a chunk's
     body). Results do not depend on the batching, so each block equals :func:`_block`'s."""
     be = _backend(device)
     design = build_design(scenario)
-    seqs = [child(child(root, b), i) for b, t in blocks for i in range(t)]
-    bs = _default_batch(name, design)
+    batches = _block_batches(name, design, list(blocks), _default_batch(name, design))
     with blas_limit(1):
-        parts = [_run(scenario, design, name, seqs[s:s + bs], be) for s in range(0, len(seqs), bs)]
+        parts = [_run(scenario, design, name, _batch_draws(name, design, root, bt), be)
+                 for bt in batches]
     flat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     out, start = [], 0
     for _, t in blocks:
@@ -198,8 +344,12 @@ def _block(scenario, seed_sequence, trials: int, name: str, device=None) -> dict
     """One block with a resolved engine name (the executors' task body; no store)."""
     be = _backend(device)
     design = build_design(scenario)
+    if _block_streams(name, design):
+        gens = BlockDraws([block_generator(seed_sequence)], [trials], TRIAL_BLOCK)
+    else:
+        gens = [trial_generator(child(seed_sequence, i)) for i in range(trials)]
     with blas_limit(1):
-        return _run(scenario, design, name, [child(seed_sequence, i) for i in range(trials)], be)
+        return _run(scenario, design, name, gens, be)
 
 
 def blas_limit(threads):
@@ -207,9 +357,12 @@ def blas_limit(threads):
 
     The engines make many small (d <= a few hundred) BLAS calls; on a shared machine a
     multi-threaded BLAS spins and can be an order of magnitude slower than one thread.
+    Inside a limit to the same count that this function set (e.g. the ambient
+    :func:`numeric.executors.using` of a serial run) it costs nothing: setting the limit
+    takes ~0.1 ms, more than a small seed block's arithmetic.
     """
     global _CONTROLLER
-    if threads is None:
+    if threads is None or _BLAS_ACTIVE.get() == threads:
         return contextlib.nullcontext()
     if _CONTROLLER is None:
         try:
@@ -217,7 +370,17 @@ def blas_limit(threads):
         except ImportError:
             return contextlib.nullcontext()
         _CONTROLLER = ThreadpoolController()      # library discovery is slow: do it once
-    return _CONTROLLER.limit(limits=threads, user_api="blas")
+    return _limited(threads)
+
+
+@contextlib.contextmanager
+def _limited(threads):
+    with _CONTROLLER.limit(limits=threads, user_api="blas"):
+        token = _BLAS_ACTIVE.set(threads)
+        try:
+            yield
+        finally:
+            _BLAS_ACTIVE.reset(token)
 
 
 def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size: int | None = None,
@@ -283,8 +446,9 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     root = as_seed_sequence(seed)
     design = build_design(scenario)
     bs = _default_batch(name, design) if batch_size is None else as_count("batch_size", batch_size)
-    starts = list(range(0, trials, bs))
-    batches = [trial_seed_sequences(root, range(s, min(s + bs, trials))) for s in starts]
+    blocks = [(b, min(TRIAL_BLOCK, trials - b * TRIAL_BLOCK))
+              for b in range(-(-trials // TRIAL_BLOCK))]
+    batches = _block_batches(name, design, blocks, bs)
     show = (not quiet) and sys.stderr.isatty()
     bar = None
     if show:
@@ -293,10 +457,11 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     try:
         limit = blas_limit(None if blas_threads is None else as_count("blas_threads", blas_threads))
 
-        def job(seqs):
-            out = _run(scenario, design, name, seqs, be)
+        def job(batch):
+            gens = _batch_draws(name, design, root, batch)
+            out = _run(scenario, design, name, gens, be)
             if bar is not None:
-                bar.update(len(seqs))
+                bar.update(len(gens))
             return out
         with limit:
             if workers == 1:
@@ -376,13 +541,17 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
     stats.tasks = sum(len(s["blocks"]) for s in specs)
     results = None if on_result is not None else [None] * len(specs)
     remaining = []
+    rejected = 0 if store is None else store.rejected
     for s in specs:
         if store is not None:
-            for i, k in enumerate(s["keys"]):
-                s["parts"][i] = store.get(k)
+            for i, (k, (_, t)) in enumerate(zip(s["keys"], s["blocks"])):
+                s["parts"][i] = _stored(store, k, t)
         missing = [i for i, p in enumerate(s["parts"]) if p is None]
         stats.tasks_from_store += len(s["blocks"]) - len(missing)
         remaining.append(len(missing))
+    if store is not None and store.rejected > rejected:
+        stats.notes.append(f"{store.rejected - rejected} stored task(s) did not match their task "
+                           "(fields, dtype, trial count) and were computed again")
     chunks, owners = [], []
     for j, s in enumerate(specs):
         missing = [i for i, p in enumerate(s["parts"]) if p is None]

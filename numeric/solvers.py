@@ -37,10 +37,67 @@ import warnings
 import numpy as np
 from scipy.linalg import lapack
 
-__all__ = ["COND_LIMIT", "min_norm_solve", "pinv_solve", "min_norm_dual", "min_norm_rows"]
+__all__ = ["COND_LIMIT", "STACKED_MAX_D", "tri_solve", "min_norm_solve", "pinv_solve", "min_norm_dual", "min_norm_rows"]
 
 COND_LIMIT = 1e12
 """Largest accepted lower-bound estimate of cond(G) on the Cholesky path."""
+
+STACKED_MAX_D = 64
+"""Largest dimension solved as one stacked call for the whole batch (``numpy.linalg`` gufuncs:
+LAPACK on each matrix in turn, so a trial's result still does not depend on its batch); larger
+systems are solved one LAPACK call per trial, where the call overhead is negligible."""
+
+
+def tri_solve(R: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Solve upper-triangular ``R x = v`` per trial; ``R`` (B, d, d), ``v`` (B, d).
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If a factor is singular.
+    """
+    if R.shape[-1] <= STACKED_MAX_D:
+        # LU of a triangular matrix pivots nowhere (the column below the diagonal is zero),
+        # so this is back substitution, for the whole stack in one call.
+        return np.linalg.solve(R, v[..., None])[..., 0]
+    out = np.empty(v.shape)
+    for b in range(R.shape[0]):
+        # R.T is F-ordered lower: trtrs without a copy.
+        x, info = lapack.dtrtrs(R[b].T, v[b], lower=1, trans=1)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"singular Bartlett factor (info={info})")
+        out[b] = x
+    return out
+
+
+def _stacked_cholesky_solve(G: np.ndarray, r: np.ndarray):
+    """``(x, bad)`` from one stacked Cholesky and two stacked triangular solves.
+
+    If some trial's Cholesky fails, the stack is factored matrix by matrix with the same
+    gufunc (so the other trials get the same bits as in any other batch) and the failed ones
+    are flagged ``bad``.
+    """
+    try:
+        L = np.linalg.cholesky(G)
+        failed = None
+    except np.linalg.LinAlgError:
+        L = np.empty(G.shape)
+        failed = np.zeros(G.shape[0], dtype=bool)
+        for b in range(G.shape[0]):
+            try:
+                L[b] = np.linalg.cholesky(G[b])
+            except np.linalg.LinAlgError:
+                failed[b] = True
+                L[b] = np.eye(G.shape[-1])
+    diag = np.abs(np.diagonal(L, axis1=-2, axis2=-1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = (diag.max(axis=-1) / diag.min(axis=-1)) ** 2
+    bad = ~(est < COND_LIMIT)
+    if failed is not None:
+        bad |= failed
+    y = np.linalg.solve(L, r[..., None])
+    x = np.linalg.solve(np.swapaxes(L, -1, -2), y)[..., 0]
+    return x, bad
 
 
 def pinv_solve(G: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -74,6 +131,20 @@ def min_norm_solve(G: np.ndarray, r: np.ndarray, rows: int) -> np.ndarray:
     d = G.shape[-1]
     if rows < d:
         return pinv_solve(G, r)
+    if 0 < d <= STACKED_MAX_D:
+        out, bad = _stacked_cholesky_solve(G, r)
+    else:
+        out, bad = _cholesky_per_trial(G, r)
+    if bad.any():
+        warnings.warn(f"Gram matrix numerically singular in {int(bad.sum())} trial(s) "
+                      f"(rows={rows}, d={d}); used the min-norm pseudo-inverse",
+                      RuntimeWarning, stacklevel=3)
+        out[bad] = pinv_solve(G[bad], r[bad])
+    return out
+
+
+def _cholesky_per_trial(G: np.ndarray, r: np.ndarray):
+    """``(x, bad)`` with one LAPACK ``posv`` per trial (large systems)."""
     out = np.empty(r.shape)
     bad = np.zeros(G.shape[0], dtype=bool)
     for b in range(G.shape[0]):
@@ -90,12 +161,7 @@ def min_norm_solve(G: np.ndarray, r: np.ndarray, rows: int) -> np.ndarray:
             bad[b] = True
             continue
         out[b] = x
-    if bad.any():
-        warnings.warn(f"Gram matrix numerically singular in {int(bad.sum())} trial(s) "
-                      f"(rows={rows}, d={d}); used the min-norm pseudo-inverse",
-                      RuntimeWarning, stacklevel=3)
-        out[bad] = pinv_solve(G[bad], r[bad])
-    return out
+    return out, bad
 
 
 def min_norm_dual(X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -149,9 +215,14 @@ def min_norm_rows(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     tol = d * np.finfo(float).eps
     bad = ~(diag.min(axis=-1) > tol * diag.max(axis=-1))
     z = np.zeros((B, rows))
-    for b in np.flatnonzero(~bad):
-        # R^T z = y with R upper triangular.
-        z[b], _ = lapack.dtrtrs(R[b], y[b], lower=0, trans=1)
+    ok = np.flatnonzero(~bad)
+    if rows <= STACKED_MAX_D and ok.size:
+        # R^T z = y, R^T lower triangular: the whole stack in one call.
+        z[ok] = np.linalg.solve(np.swapaxes(R[ok], -1, -2), y[ok][..., None])[..., 0]
+    else:
+        for b in ok:
+            # R^T z = y with R upper triangular.
+            z[b], _ = lapack.dtrtrs(R[b], y[b], lower=0, trans=1)
     out[:] = (Q @ z[..., None])[..., 0]
     if bad.any():
         warnings.warn(f"wide design rank-deficient in {int(bad.sum())} trial(s) (rows={rows}, "

@@ -1,35 +1,58 @@
-"""Resumable run folders: one atomically written ``.npz`` per finished task, plus a manifest.
+"""Resumable run folders: one SQLite database of finished tasks.
 
 A task is one seed block of one scenario (see :mod:`numeric.executors`). Its identity is the
-SHA-256 of ``(scenario, block seed = root seed + block index, trials, engine, code version)``
-(:func:`task_key`); its result is stored as ``tasks/<key>.npz``. The ``.npz`` is written to a
-temporary file in the same folder and moved into place with :func:`os.replace`, so a file that
-exists is complete: an interrupted run loses at most the tasks in flight, and rerunning the same
-command finds the finished tasks and skips them.
+SHA-256 of ``(scenario, block seed, trials, engine, code version)`` (:func:`task_key`). Every
+finished task is one row of ``<folder>/tasks/store.sqlite`` (standard-library :mod:`sqlite3`):
+the key, the per-trial arrays (names, dtypes, shapes and their bytes) and a JSON description of
+what the key stands for. So
 
-``manifest.json`` (also replaced atomically) lists what each key stands for, for people and
-tools reading the folder; the ``.npz`` files alone decide what is finished, so a manifest that
-lags behind a killed run costs nothing.
+* a run folder holds a fixed number of files however many tasks it stores (the database, and
+  while a run is writing the ``-wal``/``-shm`` files of SQLite's write-ahead log);
+* storing a task costs the same whether the folder holds ten tasks or a million (one ``INSERT``
+  in its own transaction: no file is rewritten as the run grows);
+* each row is written atomically (an SQLite transaction): an interrupted or killed process loses
+  at most the tasks it had not yet stored, and rerunning the same command finds the finished
+  tasks and skips them;
+* several processes may write at once (the check run's forked workers, a driver collecting the
+  results of spawned or Dask workers): WAL mode, one writer at a time, others wait
+  (``busy_timeout``). A connection is never used across ``fork``: each process opens its own.
+
+A stored row is trusted only if it matches the task that asks for it (:meth:`RunStore.get`
+with ``fields``/``trials``: names, dtype ``float64``, shape ``(trials,)``); anything else reads
+as missing, so the task is computed again and its row replaced.
+
+The store deletes only what it wrote itself: :func:`clear` removes the database (recognised by
+its SQLite ``application_id``), its WAL files and the task files of the older one-``.npz``-per-
+task layout, never anything else in the folder.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
+import sqlite3
 import tempfile
-import time
+from pathlib import Path
 
 import numpy as np
 
 __all__ = ["RunStore", "task_key", "scenario_digest", "package_version", "atomic_write_bytes",
-           "clear", "check_folder"]
+           "clear", "is_run_folder", "DB_NAME"]
 
-_MANIFEST = "manifest.json"
 _TASKS = "tasks"
-_FLUSH_SECONDS = 2.0
-
+DB_NAME = os.path.join(_TASKS, "store.sqlite")
+"""The database's path inside a run folder."""
+_APP_ID = 0x57325356            # "W2SV": SQLite application_id marking the database as ours
+_SCHEMA = 1
+_BUSY_MS = 120_000
+_KEY = re.compile(r"[0-9a-f]{64}")
+_LEGACY_MANIFEST = "manifest.json"
 
 _VERSION = None
+# Connections inherited through fork are kept referenced, never closed or used, in the child:
+# closing one there could checkpoint or unlink the parent's write-ahead log.
+_ORPHANS: list = []
 
 
 def package_version() -> str:
@@ -112,7 +135,7 @@ def atomic_write_bytes(path: str, data: bytes, durable: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder + ``os.replace``).
 
     ``durable`` also fsyncs the data before the rename (survives a power loss, not only a killed
-    process); task files skip it, since a lost task is simply run again.
+    process).
     """
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
@@ -131,18 +154,167 @@ def atomic_write_bytes(path: str, data: bytes, durable: bool = True) -> None:
         raise
 
 
+def _check_key(key) -> str:
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise ValueError(f"key must be a 64-digit lower-case hex SHA-256, got {key!r}")
+    return key
+
+
+def _encode(per_trial: dict) -> tuple[str, bytes]:
+    """``(layout JSON, bytes)``: per array its name, dtype and shape, then the raw data."""
+    layout, parts = [], []
+    for name in sorted(per_trial):
+        a = np.ascontiguousarray(per_trial[name])
+        if a.dtype.hasobject:
+            raise ValueError(f"per_trial[{name!r}] must be a numeric array, got dtype object")
+        layout.append([str(name), a.dtype.str, list(a.shape)])
+        parts.append(a.tobytes())
+    return json.dumps(layout), b"".join(parts)
+
+
+def _decode(layout: str, blob: bytes) -> dict | None:
+    """Inverse of :func:`_encode`; ``None`` if the layout and the bytes do not agree."""
+    try:
+        items = json.loads(layout)
+        out, pos = {}, 0
+        for name, dt, shape in items:
+            dtype = np.dtype(dt)
+            if dtype.hasobject:
+                return None
+            shape = tuple(int(s) for s in shape)
+            size = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+            if pos + size > len(blob):
+                return None
+            if dtype.itemsize == 0:
+                return None
+            out[str(name)] = np.frombuffer(blob, dtype, count=size // dtype.itemsize,
+                                           offset=pos).reshape(shape).copy()
+            pos += size
+        return out if pos == len(blob) else None
+    except (TypeError, ValueError, KeyError):
+        return None
+
+
+def _matches(data: dict, fields, trials) -> bool:
+    """Whether stored arrays fit a task: the names ``fields``, float64, shape ``(trials,)``."""
+    if fields is not None and set(data) != set(fields):
+        return False
+    if trials is not None:
+        for a in data.values():
+            if a.dtype != np.float64 or a.shape != (int(trials),):
+                return False
+    return True
+
+
+def is_run_folder(folder) -> bool:
+    """Whether ``folder`` holds this store's database (or task files of the older layout)."""
+    folder = os.fspath(folder)
+    if _is_our_db(os.path.join(folder, DB_NAME)):
+        return True
+    return bool(_legacy_files(folder))
+
+
+def _is_our_db(path: str, empty_ok: bool = False) -> bool:
+    """Whether ``path`` is this store's database (``empty_ok``: or an empty file/database that
+    it may adopt). The ``application_id`` is read through SQLite, since in WAL mode a new
+    database's header may still sit in the write-ahead log."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError:
+        return False
+    if not head:
+        return empty_ok
+    if not head.startswith(b"SQLite format 3\x00"):
+        return False
+    if len(head) == 100 and int.from_bytes(head[68:72], "big") == _APP_ID:
+        return True
+    try:
+        conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True,
+                               timeout=_BUSY_MS / 1000)
+        try:
+            app = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return app == _APP_ID or (empty_ok and app == 0 and tables == 0)
+
+
+def _legacy_files(folder: str) -> list[str]:
+    """Task files of the one-``.npz``-per-task layout (``tasks/<64 hex>.npz``, their
+    ``.tmp-`` leftovers) and its ``manifest.json``, if it is one."""
+    out = []
+    tasks = os.path.join(folder, _TASKS)
+    try:
+        names = os.listdir(tasks)
+    except OSError:
+        names = []
+    for f in names:
+        stem = f[len(".tmp-"):] if f.startswith(".tmp-") else f
+        if stem.endswith(".npz") and _KEY.fullmatch(stem[:-4][-64:] if f.startswith(".tmp-")
+                                                    else stem[:-4]):
+            out.append(os.path.join(tasks, f))
+    man = os.path.join(folder, _LEGACY_MANIFEST)
+    try:
+        with open(man, encoding="utf-8") as f:
+            data = json.load(f)
+        if isinstance(data, dict) and data.get("format") == 1 and isinstance(data.get("tasks"), dict):
+            out.append(man)
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def clear(folder) -> list[str]:
+    """Remove this store's files from ``folder``; returns the paths removed.
+
+    Removes the database (only if its header carries this store's ``application_id``), its
+    ``-wal``/``-shm``/``-journal`` companions, the task files and manifest of the older
+    one-``.npz``-per-task layout, then ``tasks/`` and ``folder`` themselves if that left them
+    empty. Nothing else is touched: a run folder that also holds a user's files keeps them.
+    Call it with no :class:`RunStore` open on the folder.
+    """
+    folder = os.path.abspath(os.fspath(folder))
+    db = os.path.join(folder, DB_NAME)
+    doomed = []
+    if _is_our_db(db):
+        doomed.append(db)
+        doomed += [db + s for s in ("-wal", "-shm", "-journal") if os.path.exists(db + s)]
+    doomed += _legacy_files(folder)
+    removed = []
+    for p in doomed:
+        try:
+            os.unlink(p)
+            removed.append(p)
+        except FileNotFoundError:
+            pass
+    for d in (os.path.join(folder, _TASKS), folder):
+        try:
+            os.rmdir(d)                 # only if empty
+        except OSError:
+            pass
+    return removed
+
+
 class RunStore:
-    """Folder of finished tasks of a run.
+    """The finished tasks of a run folder (an SQLite database, see the module docstring).
 
     Parameters
     ----------
     folder : str or os.PathLike
         Created if missing. Several runs may share a folder: keys never collide between
         different tasks.
+    write_manifest : bool
+        Accepted for compatibility; every process writes its rows directly (there is no
+        separate manifest to keep in one writer's hands any more).
 
-    Notes
-    -----
-    Only the driver process writes (workers return results to it), so no locking is needed.
+    Raises
+    ------
+    ValueError
+        If ``folder`` is empty or not a directory, or ``tasks/store.sqlite`` exists and is not
+        this store's database.
     """
 
     def __init__(self, folder, *, write_manifest: bool = True):
@@ -151,174 +323,137 @@ class RunStore:
         self.folder = os.path.abspath(os.fspath(folder))
         if os.path.exists(self.folder) and not os.path.isdir(self.folder):
             raise ValueError(f"folder {self.folder!r} exists and is not a directory")
-        check_folder(self.folder)
-        self._tasks = os.path.join(self.folder, _TASKS)
-        os.makedirs(self._tasks, exist_ok=True)
-        self._manifest = self._read_manifest()
+        os.makedirs(os.path.join(self.folder, _TASKS), exist_ok=True)
+        self.path = os.path.join(self.folder, DB_NAME)
+        if os.path.exists(self.path) and not _is_our_db(self.path, empty_ok=True):
+            raise ValueError(f"{self.path!r} exists and is not a w2s-verifier task database; "
+                             "move it away or choose another run folder")
         self._new: dict = {}
-        self._write_manifest = bool(write_manifest)
-        self._dirty = False
-        self._last_flush = time.monotonic()
+        self.rejected = 0
+        """Stored rows that did not match the task asking for them (recomputed)."""
+        self._conn = None
+        self._pid = None
+        self._connect()
 
-    def _path(self, key: str) -> str:
-        if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
-            raise ValueError(f"key must be a 64-digit lower-case hex SHA-256, got {key!r}")
-        return os.path.join(self._tasks, key + ".npz")
-
-    def _read_manifest(self) -> dict:
-        path = os.path.join(self.folder, _MANIFEST)
+    # -- connection ---------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is not None and self._pid == os.getpid():
+            return self._conn
+        if self._conn is not None:                  # inherited through fork: never touch it
+            _ORPHANS.append(self._conn)
+        conn = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
         try:
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
-            return {}          # unreadable manifest: the .npz files are the source of truth
-        return dict(data.get("tasks", {}))
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            # A commit reaches the OS (survives a killed process) without an fsync per task;
+            # a power loss may lose the last tasks, never corrupt the database.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if conn.execute("PRAGMA application_id").fetchone()[0] != _APP_ID:
+                    conn.execute(f"PRAGMA application_id={_APP_ID}")
+                    conn.execute(f"PRAGMA user_version={_SCHEMA}")
+                conn.execute("CREATE TABLE IF NOT EXISTS tasks (key TEXT PRIMARY KEY, "
+                             "layout TEXT NOT NULL, data BLOB NOT NULL, meta TEXT NOT NULL)")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ValueError(f"cannot use the task database {self.path!r}: {exc}") from exc
+        self._conn, self._pid = conn, os.getpid()
+        return conn
 
+    def close(self) -> None:
+        """Close this process's connection (the last one to close folds the WAL back)."""
+        if self._conn is not None and self._pid == os.getpid():
+            self._conn.close()
+        elif self._conn is not None:
+            _ORPHANS.append(self._conn)
+        self._conn = None
+
+    def __getstate__(self):
+        # A connection does not travel: the copy opens its own on first use.
+        return {**self.__dict__, "_conn": None, "_pid": None}
+
+    # -- tasks --------------------------------------------------------------------------------
     def __contains__(self, key: str) -> bool:
-        return os.path.exists(self._path(key))
+        _check_key(key)
+        return self._connect().execute("SELECT 1 FROM tasks WHERE key=?", (key,)).fetchone() \
+            is not None
 
-    def get(self, key: str) -> dict | None:
-        """Per-trial arrays of a finished task, or ``None`` if it is not in the store (or its
-        file is unreadable, e.g. truncated by a power loss: the task is then run again)."""
-        import zipfile
+    def get(self, key: str, *, fields=None, trials: int | None = None) -> dict | None:
+        """Per-trial arrays of a finished task, or ``None`` if it is not in the store.
 
-        path = self._path(key)
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                return {k: np.array(z[k]) for k in z.files}
-        except FileNotFoundError:
+        Parameters
+        ----------
+        key : str
+            The task's :func:`task_key`.
+        fields : iterable of str, optional
+            The array names the task produces; a row with other names reads as missing.
+        trials : int, optional
+            The task's trial count; a row whose arrays are not ``float64`` of shape
+            ``(trials,)`` reads as missing.
+
+        A row that does not decode, or does not match, counts in :attr:`rejected`: the caller
+        computes the task again and :meth:`put` replaces the row.
+        """
+        _check_key(key)
+        row = self._connect().execute("SELECT layout, data FROM tasks WHERE key=?",
+                                      (key,)).fetchone()
+        if row is None:
             return None
-        except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        data = _decode(row[0], bytes(row[1]))
+        if data is None or not _matches(data, fields, trials):
+            self.rejected += 1
             return None
+        return data
 
     def put(self, key: str, per_trial: dict, meta: dict | None = None) -> None:
-        """Store a finished task atomically; ``meta`` (JSON-serialisable) goes into the manifest."""
-        import io
+        """Store (or replace) a finished task atomically; ``meta`` (JSON-serialisable)
+        describes it."""
+        _check_key(key)
+        layout, blob = _encode(per_trial)
+        meta = dict(meta or {})
+        self._connect().execute("INSERT OR REPLACE INTO tasks (key, layout, data, meta) "
+                                "VALUES (?, ?, ?, ?)",
+                                (key, layout, blob, json.dumps(meta, sort_keys=True)))
+        self._new[key] = meta
 
-        buf = io.BytesIO()
-        np.savez(buf, **{k: np.asarray(v) for k, v in per_trial.items()})
-        atomic_write_bytes(self._path(key), buf.getvalue(), durable=False)
-        self._manifest[key] = self._new[key] = dict(meta or {})
-        self._dirty = True
-        if time.monotonic() - self._last_flush > _FLUSH_SECONDS:
-            self.flush()
+    def discard(self, key: str) -> None:
+        """Remove one task's row (e.g. one known to be wrong)."""
+        _check_key(key)
+        self._connect().execute("DELETE FROM tasks WHERE key=?", (key,))
+        self._new.pop(key, None)
 
     def keys(self) -> list[str]:
-        """Keys of the finished tasks (from the files, not the manifest)."""
-        return sorted(f[:-4] for f in os.listdir(self._tasks)
-                      if f.endswith(".npz") and not f.startswith(".tmp-"))
+        """Keys of the finished tasks."""
+        return [r[0] for r in self._connect().execute("SELECT key FROM tasks ORDER BY key")]
+
+    def __len__(self) -> int:
+        return int(self._connect().execute("SELECT COUNT(*) FROM tasks").fetchone()[0])
 
     def flush(self) -> None:
-        """Rewrite ``manifest.json`` atomically if anything changed since the last flush."""
-        if not self._dirty or not self._write_manifest:
-            return
-        data = {"format": 1, "tasks": self._manifest}
-        atomic_write_bytes(os.path.join(self.folder, _MANIFEST),
-                           json.dumps(data, indent=1, sort_keys=True).encode())
-        self._dirty = False
-        self._last_flush = time.monotonic()
+        """Nothing to do: every :meth:`put` is committed when it returns (kept for callers)."""
 
     def manifest(self) -> dict:
-        """Key to metadata of the tasks stored through this object or found in the manifest."""
-        return dict(self._manifest)
+        """Key to description of every stored task."""
+        return {k: json.loads(m) for k, m in
+                self._connect().execute("SELECT key, meta FROM tasks ORDER BY key")}
 
     def new_entries(self) -> dict:
-        """Manifest entries of the tasks stored through this object."""
+        """Descriptions of the tasks stored through this object."""
         return dict(self._new)
 
     def merge(self, entries: dict) -> None:
-        """Add manifest entries of tasks another process stored in this folder (a helper
-        process built with ``write_manifest=False`` hands its :meth:`new_entries` back, so that
-        only one process ever rewrites ``manifest.json``)."""
-        if entries:
-            self._manifest.update(entries)
-            self._dirty = True
+        """Compatibility: another process's :meth:`new_entries` are already in the database
+        (each process writes its own rows), so there is nothing to merge."""
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.flush()
+        self.close()
         return False
-
-
-# --- what a run folder holds of ours (the tool deletes only these; issue 15) ---------------
-
-def _is_task_file(name: str) -> bool:
-    if name.startswith(".tmp-"):            # a task file being written when a process died
-        return name.endswith(".npz")
-    return (len(name) == 68 and name.endswith(".npz")
-            and all(c in "0123456789abcdef" for c in name[:64]))
-
-
-def _own_manifest(path: str) -> bool:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and "format" in data and isinstance(data.get("tasks"), dict)
-
-
-def _has_tasks(folder: str) -> bool:
-    try:
-        return any(_is_task_file(f) for f in os.listdir(os.path.join(folder, _TASKS)))
-    except OSError:
-        return False
-
-
-def _damaged(path: str) -> bool:
-    try:
-        with open(path, encoding="utf-8") as f:
-            json.load(f)
-    except ValueError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
-def check_folder(folder) -> None:
-    """Raise ``ValueError`` if ``folder`` holds a ``manifest.json`` that is not a run manifest
-    (a run would overwrite someone else's file), or a ``tasks`` that is not a folder.
-
-    A manifest that is not even JSON next to task files is taken for a damaged one of ours
-    (it is rewritten; the task files are the source of truth); JSON of another shape, or
-    anything without task files, is someone else's."""
-    folder = os.fspath(folder)
-    man = os.path.join(folder, _MANIFEST)
-    if os.path.lexists(man) and not _own_manifest(man) and not (
-            _damaged(man) and _has_tasks(folder)):
-        raise ValueError(f"run folder {folder!r} holds a {_MANIFEST} that is not a run manifest of "
-                         "this tool; refusing to overwrite it (choose another --run-dir)")
-    tasks = os.path.join(folder, _TASKS)
-    if os.path.lexists(tasks) and not os.path.isdir(tasks):
-        raise ValueError(f"run folder {folder!r}: {tasks!r} exists and is not a folder")
-
-
-def clear(folder) -> int:
-    """Delete the finished tasks of the run folder ``folder`` (``--fresh``): the task files
-    ``tasks/<key>.npz`` and their temporary files, and ``manifest.json`` when it is a run
-    manifest; then ``tasks/`` if that left it empty. Nothing else is touched. Returns the number
-    of files removed."""
-    folder = os.fspath(folder)
-    check_folder(folder)
-    removed = 0
-    tasks = os.path.join(folder, _TASKS)
-    if os.path.isdir(tasks):
-        for name in os.listdir(tasks):
-            p = os.path.join(tasks, name)
-            if _is_task_file(name) and os.path.isfile(p) and not os.path.islink(p):
-                os.unlink(p)
-                removed += 1
-        try:
-            os.rmdir(tasks)
-        except OSError:
-            pass                        # it holds something else: leave it
-    man = os.path.join(folder, _MANIFEST)
-    if os.path.isfile(man) and _own_manifest(man):
-        os.unlink(man)
-        removed += 1
-    return removed

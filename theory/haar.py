@@ -17,6 +17,21 @@ with i.i.d. N(0, 1) entries and ``n < d - 1`` is :func:`inverse_gram_trace`.
 The coefficients are SymPy expressions (registered as ``haar.mean``, ``haar.alpha``,
 ``haar.beta``, ``haar.inverse_gram_trace``); :func:`sandwich` applies the lemma to a NumPy
 matrix.
+
+Chance overlap of two subspaces (issue 12). For independent Haar-random subspaces of
+dimensions :math:`a`, :math:`b` of :math:`\mathbb{R}^D` (or one Haar, one fixed) the overlap
+:math:`X = \operatorname{tr}(P_a P_b) = \|Q_a^\top Q_b\|_F^2` -- the correlation dimension of
+two unrelated subspaces -- has
+
+.. math::
+    \mathbb{E}X = \frac{ab}{D}, \qquad
+    \operatorname{Var}X = \frac{2\,a(D-a)\,b(D-b)}{D^2 (D-1)(D+2)} ,
+
+registered as ``haar.overlap.mean`` and ``haar.overlap.variance`` (:func:`overlap_moments`
+evaluates them; :func:`sample_overlaps` draws X directly). Derivation: the second moment of the
+projection's entries, :math:`\mathbb{E}[\Pi_{ij}\Pi_{kl}] = (\alpha-\beta)\delta_{ij}\delta_{kl}
++ \beta(\delta_{ik}\delta_{jl} + \delta_{il}\delta_{jk})`, contracted with :math:`P_b`
+(``notes/real-features.md``).
 """
 from __future__ import annotations
 
@@ -68,6 +83,79 @@ register("haar.beta", beta(), CONDITIONS,
          "coefficient of tr(A) I in E[Pi A Pi] = alpha A + beta tr(A) I")
 register("haar.inverse_gram_trace", inverse_gram_trace(), (sp.Lt(n, d - 1),),
          "E tr (Z Z^T)^{-1} for Z (n x d) standard Gaussian, n < d - 1")
+
+
+# --- chance overlap tr(P_a P_b) of two independent subspaces (issue 12) -----------------------
+a_dim = sp.Symbol("a", positive=True, integer=True)
+"""Dimension of the first subspace in the overlap law."""
+b_dim = sp.Symbol("b", positive=True, integer=True)
+"""Dimension of the second subspace in the overlap law."""
+D_dim = sp.Symbol("D", positive=True, integer=True)
+"""Ambient dimension of the overlap law."""
+
+OVERLAP_CONDITIONS = (sp.Ge(D_dim, 2), sp.Le(a_dim, D_dim), sp.Le(b_dim, D_dim))
+"""Validity of the overlap moments (``D >= 2``: the variance divides by ``D - 1``)."""
+
+
+def entry_moment_coefficients(rank=n, dim=d) -> tuple[sp.Expr, sp.Expr]:
+    r"""``(c1, c2)`` in :math:`\mathbb{E}[\Pi_{ij}\Pi_{kl}] = c_1\delta_{ij}\delta_{kl}
+    + c_2(\delta_{ik}\delta_{jl} + \delta_{il}\delta_{jk})`: :math:`c_1 = \alpha - \beta`,
+    :math:`c_2 = \beta` (contracting with a symmetric A gives back the lemma)."""
+    return sp.factor(alpha(rank, dim) - beta(rank, dim)), beta(rank, dim)
+
+
+def overlap_mean(a=a_dim, b=b_dim, D=D_dim) -> sp.Expr:
+    r""":math:`\mathbb{E}\operatorname{tr}(P_a P_b) = ab/D`."""
+    return sp.sympify(a) * sp.sympify(b) / sp.sympify(D)
+
+
+def overlap_second_moment(a=a_dim, b=b_dim, D=D_dim) -> sp.Expr:
+    r""":math:`\mathbb{E}[\operatorname{tr}(P_a B)^2] = c_1 (\operatorname{tr} B)^2
+    + 2 c_2 \operatorname{tr}(B^2)` at :math:`B = P_b` (``tr B = tr B^2 = b``)."""
+    c1, c2 = entry_moment_coefficients(a, D)
+    b = sp.sympify(b)
+    return c1 * b ** 2 + 2 * c2 * b
+
+
+def overlap_variance(a=a_dim, b=b_dim, D=D_dim) -> sp.Expr:
+    r""":math:`\operatorname{Var}\operatorname{tr}(P_a P_b)
+    = \dfrac{2a(D-a)\,b(D-b)}{D^2(D-1)(D+2)}` (factored from the second moment)."""
+    return sp.factor(overlap_second_moment(a, b, D) - overlap_mean(a, b, D) ** 2)
+
+
+register("haar.overlap.mean", overlap_mean(), OVERLAP_CONDITIONS,
+         "E tr(P_a P_b) for independent Haar-random subspaces of dims a, b in R^D")
+register("haar.overlap.variance", overlap_variance(), OVERLAP_CONDITIONS,
+         "Var tr(P_a P_b) for independent Haar-random subspaces of dims a, b in R^D")
+
+
+def overlap_moments(a: int, b: int, D: int, exact: bool = False):
+    """``(mean, variance)`` of the chance overlap for integers ``0 <= a, b <= D``, ``D >= 1``.
+
+    Floats by default; ``exact=True`` gives ``sympy.Rational``. ``D = 1`` (or ``a``/``b`` in
+    ``{0, D}``) makes the overlap deterministic: variance 0.
+    """
+    a, D = _check_rank_dim(a, D)
+    b, _ = _check_rank_dim(b, D)
+    if D == 1:
+        mean, var = sp.Rational(a * b, D), sp.Integer(0)
+    else:
+        mean, var = overlap_mean(a, b, D), overlap_variance(a, b, D)
+    return (mean, var) if exact else (float(mean), float(var))
+
+
+def sample_overlaps(a: int, b: int, D: int, size: int, rng) -> np.ndarray:
+    """Draw ``size`` overlaps ``tr(P_a P_b)`` directly: ``P_b`` onto the first ``b``
+    coordinates (the law only depends on ``b`` by invariance) and ``P_a`` Haar, so the overlap
+    is the squared norm of the first ``b`` rows of a Haar ``D x a`` frame."""
+    a, D = _check_rank_dim(a, D)
+    b, _ = _check_rank_dim(b, D)
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be an integer >= 1, got {size!r}")
+    if a == 0 or b == 0:
+        return np.zeros(size)
+    Q, _ = np.linalg.qr(rng.standard_normal((size, D, a)))
+    return np.sum(Q[:, :b, :] ** 2, axis=(1, 2))
 
 
 def _check_rank_dim(rank, dim) -> tuple[int, int]:
@@ -138,5 +226,7 @@ def sample_projections(rank: int, dim: int, size: int, rng) -> np.ndarray:
 
 __all__ = [
     "d", "CONDITIONS", "mean_coefficient", "alpha", "beta", "inverse_gram_trace",
-    "coefficients", "sandwich", "sample_projections",
+    "coefficients", "sandwich", "sample_projections", "a_dim", "b_dim", "D_dim",
+    "OVERLAP_CONDITIONS", "entry_moment_coefficients", "overlap_mean", "overlap_second_moment",
+    "overlap_variance", "overlap_moments", "sample_overlaps",
 ]

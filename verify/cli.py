@@ -17,6 +17,8 @@ SUBCOMMANDS = {
     "point": "point",
     "paper": "paper",
     "double-descent": "double_descent",
+    "dims": "dims",
+    "features": "features",
 }
 
 

@@ -57,15 +57,29 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg import lapack
 
 from numeric.design import Projector
+from numeric.engines.draws import as_draws
 from numeric.engines.fitting import (
     LabelledStats, ceiling_fit, complement_pair, risks, rowmat, teacher_and_strong,
 )
-from numeric.solvers import min_norm_rows, min_norm_solve
+from numeric.solvers import min_norm_rows, min_norm_solve, tri_solve
 
-__all__ = ["run_wishart", "bartlett_rows", "IdleWeak", "strong_statistics"]
+__all__ = ["run_wishart", "bartlett_rows", "IdleWeak", "strong_statistics", "block_streams",
+           "BLOCK_STREAM_MAX_P"]
+
+BLOCK_STREAM_MAX_P = 64
+r"""Designs with at most this many drawn coordinates plus the label column (``p = m + 1``) draw
+from one stream per seed block (:func:`block_streams`): a trial's random numbers are then
+:math:`O(p^2)`, a few kB, and a block's are drawn in one call per section. Larger designs (the
+paper's, ``d_w`` in the thousands) keep one stream per trial, so that a batch may be a single
+trial."""
+
+
+def block_streams(design) -> bool:
+    """Whether the trials of ``design`` draw from one stream per seed block (see
+    :data:`BLOCK_STREAM_MAX_P` and :mod:`numeric.engines.draws`)."""
+    return _plan(design).p <= BLOCK_STREAM_MAX_P
 
 
 def bartlett_rows(gens, p: int, rows: int, keep: int | None = None) -> np.ndarray:
@@ -76,37 +90,32 @@ def bartlett_rows(gens, p: int, rows: int, keep: int | None = None) -> np.ndarra
     strictly-upper entries row by row.
     """
     keep = p if keep is None else keep
-    B = len(gens)
-    R = np.zeros((B, keep, p))
-    iu = np.triu_indices(keep, 1, p)
-    flat = iu[0] * p + iu[1]
-    ar = np.arange(keep)
-    df = rows - ar
-    buf = np.empty(flat.size)
-    for b, g in enumerate(gens):
-        Rb = R[b].reshape(-1)
-        Rb[ar * (p + 1)] = np.sqrt(g.chisquare(df))
-        g.standard_normal(out=buf)
-        Rb[flat] = buf
-    return R
+    src = as_draws(gens)
+    B = len(src)
+    diag, upper = _factor_index(keep, p)
+    chi = src.chisquare_steps(rows, keep)
+    off = src.normal(upper.size)
+    R = np.zeros((B, keep * p))
+    R[:, diag] = np.sqrt(chi)
+    R[:, upper] = off
+    return R.reshape(B, keep, p)
+
+
+_INDEX: dict = {}
+
+
+def _factor_index(keep: int, p: int):
+    """Flat positions of the diagonal and of the strictly-upper entries (row by row) of a
+    ``keep x p`` factor (cached: the engines build the same few factors again and again)."""
+    out = _INDEX.get((keep, p))
+    if out is None:
+        iu = np.triu_indices(keep, 1, p)
+        out = _INDEX[(keep, p)] = (np.arange(keep) * (p + 1), iu[0] * p + iu[1])
+    return out
 
 
 def _gaussian_rows(gens, p: int, rows: int) -> np.ndarray:
-    out = np.empty((len(gens), rows, p))
-    for b, g in enumerate(gens):
-        g.standard_normal(out=out[b])
-    return out
-
-
-def _tri_solve(R: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Solve upper-triangular ``R x = v`` per trial (LAPACK trtrs; R.T is F-ordered lower)."""
-    out = np.empty(v.shape)
-    for b in range(R.shape[0]):
-        x, info = lapack.dtrtrs(R[b].T, v[b], lower=1, trans=1)
-        if info != 0:
-            raise np.linalg.LinAlgError(f"singular Bartlett factor (info={info})")
-        out[b] = x
-    return out
+    return as_draws(gens).normal((rows, p))
 
 
 class _FastPlan:
@@ -252,7 +261,9 @@ def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
     otherwise; the unlabelled side takes the ``d_s x d_s`` Bartlett factor when ``N >= d_s``
     and draws ``N x d_s`` strong rows otherwise, plus one normal pair per (virtual) row in both
     cases. Every regime (interpolating teacher, student, strong baseline or ceiling) is exact:
-    ``notes/wishart-engine.md`` sections 4 and 6. Per trial the stream holds the labelled
+    ``notes/wishart-engine.md`` sections 4 and 6. The stream (per trial, or per seed block
+    with the sections drawn for the block's trials at once: ``gens`` a
+    :class:`numeric.engines.draws.BlockDraws`, see :func:`block_streams`) holds the labelled
     draws, then the unlabelled factor or rows, then the pairs.
 
     ``backend`` (a :class:`numeric.xp.Backend`, e.g. PyTorch on CUDA) runs the labelled
@@ -268,6 +279,7 @@ def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
         raise ValueError("engine='wishart' needs features='gaussian' and noise='gaussian' "
                          "(and a reduced design)")
     plan = _plan(design)
+    gens = as_draws(gens)
     if n >= plan.p and backend is not None and backend.name != "numpy":
         from numeric.engines.wishart_xp import labelled_bartlett_device
 
@@ -327,7 +339,7 @@ def _labelled_bartlett(design, plan, gens, n: int):
     # gives zeros below row d_wr and R11^{-1} h above, and no block copy is needed.
     h = np.zeros((B, t))
     h[:, :d_wr] = Rphi[:, :d_wr]
-    beta_a = _tri_solve(R, h)[:, :d_wr]
+    beta_a = tri_solve(R, h)[:, :d_wr]
     F = np.zeros((B, p_a, p_a))
     if q:
         chi, g = _idle_scalars(gens, n - q + 1, plan.idle.J.size)
@@ -406,12 +418,8 @@ def _idle_factor(gens, t: int, q: int):
 
 def _idle_scalars(gens, df: int, k: int):
     r"""Per trial one :math:`\chi^2_{df}` and ``k`` standard normals (the idle direction)."""
-    chi = np.empty(len(gens))
-    g = np.empty((len(gens), k))
-    for b, gen in enumerate(gens):
-        chi[b] = gen.chisquare(df)
-        gen.standard_normal(out=g[b])
-    return chi, g
+    src = as_draws(gens)
+    return src.chisquare(float(df)), src.normal(k)
 
 
 def _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store):
@@ -423,9 +431,7 @@ def _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store):
         Xs = bartlett_rows(gens, d_s, N)                  # R11 (B, d_s, d_s), upper
     else:
         Xs = _gaussian_rows(gens, d_s, N)                 # (B, N, d_s): the rows themselves
-    U = np.empty((B, k, 2))
-    for b, gen in enumerate(gens):
-        gen.standard_normal(out=U[b])
+    U = gens.normal((k, 2))
     g = rowmat(beta_w, design.B_w.T)                      # teacher's function on x
     phi_c = np.broadcast_to(plan.phi_u[d_s:], (B, p - d_s))
     g_c = np.zeros((B, p - d_s))
@@ -435,7 +441,7 @@ def _unlabelled(design, plan, gens, n, N, beta_w, beta_s, G_s, r_s, lab_store):
     u = Xs @ plan.phi_u[:d_s] + b_                        # true labels of the rows
     XsT = np.swapaxes(Xs, -1, -2)
     if N >= d_s:
-        b_w2s = _tri_solve(Xs, t)
+        b_w2s = tri_solve(Xs, t)
     else:
         b_w2s = min_norm_rows(Xs, t)
     G_c = XsT @ Xs

@@ -41,9 +41,9 @@ def solve_upper(be: Backend, R, v):
         for b in range(R.shape[0]):
             out[b] = solve_triangular(R[b], v[b], lower=False)
         return out
-    from numeric.engines.wishart import _tri_solve
+    from numeric.solvers import tri_solve
 
-    return _tri_solve(R, v)
+    return tri_solve(R, v)
 
 
 def _tri_gram(be: Backend, R, proj):

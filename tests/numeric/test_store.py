@@ -1,5 +1,5 @@
-"""Resumable run folders: atomic per-task files, skip finished tasks, lose only what was in flight."""
-import json
+"""Resumable run folders: one task database, skip finished tasks, lose only what was in flight,
+recompute what does not fit its task, delete only the store's own files."""
 import os
 
 import numpy as np
@@ -8,7 +8,9 @@ import pytest
 from numeric import TRIAL_BLOCK, Scenario, simulate
 from numeric.executors import SerialExecutor
 from numeric.result import PER_TRIAL_KEYS
-from numeric.store import RunStore, atomic_write_bytes, scenario_digest, task_key
+from numeric.store import (
+    RunStore, atomic_write_bytes, clear, is_run_folder, scenario_digest, task_key,
+)
 
 
 def _sc(**kw):
@@ -30,28 +32,113 @@ def test_put_get_roundtrip_and_manifest(tmp_path):
     st.flush()
     got = st.get(key)
     assert set(got) == set(data) and all(np.array_equal(got[k], data[k]) for k in data)
-    assert st.keys() == [key]
-    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
-    assert manifest["tasks"][key] == {"block": 3}
-    assert not [f for f in os.listdir(tmp_path / "run" / "tasks") if f.startswith(".tmp-")]
+    assert st.keys() == [key] and key in st
     assert RunStore(tmp_path / "run").manifest()[key] == {"block": 3}
+    assert RunStore(tmp_path / "run").get(key, fields=("w2s", "weak"), trials=5) is not None
 
 
-def test_truncated_task_file_is_run_again(tmp_path):
+def _rewrite(folder, key, mutate):
+    """Replace the stored arrays of ``key`` by ``mutate(arrays)`` through the store itself: a
+    well-formed row whose content does not fit its task."""
+    st = RunStore(folder)
+    st.put(key, mutate(st.get(key)))
+    st.close()
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda d: {k: v for k, v in d.items() if k != "opr"},                   # a key missing
+    lambda d: {**d, "extra": d["w2s"]},                                     # a key too many
+    lambda d: {k: v[:-1] for k, v in d.items()},                            # too few trials
+    lambda d: {k: np.concatenate([v, v]) for k, v in d.items()},            # too many trials
+    lambda d: {k: v.astype(np.float32) for k, v in d.items()},              # wrong dtype
+    lambda d: {k: v[:, None] for k, v in d.items()},                        # wrong shape
+    lambda d: {**d, "weak": d["strong"], "strong": d["weak"]},              # swapped arrays
+    lambda d: {**d, "w2s": d["w2s"] + 1.0},                                 # edited values
+], ids=["missing", "extra", "short", "long", "float32", "2d", "swapped", "edited"])
+def test_corrupt_but_well_formed_task_is_recomputed(tmp_path, mutate):
     sc = _sc()
     first = simulate(sc, TRIAL_BLOCK, seed=2, store=tmp_path)
     (key,) = RunStore(tmp_path).keys()
-    (tmp_path / "tasks" / f"{key}.npz").write_bytes(b"")
+    _rewrite(tmp_path, key, mutate)
+    again = simulate(sc, TRIAL_BLOCK, seed=2, store=tmp_path)
+    assert again.execution.tasks_run == 1 and again.execution.tasks_from_store == 0
+    assert _same(first, again)
+    assert any("did not match" in n for n in again.execution.notes)
+    third = simulate(sc, TRIAL_BLOCK, seed=2, store=tmp_path)       # and the row was replaced
+    assert third.execution.tasks_from_store == 1 and _same(first, third)
+
+
+def test_undecodable_row_is_run_again(tmp_path):
+    import sqlite3
+
+    sc = _sc()
+    first = simulate(sc, TRIAL_BLOCK, seed=2, store=tmp_path)
+    (key,) = RunStore(tmp_path).keys()
+    with sqlite3.connect(tmp_path / "tasks" / "store.sqlite") as db:
+        db.execute("UPDATE tasks SET data = substr(data, 1, 40) WHERE key = ?", (key,))
     again = simulate(sc, TRIAL_BLOCK, seed=2, store=tmp_path)
     assert again.execution.tasks_run == 1 and _same(first, again)
 
 
-def test_unreadable_manifest_is_not_fatal(tmp_path):
-    st = RunStore(tmp_path)
-    st.put("cd" * 32, {"w2s": np.ones(2)})
-    (tmp_path / "manifest.json").write_text("{not json")
-    again = RunStore(tmp_path)
-    assert again.get("cd" * 32) is not None and again.manifest() == {}
+def test_simulate_block_checks_stored_content(tmp_path):
+    from numeric import simulate_block
+    from numeric.executors import SerialExecutor, using
+    from numeric.seeding import as_seed_sequence, child
+
+    sc = _sc()
+    blk = child(as_seed_sequence(7), 0)
+    with using(SerialExecutor(), store=tmp_path):
+        ref = simulate_block(sc, blk, TRIAL_BLOCK)
+    (key,) = RunStore(tmp_path).keys()
+    _rewrite(tmp_path, key, lambda d: {k: v[:3] for k, v in d.items()})
+    ex = SerialExecutor()
+    with using(ex, store=tmp_path):
+        again = simulate_block(sc, blk, TRIAL_BLOCK)
+    assert ex.totals.tasks_run == 1
+    assert all(np.array_equal(ref[k], again[k], equal_nan=True) for k in PER_TRIAL_KEYS)
+
+
+def test_run_folder_file_count_does_not_grow_with_tasks(tmp_path):
+    """Ten times the tasks, the same files: the database (plus its WAL files while open)."""
+    def files(folder):
+        return sorted(os.path.relpath(os.path.join(d, f), folder)
+                      for d, _, fs in os.walk(folder) for f in fs)
+
+    sc = _sc()
+    small, large = tmp_path / "small", tmp_path / "large"
+    simulate(sc, 2 * TRIAL_BLOCK, seed=1, store=small)
+    simulate(sc, 20 * TRIAL_BLOCK, seed=1, store=large)
+    simulate(sc.replace(n=30), 20 * TRIAL_BLOCK, seed=1, store=large)
+    assert len(RunStore(large)) == 40 and len(RunStore(small)) == 2
+    assert files(small) == files(large) and len(files(large)) <= 3
+
+
+def test_foreign_database_file_is_refused_not_replaced(tmp_path):
+    (tmp_path / "tasks").mkdir()
+    (tmp_path / "tasks" / "store.sqlite").write_bytes(b"my notes, not a database")
+    with pytest.raises(ValueError, match="not a w2s-verifier task database"):
+        RunStore(tmp_path)
+    assert (tmp_path / "tasks" / "store.sqlite").read_bytes() == b"my notes, not a database"
+    assert clear(tmp_path) == [] and (tmp_path / "tasks" / "store.sqlite").exists()
+
+
+def test_clear_removes_only_the_stores_own_files(tmp_path):
+    simulate(_sc(), TRIAL_BLOCK, seed=1, store=tmp_path)
+    (tmp_path / "thesis.tex").write_text("keep me")
+    (tmp_path / "tasks" / "notes.txt").write_text("keep me too")
+    legacy = tmp_path / "tasks" / ("ef" * 32 + ".npz")           # the older layout's task file
+    legacy.write_bytes(b"PK")
+    assert is_run_folder(tmp_path) and not is_run_folder(tmp_path / "tasks")
+    removed = clear(tmp_path)
+    assert str(tmp_path / "tasks" / "store.sqlite") in removed and str(legacy) in removed
+    assert sorted(os.listdir(tmp_path)) == ["tasks", "thesis.tex"]
+    assert os.listdir(tmp_path / "tasks") == ["notes.txt"]
+    assert (tmp_path / "thesis.tex").read_text() == "keep me"
+    assert not is_run_folder(tmp_path)
+    only = tmp_path / "only"
+    simulate(_sc(), TRIAL_BLOCK, seed=1, store=only)
+    clear(only)
+    assert not only.exists()                    # nothing else was there: the folder goes too
 
 
 def test_bad_arguments(tmp_path):
@@ -132,7 +219,7 @@ def test_interrupt_loses_only_tasks_in_flight(tmp_path):
         simulate(sc, T, seed=8, store=tmp_path, executor=_Interrupted(after=1))
     st = RunStore(tmp_path)
     assert len(st.keys()) == 4                   # every delivered task is on disk
-    assert len(st.manifest()) == 4               # and the manifest was flushed on the way out
+    assert len(st.manifest()) == 4               # with its description
     resumed = simulate(sc, T, seed=8, store=tmp_path)
     assert resumed.execution.tasks_from_store == 4 and resumed.execution.tasks_run == 5
     assert _same(resumed, simulate(sc, T, seed=8))
@@ -165,20 +252,29 @@ def test_using_routes_simulate_and_simulate_block(tmp_path):
     assert not hasattr(simulate(sc, 3, seed=1), "execution")
 
 
-def test_helper_store_hands_manifest_entries_to_the_writer(tmp_path):
-    import json
+def test_forked_writers_share_one_database(tmp_path):
+    """Processes forked after the parent opened the store write their own rows concurrently;
+    the parent sees them all, and its own connection keeps working after the forks."""
+    import multiprocessing
 
-    import numpy as np
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs fork")
+    parent = RunStore(tmp_path)
+    parent.put("0" * 64, {"weak": np.zeros(2)})
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_write_many, args=(str(tmp_path), w)) for w in range(3)]
+    for p in procs:
+        p.start()
+    parent.put("1" * 64, {"weak": np.ones(2)})
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert len(parent) == 2 + 3 * 50
+    got = RunStore(tmp_path).get(f"{2:01x}{7:063x}")
+    assert got is not None and np.array_equal(got["weak"], np.full(4, 2.0 * 7))
 
-    from numeric.store import RunStore
 
-    writer = RunStore(tmp_path)
-    helper = RunStore(tmp_path, write_manifest=False)
-    key = "a" * 64
-    helper.put(key, {"weak": np.arange(3.0)}, meta={"block": 0})
-    helper.flush()
-    assert not (tmp_path / "manifest.json").exists()      # helpers never write the manifest
-    assert key in writer                                  # but the task file is shared
-    writer.merge(helper.new_entries())
-    writer.flush()
-    assert json.loads((tmp_path / "manifest.json").read_text())["tasks"][key] == {"block": 0}
+def _write_many(folder, w):
+    st = RunStore(folder, write_manifest=False)
+    for i in range(50):
+        st.put(f"{w + 1:01x}{i:063x}", {"weak": np.full(4, float((w + 1) * i))}, {"i": i})

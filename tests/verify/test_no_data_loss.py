@@ -67,23 +67,24 @@ def test_fresh_deletes_only_task_files(tmp_path):
     p = tmp_path / "p"
     thesis = _plant(p / "thesis.tex", "x\n")
     notes = _plant(p / "tasks" / "notes.txt", "keep\n")
+    manifest = _plant(p / "manifest.json", '{"name": "my package"}\n')
     out = tmp_path / "o"
     assert main([*CHECK, "--run-dir", str(p), "--fresh", "--out", str(out)]) in OK
-    tasks = sorted(f for f in os.listdir(p / "tasks") if f.endswith(".npz"))
-    assert tasks and thesis.read_text() == "x\n" and notes.read_text() == "keep\n"
+    assert (p / "tasks" / "store.sqlite").is_file()
     assert main([*CHECK, "--run-dir", str(p), "--fresh", "--out", str(out)]) in OK
     ex = json.loads((out / "report.json").read_text())["settings"]["execution"]
     assert ex["tasks_from_store"] == 0 and ex["tasks_run"] == ex["tasks"] > 0
-    assert thesis.read_text() == "x\n" and notes.read_text() == "keep\n"
+    for k, text in ((thesis, "x\n"), (notes, "keep\n"), (manifest, '{"name": "my package"}\n')):
+        assert k.read_text() == text, k
 
 
-def test_run_dir_with_a_foreign_manifest_is_refused(tmp_path, capsys):
+def test_run_dir_with_a_foreign_task_database_is_refused(tmp_path, capsys):
     p = tmp_path / "p"
-    man = _plant(p / "manifest.json", '{"name": "my package"}\n')
+    db = _plant(p / "tasks" / "store.sqlite", "my own data\n")
     assert main([*CHECK, "--run-dir", str(p), "--fresh", "--out", str(tmp_path / "o")]) == 2
-    assert "manifest.json" in capsys.readouterr().err
-    assert man.read_text() == '{"name": "my package"}\n'
-    assert not (tmp_path / "o").exists() and not (p / "tasks").exists()
+    err = capsys.readouterr().err
+    assert "store.sqlite" in err and "Traceback" not in err
+    assert db.read_text() == "my own data\n" and not (tmp_path / "o").exists()
 
 
 def test_main_job_keeps_the_other_commands_folders(tmp_path):
@@ -158,13 +159,13 @@ def test_store_clear_touches_only_task_files(tmp_path):
     run = tmp_path / "run"
     st = store.RunStore(run)
     st.put("a" * 64, {"weak": [1.0, 2.0]})
-    st.flush()
+    st.close()
     keep = [_plant(run / "tasks" / "README"), _plant(run / "tasks" / ("b" * 63 + ".npz")),
-            _plant(run / "thesis.tex")]
-    assert store.clear(run) == 2                   # the task file and the manifest
-    assert sorted(os.listdir(run / "tasks")) == sorted(["README", "b" * 63 + ".npz"])
-    assert all(k.read_text() == "mine\n" for k in keep)
-    assert not (run / "manifest.json").exists()
+            _plant(run / "thesis.tex"), _plant(run / "manifest.json", "{}\n")]
+    removed = store.clear(run)
+    assert [os.path.basename(p) for p in removed][:1] == ["store.sqlite"]
+    assert all(k.exists() for k in keep)
+    assert not (run / "tasks" / "store.sqlite").exists()
 
 
 def _results(out):

@@ -76,10 +76,16 @@ def run(args) -> int:
         print(f"verify paper: error: {exc}", file=sys.stderr)
         return 2
     try:
+        store = RunStore(run_dir)       # refuses a tasks/store.sqlite that is not a run's
+    except (ValueError, OSError) as exc:
+        executor.close()
+        print(f"verify paper: error: {exc}", file=sys.stderr)
+        return 2
+    try:
         with executor:
             mark_folder(args.out, "paper")
             outcome = run_study(config, args.out, workers=workers, progress=True,
-                                executor=executor, store=RunStore(run_dir), device=args.device)
+                                executor=executor, store=store, device=args.device)
     except KeyboardInterrupt:
         print(f"verify paper: interrupted; finished tasks are kept in {run_dir}: rerun the same "
               "command to go on from there", file=sys.stderr)
