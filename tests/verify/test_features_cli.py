@@ -1,7 +1,6 @@
 """python -m verify features: report files, resume, exit codes, bad input, the demo."""
 import json
 import math
-import os
 
 import numpy as np
 import pytest
