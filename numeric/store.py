@@ -421,9 +421,14 @@ class RunStore:
         _check_key(key)
         layout, blob = _encode(per_trial)
         meta = dict(meta or {})
-        self._connect().execute("INSERT OR REPLACE INTO tasks (key, layout, data, meta) "
-                                "VALUES (?, ?, ?, ?)",
-                                (key, layout, blob, json.dumps(meta, sort_keys=True)))
+        try:
+            self._connect().execute("INSERT OR REPLACE INTO tasks (key, layout, data, meta) "
+                                    "VALUES (?, ?, ?, ?)",
+                                    (key, layout, blob, json.dumps(meta, sort_keys=True)))
+        except sqlite3.OperationalError as exc:
+            # A full disk, a folder gone read-only: an I/O error of the run (callers report
+            # OSError as such), never mistaken for an error of the computation.
+            raise OSError(f"run store {self.path}: {exc}") from exc
         self._new[key] = meta
 
     def discard(self, key: str) -> None:
