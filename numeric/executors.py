@@ -25,10 +25,12 @@ import hashlib
 import math
 import multiprocessing
 import os
+import signal
 from collections import OrderedDict
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 __all__ = ["Chunk", "ExecutionStats", "Executor", "SerialExecutor", "ProcessExecutor",
            "DaskExecutor", "make_executor", "run_chunk", "default_workers", "using", "ambient"]
@@ -230,7 +232,12 @@ class ProcessExecutor(Executor):
 
     def _new_pool(self):
         # spawn, not fork: the driver may hold threads (progress bars, Dask, BLAS pools).
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        # Workers ignore SIGINT from their first moments (the initializer is a stdlib partial,
+        # unpickled before anything heavy is imported): Ctrl-C in a terminal signals the whole
+        # process group, and the driver alone handles it, terminating the workers.
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=partial(signal.signal, signal.SIGINT,
+                                                       signal.SIG_IGN))
 
     @property
     def pool(self) -> ProcessPoolExecutor:
@@ -290,11 +297,15 @@ class ProcessExecutor(Executor):
                     stats.notes.append(f"a worker process died; {n} task(s) in flight resubmitted")
                     todo.extend(sorted(lost, reverse=True))
         except BaseException:
-            # Ctrl-C or a failure: drop what is queued; finished chunks were already delivered.
-            for fut in pending:
-                fut.cancel()
+            # Ctrl-C or a failure: stop the workers now (they ignore SIGINT, and a chunk may
+            # run for a while); finished chunks were delivered. The futures are left to fail
+            # as BrokenProcessPool, not cancelled: Python 3.11's pool manager raises
+            # InvalidStateError (a thread traceback) on a cancelled future of a broken pool.
             if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
+                for p in list((getattr(self._pool, "_processes", None) or {}).values()):
+                    if p.is_alive():
+                        p.terminate()
+                self._pool.shutdown(wait=False)
                 self._pool = None
             raise
 

@@ -16,7 +16,8 @@ from numeric.geometry import (
     principal_cosines,
 )
 from numeric.laws import parse_law
-from numeric.validation import as_count, as_nonneg_real, as_real_vector
+from numeric.memory import check_fits, scenario_bytes
+from numeric.validation import as_count, as_nonneg_real, as_real, as_real_vector
 
 __all__ = ["Scenario", "GEOMETRY_KEYS"]
 
@@ -73,7 +74,8 @@ class Scenario:
             if np.any(c < 0) or np.any(c > 1):
                 raise ValueError(f"cosines must lie in [0, 1], got values in [{c.min()}, {c.max()}]")
         else:
-            c = cosines_from_d_sw(0.0 if d_sw is None else _real("d_sw", d_sw), k)
+            c = cosines_from_d_sw(0.0 if d_sw is None else as_real("d_sw", d_sw), k)
+        check_fits("a scenario's bases", d_s, d_w, scenario_bytes)     # before allocating them
         D = d_s + d_w + 1
         th = np.zeros(D) if theta is None else as_real_vector("theta", theta, D)
         V_s, V_w = canonical_bases(d_s, d_w, c)
@@ -84,10 +86,15 @@ class Scenario:
         self._d_s, self._d_w = d_s, d_w
         self._n = as_count("n", n)
         self._N = as_count("N", N)
-        self._sigma2 = as_nonneg_real("sigma2", sigma2)
+        self._sigma2 = _scale("sigma2", sigma2)
         self._features = parse_law(features, "features")
         self._noise = parse_law(noise, "noise")
         self._V_s, self._V_w, self._theta = _frozen(V_s), _frozen(V_w), _frozen(theta)
+        energy = _scale("the target energy |theta|^2", float(np.dot(self._theta, self._theta)))
+        if energy == 0 and self._sigma2 == 0:
+            raise ValueError("sigma2 = 0 with a zero target (theta = 0): every label is 0 and "
+                             "every risk identically 0, nothing to estimate; give sigma2 > 0 "
+                             "or a nonzero theta")
         self._cosines = _frozen(cosines)
         self._canonical = bool(canonical)
         self._geom = derived_geometry(self._V_s, self._V_w, self._theta)
@@ -315,11 +322,17 @@ class Scenario:
         return scenario_to_dict(self)
 
 
-def _real(name, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite real number, got {v}")
+#: Range of a nonzero noise variance or target energy: risks scale with them, and the
+#: estimators square the risks, which must stay finite, normal doubles.
+SCALE_RANGE = (1e-100, 1e100)
+
+
+def _scale(name, value) -> float:
+    """``value`` is 0 or in :data:`SCALE_RANGE` (a ``ValueError`` naming the range otherwise)."""
+    v = as_nonneg_real(name, value)
+    lo, hi = SCALE_RANGE
+    if v != 0 and not lo <= v <= hi:
+        raise ValueError(f"{name} must be 0 or a real number in [{lo:g}, {hi:g}], got {v!r}: risks "
+                         f"scale with it and their squares must be finite (rescale the problem; "
+                         "risks are homogeneous in sigma2 and the target energy)")
     return v

@@ -5,6 +5,7 @@ import contextlib
 import contextvars
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
@@ -15,6 +16,8 @@ from numeric.result import PER_TRIAL_KEYS, SimulationResult
 from numeric.seeding import (
     TRIAL_BLOCK, as_seed_sequence, block_generator, child, trial_generator,
 )
+from numeric.memory import check_fits, simulation_bytes
+from numeric.scenario import Scenario
 from numeric.validation import as_count
 
 __all__ = ["simulate", "simulate_block", "simulate_blocks", "simulate_many", "choose_engine",
@@ -96,9 +99,15 @@ def choose_engine(scenario, engine: str = "auto") -> tuple[str, str]:
     ValueError
         For an unknown engine, or ``"wishart"`` with a non-Gaussian law.
     """
+    if not isinstance(scenario, Scenario):
+        raise ValueError(f"scenario must be a numeric.Scenario, got {scenario!r}")
     if engine not in _ENGINE_NAMES:
         raise ValueError(f"engine must be one of {_ENGINE_NAMES}, got {engine!r}")
     gauss = scenario.feature_law.is_gaussian and scenario.noise_law.is_gaussian
+    # Refuse, before allocating, a size that cannot fit in memory (numeric.memory).
+    heavy = "samples" if engine == "samples" or (engine == "auto" and not gauss) else "wishart"
+    check_fits(f"a simulation ({heavy} engine)", scenario.d_s, scenario.d_w,
+               partial(simulation_bytes, engine=heavy))
     if engine == "wishart" and not gauss:
         raise ValueError("engine='wishart' needs features='gaussian' and noise='gaussian', got "
                          f"features={scenario.features!r}, noise={scenario.noise!r}")
@@ -195,6 +204,18 @@ def _run(scenario, design, name, gens, be=None):
         out["pgr"] = (out["weak"] - out["w2s"]) / (out["weak"] - out["ceiling"])
         out["opr"] = out["strong"] / out["w2s"]
     return out
+
+
+def _trials(trials) -> int:
+    """``trials`` as a count; one trial is allowed (its per-trial risks are exact draws) but
+    has no standard error, which is said, not left as a silent NaN."""
+    trials = as_count("trials", trials)
+    if trials == 1:
+        import warnings   # deliberate: only on this path
+
+        warnings.warn("trials=1: the standard errors are undefined (NaN); use trials >= 2",
+                      RuntimeWarning, stacklevel=3)
+    return trials
 
 
 def simulate_block(scenario, seed_sequence, trials: int = TRIAL_BLOCK, engine: str = "auto",
@@ -418,7 +439,7 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     if executor is not None or store is not None:
         return simulate_many([(scenario, trials, seed, engine)], executor=executor, store=store,
                              quiet=quiet, device=device)[0]
-    trials = as_count("trials", trials)
+    trials = _trials(trials)
     workers = as_count("workers", workers)
     name, reason = choose_engine(scenario, engine)
     be = _backend(device)
@@ -506,7 +527,7 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
         except (TypeError, ValueError):
             raise ValueError(f"jobs[{j}] must be a tuple (scenario, trials, seed, engine), "
                              f"got {job!r}") from None
-        trials = as_count("trials", trials)
+        trials = _trials(trials)
         name, reason = choose_engine(scenario, engine)
         root = as_seed_sequence(seed)
         digest = scenario_digest(scenario)

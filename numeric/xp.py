@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numeric.validation import check_scalar
+
 __all__ = ["Backend", "backend", "to_numpy", "synchronize", "matmul_flops"]
 
 
@@ -166,10 +168,8 @@ def matmul_flops(be: Backend, size: int = 4096, repeats: int = 5, dtype=None) ->
     This is the device's *measured* FP64 GEMM peak used to express an engine's speed as a
     fraction of what the hardware can do.
     """
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be an integer >= 1, got {size!r}")
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be an integer >= 1, got {repeats!r}")
+    size = check_scalar(size, "size", int, min_val=1)
+    repeats = check_scalar(repeats, "repeats", int, min_val=1)
     rng = np.random.default_rng(0)
     a = be.asarray(rng.standard_normal((size, size)), dtype)
     b = be.asarray(rng.standard_normal((size, size)), dtype)

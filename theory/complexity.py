@@ -18,10 +18,7 @@ lies in :math:`V_s \cap V_w`, hence :math:`\rho_s = \rho_w = b_{w2s} = m_{sw} = 
 """
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import lru_cache, wraps
 
 import sympy as sp
@@ -29,6 +26,7 @@ from sympy.solvers.inequalities import reduce_rational_inequalities
 
 from theory.formulas import GEOMETRY_CONDITIONS, formula, risk
 from theory.symbols import BY_NAME, N, b_w2s, d_s, d_w, m_sw, n, rho_s, rho_w
+from theory.validation import to_exact
 
 FORMS = ("exact", "paper")
 STATUSES = ("threshold", "always", "never", "window")
@@ -142,8 +140,8 @@ class Threshold:
         ----------
         **values
             Keyword names are symbol names (``n``, ``d_s``, ``sigma2``, ...; ``target`` or
-            ``eps`` where the target was left symbolic). Floats are converted to the exact
-            rationals of their decimal representation.
+            ``eps`` where the target was left symbolic). Floats are converted to their exact
+            binary value (:func:`theory.validation.to_exact`, as in ``evaluate_exact``).
 
         Raises
         ------
@@ -206,19 +204,9 @@ def _smallest_integer(region: sp.Set, lo, hi) -> int | None:
 
 
 def _to_exact(name: str, value):
-    if isinstance(value, sp.Basic):
-        return value
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    if isinstance(value, numbers.Integral):
-        return sp.Integer(int(value))
-    if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, numbers.Real):
-        if not math.isfinite(float(value)):
-            raise ValueError(f"{name} must be finite, got {value!r}")
-        return sp.Rational(repr(float(value)))
-    raise ValueError(f"{name} must be a real number, got {value!r}")
+    # One converter for the package (a float is its exact binary value, as in evaluate_exact);
+    # symbolic values pass through.
+    return to_exact(name, value, symbolic=True)
 
 
 def _exact_values(values: dict) -> dict:

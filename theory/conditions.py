@@ -55,6 +55,8 @@ def resolve(expr_or_name) -> tuple[sp.Expr, str | None]:
                 f"registered names are {', '.join(_formulas.registered_names())}"
             )
         return record.expr, record.name
+    if expr_or_name is None:
+        raise ValueError("expr_or_name must be a registered name or a SymPy expression, got None")
     try:
         expr = sp.sympify(expr_or_name)
     except (sp.SympifyError, TypeError) as exc:

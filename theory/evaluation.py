@@ -14,7 +14,6 @@ rounds once, to ``prec`` decimal digits.
 from __future__ import annotations
 
 import numbers
-from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -22,6 +21,7 @@ import sympy as sp
 
 from theory.conditions import conditions, denominators, resolve
 from theory.symbols import ALL, BY_NAME
+from theory.validation import as_real_array, to_exact
 
 __all__ = ["evaluate", "evaluate_exact", "lambdify_numpy", "to_number"]
 
@@ -33,40 +33,9 @@ def _sorted(symbols) -> list:
 
 
 def to_number(name: str, value) -> sp.Expr:
-    """Convert one input value to an exact SymPy number, or raise ``ValueError``.
-
-    Accepts ints, floats, ``fractions.Fraction``, ``decimal.Decimal``, NumPy scalars, mpmath
-    ``mpf`` and SymPy numbers. Floats and ``mpf`` are converted at their exact binary value.
-    """
-    if isinstance(value, (bool, np.bool_)) or isinstance(value, str):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    try:
-        if isinstance(value, numbers.Integral):
-            return sp.Integer(int(value))
-        if isinstance(value, Fraction):
-            return sp.Rational(value.numerator, value.denominator)
-        if isinstance(value, mpmath.mpf):
-            if not mpmath.isfinite(value):
-                raise ValueError(f"{name} must be finite, got {value}")
-            mantissa, exponent = value.man_exp
-            return sp.Integer(int(mantissa)) * sp.Integer(2) ** int(exponent)
-        if isinstance(value, numbers.Real) and not isinstance(value, sp.Basic):
-            as_float = float(value)
-            if not np.isfinite(as_float):
-                raise ValueError(f"{name} must be finite, got {value!r}")
-            if isinstance(value, (float, np.floating)):
-                return sp.Rational(*as_float.as_integer_ratio())
-            return sp.Rational(str(value))
-        number = sp.sympify(value)
-    except (TypeError, sp.SympifyError, AttributeError) as exc:
-        raise ValueError(f"{name} must be a real number, got {value!r}") from exc
-    if isinstance(number, sp.Float):
-        number = sp.Rational(number)
-    if not number.is_number or number.is_real is not True or not number.is_finite:
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    return number
+    """Convert one input value to an exact SymPy number, or raise ``ValueError``
+    (:func:`theory.validation.to_exact`: floats and ``mpf`` at their exact binary value)."""
+    return to_exact(name, value)
 
 
 def _domain_error(symbol: sp.Symbol, value) -> str | None:
@@ -271,10 +240,7 @@ class _Vectorised:
             symbol = self._known[name]
             if symbol not in self.symbols:
                 continue
-            try:
-                arrays[symbol] = np.asarray(value, dtype=float)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"{name} must be an array of real numbers") from exc
+            arrays[symbol] = as_real_array(name, value)
         missing = [s.name for s in self.symbols if s not in arrays]
         if missing:
             raise ValueError(f"missing value for symbol(s) {', '.join(missing)}")

@@ -40,6 +40,7 @@ import sympy as sp
 
 from theory.formulas import register
 from theory.symbols import n
+from theory.validation import check_int
 
 d = sp.Symbol("d", positive=True, integer=True)
 """Ambient dimension of the Haar projection (``n`` is its rank)."""
@@ -158,11 +159,8 @@ def sample_overlaps(a: int, b: int, D: int, size: int, rng) -> np.ndarray:
 
 
 def _check_rank_dim(rank, dim) -> tuple[int, int]:
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-        raise ValueError(f"dim must be an integer >= 1, got {dim!r}")
-    if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or not 0 <= rank <= dim:
-        raise ValueError(f"rank must be an integer in [0, dim={dim}], got {rank!r}")
-    return int(rank), int(dim)
+    dim = check_int("dim", dim, 1)
+    return check_int("rank", rank, 0, dim), dim
 
 
 def coefficients(rank: int, dim: int) -> tuple[float, float, float]:
@@ -215,8 +213,7 @@ def sample_projections(rank: int, dim: int, size: int, rng) -> np.ndarray:
     projection ``Q Q^T`` is sign-invariant, but the frame is kept correct for reuse).
     """
     rank, dim = _check_rank_dim(rank, dim)
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"size must be an integer >= 1, got {size!r}")
+    size = check_int("size", size, 1)
     if rank == 0:
         return np.zeros((size, dim, dim))
     G = rng.standard_normal((size, dim, rank))

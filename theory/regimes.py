@@ -51,6 +51,7 @@ from theory.symbols import (
     sigma2,
     t2,
 )
+from theory.validation import to_exact
 
 REGIMES = ("ols", "interp")
 SINGLE_MODELS = ("weak", "strong", "ceiling")
@@ -396,24 +397,18 @@ def _validate(values: dict) -> dict:
     for name, v in values.items():
         if name not in BY_NAME:
             raise ValueError(f"unknown parameter {name!r}; valid names: {sorted(BY_NAME)}")
+        # The one converter (theory.validation): a float is its exact binary value, which
+        # keeps Eq(d_sw, d_w) and the band tests exact and loses nothing before the
+        # evaluation at ``prec`` digits; strings, None and booleans are refused.
+        x = to_exact(name, v)
         if name in _COUNT_NAMES:
-            if isinstance(v, bool) or not float(v).is_integer() or v < 1:
+            if not x.is_integer or x < 1:
                 raise ValueError(f"{name} must be a positive integer (>= 1), got {v!r}")
-            subs[BY_NAME[name]] = sp.Integer(int(v))
-            continue
-        try:
-            fv = float(v)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a real number, got {v!r}") from None
-        if not mpmath.isfinite(fv):
-            raise ValueError(f"{name} must be finite, got {v!r}")
-        if name == "sigma2" and fv <= 0:
+        elif name == "sigma2" and x <= 0:
             raise ValueError(f"sigma2 must be > 0, got {v!r}")
-        if name in _NONNEG_NAMES and fv < 0:
+        elif name in _NONNEG_NAMES and x < 0:
             raise ValueError(f"{name} must be >= 0, got {v!r}")
-        # The exact binary value of the float, as a Rational, keeps Eq(d_sw, d_w) and the band
-        # tests exact and loses nothing before the evaluation at ``prec`` digits.
-        subs[BY_NAME[name]] = sp.Integer(v) if isinstance(v, int) else sp.Rational(fv)
+        subs[BY_NAME[name]] = x
     return subs
 
 

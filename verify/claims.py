@@ -273,6 +273,17 @@ def _as_expr(expr) -> tuple[sp.Expr, str | None]:
     return e, (rec.name if rec is not None else None)
 
 
+def _known_symbols(expr, what: str) -> None:
+    """Reject, at construction, an expression in symbols no configuration supplies (a typo
+    would otherwise end as an INCONCLUSIVE claim after the whole simulation)."""
+    from theory.symbols import BY_NAME
+
+    unknown = sorted(s.name for s in getattr(expr, "free_symbols", ()) if s.name not in BY_NAME)
+    if unknown:
+        raise ValueError(f"{what} uses unknown symbol(s) {unknown}; the known ones are "
+                         f"{sorted(BY_NAME)}")
+
+
 class Claim(CustomClaim):
     r"""An expectation claim: ``E[quantity]`` (or a ratio of expected risks) against ``expr``.
 
@@ -330,11 +341,16 @@ class Claim(CustomClaim):
             raise ValueError(f"examples must be an integer >= 1, got {examples!r}")
         self.quantity = quantity
         self.expr, self.formula_name = _as_expr(expr)
+        _known_symbols(self.expr, "expr")
         self.relation = relation
         self.tolerance = None if tolerance is None else sp.sympify(tolerance)
         self.features = features
         self.resolution = resolution
         self.scale = None if scale is None else _as_expr(scale)[0]
+        if self.scale is not None:
+            _known_symbols(self.scale, "scale")
+        if self.tolerance is not None:
+            _known_symbols(self.tolerance, "tolerance")
         self.examples = examples
         from verify.strategies import as_regime
 
@@ -442,25 +458,61 @@ def __getattr__(name: str) -> Any:
 
 
 def load_claims_file(path) -> list[CustomClaim]:
-    """Claims from a user's Python file defining a module-level list ``CLAIMS``."""
+    """Claims from a user's Python file defining a module-level list ``CLAIMS``.
+
+    The file is executed as Python (also for ``--list``). Every problem is a ``ValueError``
+    naming the file (and the line, where there is one): a missing path or a folder, bytes that
+    are not UTF-8, a syntax error, an exception while executing it, a ``CLAIMS`` that is missing,
+    empty or holds something other than claims.
+    """
     import importlib.util
     import os
 
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ValueError(f"claims file {path!r} is a folder, not a Python file")
     if not os.path.isfile(path):
         raise ValueError(f"claims file {path!r} does not exist")
+    try:
+        with open(path, "rb") as f:
+            f.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"claims file {path!r} is not UTF-8 text (byte {exc.start}: "
+                         f"{exc.reason})") from None
+    except OSError as exc:
+        raise ValueError(f"claims file {path!r} cannot be read: {exc.strerror or exc}") from None
     spec = importlib.util.spec_from_file_location(f"_verify_user_claims_{abs(hash(path))}", path)
     if spec is None or spec.loader is None:
         raise ValueError(f"claims file {path!r} is not a Python file")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise ValueError(f"claims file {path!r}, line {exc.lineno}: syntax error: {exc.msg}") from None
+    except Exception as exc:  # noqa: BLE001 - the user's code: any exception is reported
+        raise ValueError(f"claims file {path!r}, line {_user_line(exc, path)}: "
+                         f"{type(exc).__name__}: {exc}") from None
     claims = getattr(module, "CLAIMS", None)
     if not isinstance(claims, (list, tuple)):
         raise ValueError(f"claims file {path!r} must define a module-level list CLAIMS")
+    if not claims:
+        raise ValueError(f"claims file {path!r} defines an empty CLAIMS: nothing to check")
     for c in claims:
         if not isinstance(c, CustomClaim):
             raise ValueError(f"claims file {path!r}: CLAIMS entries must be verify claims, got {c!r}")
     return list(claims)
+
+
+def _user_line(exc: BaseException, path: str):
+    """The last line of ``path`` in the traceback of ``exc`` ("?" if it is not there)."""
+    import os
+    import traceback
+
+    line = "?"
+    for fr in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(fr.filename) == os.path.abspath(path):
+            line = fr.lineno
+    return line
 
 
 def select(claims, only=None, patterns=None) -> list[CustomClaim]:

@@ -52,4 +52,66 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
         return int(exc.code or 0)
-    return int(module.run(args))
+    return _run(module, args, prog)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C's ``KeyboardInterrupt`` (a subclass of it,
+    so that every command's clean-up for an interrupt runs), then exit code 143."""
+
+
+#: Exit codes of an interrupted command: 128 + the signal number.
+EXIT_SIGINT, EXIT_SIGTERM, EXIT_SIGPIPE = 130, 143, 141
+
+
+_SIGTERM_SEEN = False
+
+
+def _on_sigterm(signum, frame):
+    global _SIGTERM_SEEN
+    _SIGTERM_SEEN = True
+    raise Terminated()
+
+
+def _run(module, args, prog) -> int:
+    """Run a command with the process-wide outcomes handled in one place: SIGTERM and Ctrl-C
+    (exit 143 and 130, no traceback; a command that catches the interrupt itself says what it
+    kept), an I/O error (exit 4, ``verify.outputs.EXIT_IO``) and a closed output pipe
+    (``| head``: exit 141, like the shell's own tools)."""
+    import signal
+    import threading
+
+    global _SIGTERM_SEEN
+    _SIGTERM_SEEN = False
+    # A library caller in another thread keeps its own SIGTERM handling.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    try:
+        code = int(module.run(args))
+        sys.stdout.flush()          # a reader that went away shows here, not at exit
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted{' (SIGTERM)' if _SIGTERM_SEEN else ''}", file=sys.stderr)
+        code = EXIT_SIGINT
+    except BrokenPipeError:
+        return _broken_pipe()
+    except OSError as exc:
+        from verify.outputs import io_error   # deliberate: only on this path
+
+        return io_error(exc, "running the command", prog)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    if code == EXIT_SIGINT and _SIGTERM_SEEN:
+        return EXIT_SIGTERM
+    return code
+
+
+def _broken_pipe() -> int:
+    # The reader (head, less) went away: nothing more can be printed. Point stdout at
+    # /dev/null so that the interpreter's final flush does not raise again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_SIGPIPE

@@ -356,7 +356,8 @@ def compare(scenario, *, trials: int | None = None, seed=None, engine: str = "wi
     if result is None:
         import numeric
 
-        if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 2:
-            raise ValueError(f"trials must be an integer >= 2, got {trials!r}")
-        result = numeric.simulate(scenario, int(trials), seed=seed, engine=engine)
+        from numeric.validation import check_scalar
+
+        trials = check_scalar(trials, "trials", int, min_val=2)     # a standard error needs 2
+        result = numeric.simulate(scenario, trials, seed=seed, engine=engine)
     return build_record(scenario_summary(scenario), scenario.geometry(), simulation_summary(result))

@@ -112,6 +112,8 @@ def run_expectation(claim, ctx) -> list[Observation]:
     for cfg in cfgs:
         try:
             out.append(observe(claim, ctx, cfg))
+        except OSError:
+            raise                   # an I/O error of the run (full run folder), not a verdict
         except Exception as exc:  # noqa: BLE001 - a crash at one configuration is not a verdict
             out.append(Observation.check("error while simulating this configuration", "inconclusive",
                                          config=cfg, details={"error": f"{type(exc).__name__}: {exc}"}))

@@ -1,8 +1,9 @@
 """Reports of a run: terminal summary, ``report.md``, ``report.json``, ``junit.xml``, ``plots/``.
 
-:func:`write_outputs` writes everything into a fresh temporary folder next to the destination
-and then swaps it in with ``os.replace``, so a reader never sees a half-written report (an
-existing destination is moved aside first and removed after the swap).
+:func:`write_outputs` writes everything into a staging folder first and then moves each file
+into place with ``os.replace``, so a reader never sees a half-written file and a failed run
+leaves the previous report in place. It replaces or removes only the report's own files
+(:mod:`verify.outputs`): the folder may hold other things, e.g. ``paper/``.
 """
 from __future__ import annotations
 
@@ -118,7 +119,8 @@ def markdown(result: RunResult, plots: list[str] | None = None) -> str:
                f"{s['power']:g}; a check whose MDE exceeds its resolution is `inconclusive`, never `pass`.")
     out.append(f"- Seed {st['seed']}; {st['examples']} configurations per expectation claim; "
                f"{st['trials']} initial trials, adaptive up to {st['trials_budget']}; resolution "
-               f"{st['resolution']:g}; {st['simulated_trials']} trials simulated; {result.seconds:.1f} s.")
+               f"{st['resolution']:g}; {st.get('execution', {}).get('simulated_trials', '?')} trials simulated; "
+               f"{result.seconds:.1f} s.")
     out.append(f"- Python {env.get('python')}; " + ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items()))
     out.append("- Known-false claims (`expect=fail`) are registered refutations: their expected outcome is "
                "`fail`, and the run confirms them.")
@@ -204,36 +206,46 @@ def junit(result: RunResult) -> str:
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
+REPORT_FILES = ("report.md", "report.json", "junit.xml", "plots")
+
+
 def write_outputs(result: RunResult, out: str, plots: dict | None = None) -> str:
-    """Write report.md, report.json, junit.xml and plots/ into ``out`` (swapped in atomically)."""
+    """Write report.md, report.json, junit.xml and plots/ into ``out``.
+
+    Everything is first written to a staging folder inside ``out``; only then are the files moved
+    into place (one ``os.replace`` each), so a failed run leaves the previous report as it was.
+    Only the report's own files are replaced or removed (those the previous run recorded in
+    ``out/.w2s-verify-check.json``, :mod:`verify.outputs`); anything else in ``out`` stays.
+
+    Raises
+    ------
+    verify.outputs.OutputError
+        When ``out`` holds one of those names and the tool did not write it (nothing is written).
+    """
+    from verify.outputs import claim_files, replace_files
+
     out = os.path.abspath(out)
-    parent = os.path.dirname(out)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".verify-report-", dir=parent)
+    claim_files(out, "check", REPORT_FILES)
+    os.makedirs(out, exist_ok=True)
+    stage = tempfile.mkdtemp(prefix=".w2s-verify-stage-", dir=out)
     try:
         names = []
         if plots is not None:
             from verify.plots import render
 
-            os.makedirs(os.path.join(tmp, "plots"))
-            names = render(plots, os.path.join(tmp, "plots"))
+            os.makedirs(os.path.join(stage, "plots"))
+            names = render(plots, os.path.join(stage, "plots"))
         data = result.to_dict()
         if plots is not None:
             data["plots"] = {"files": names, "data": plots}
-        with open(os.path.join(tmp, "report.json"), "w") as f:
+        with open(os.path.join(stage, "report.json"), "w", encoding="utf-8") as f:
             json.dump(_jsonable(data), f, indent=1, allow_nan=False)
-        with open(os.path.join(tmp, "report.md"), "w") as f:
+        with open(os.path.join(stage, "report.md"), "w", encoding="utf-8") as f:
             f.write(markdown(result, names))
-        with open(os.path.join(tmp, "junit.xml"), "w") as f:
+        with open(os.path.join(stage, "junit.xml"), "w", encoding="utf-8") as f:
             f.write(junit(result))
-        old = None
-        if os.path.exists(out):
-            old = tempfile.mkdtemp(prefix=".verify-old-", dir=parent)
-            os.replace(out, os.path.join(old, "r"))
-        os.replace(tmp, out)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        replace_files(out, "check", stage,
+                      ["report.json", "report.md", "junit.xml"] + [f"plots/{n}" for n in names])
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)     # our own staging folder
     return out

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import platform
+import signal
 import sys
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass, field
 
 from verify import stats
@@ -140,11 +143,18 @@ def _claim_status(observations) -> str:
 
 
 def _run_one(claim, ctx):
-    """Run one claim: (observations, seconds, error message or None)."""
+    """Run one claim: (observations, seconds, error message or None).
+
+    An exception of the claim becomes an ``error`` observation (inconclusive); an ``OSError``
+    does not: it is an I/O error of the run (a full run folder, say), not an outcome of the
+    claim, and propagates.
+    """
     t = time.monotonic()
     error = None
     try:
         obs = list(claim.run(ctx))
+    except OSError:
+        raise
     except Exception as exc:  # noqa: BLE001 - one broken claim must not stop the run
         error = f"{type(exc).__name__}: {exc}"
         obs = [Observation.check("error while running the claim", "inconclusive",
@@ -157,6 +167,12 @@ def _run_one(claim, ctx):
 # (claims, ctx, store folder, device) handed to forked workers by inheritance: claims hold SymPy
 # expressions and user callables that need not pickle, so only indices and results travel.
 _FORKED: tuple | None = None
+
+# Times a claim is run again after its worker died, before it is reported as an error.
+MAX_RETRIES = 2
+# Seconds a worker has to exit after SIGTERM before it is killed.
+_GRACE = 2.0
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _forked_claim(i: int):
@@ -174,6 +190,88 @@ def _forked_claim(i: int):
     return i, obs, seconds, error, ctx.simulated_trials - before, executor.totals, entries
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (a SIGKILLed driver leaves no
+    orphans); elsewhere a worker notices the closed pipe once its claim is done."""
+    try:
+        import ctypes   # deliberate: only workers need it, and only on Linux
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)           # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_main(conn, parent: int) -> None:
+    """Body of a claim worker: run the claim indices it is sent until ``None`` or EOF."""
+    # The driver alone handles Ctrl-C and SIGTERM, and terminates its workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    _die_with_parent()
+    if os.getppid() != parent:                  # the driver died before prctl
+        return
+    while True:
+        try:
+            i = conn.recv()
+        except (EOFError, OSError):
+            return
+        if i is None:
+            return
+        try:
+            msg = ("ok", _forked_claim(i))
+        except OSError as exc:
+            msg = ("oserror", (exc.errno, exc.strerror or str(exc), exc.filename))
+        except BaseException as exc:  # noqa: BLE001 - reported to the driver, which re-raises
+            msg = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}")
+        try:
+            conn.send(msg)
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Worker:
+    """One forked claim worker and the pipe to it; ``job`` is the claim index in flight."""
+
+    def __init__(self, mp):
+        here, there = mp.Pipe()
+        self.process = mp.Process(target=_worker_main, args=(there, os.getpid()), daemon=True)
+        # A signal that lands inside fork() runs its handler in an at-fork hook, where the
+        # KeyboardInterrupt is swallowed ("Exception ignored"): Ctrl-C would be lost. Blocked
+        # here, it is delivered right after, in the driver; the worker unblocks its own.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        there.close()
+        self.conn = here
+        self.job = None
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after :data:`_GRACE` seconds; reaps the process."""
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(_GRACE)
+            if self.process.is_alive():
+                self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def _stop_all(pool) -> None:
+    # A second Ctrl-C during the clean-up must not leave workers behind.
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        for w in pool:
+            if w.process.is_alive():
+                w.process.terminate()
+        for w in pool:
+            w.stop()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _run_forked(claims, ctx, workers, collect):
     """Run the claims in ``workers`` forked processes, each claim whole in one of them.
 
@@ -182,20 +280,79 @@ def _run_forked(claims, ctx, workers, collect):
     through the executor abstraction (serially) and the run folder of the ambient
     :func:`numeric.executors.using`. Results are the same as a serial run: every claim draws
     its configurations and seeds from the run seed and its own name, never from run order.
+
+    Faults: a worker that dies (``kill -9``, out of memory) is replaced and its claim run
+    again from the start (its finished tasks are read back from the run folder), at most
+    :data:`MAX_RETRIES` times, after which the claim is reported with an error (inconclusive);
+    each re-run counts in the executor's ``retries``. Ctrl-C or SIGTERM in the driver
+    terminates every worker (SIGTERM, then SIGKILL) before the exception propagates.
     """
     global _FORKED
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing.connection import wait
 
     from numeric.executors import ambient
 
     parent_executor, store, device = ambient()
+    mp = multiprocessing.get_context("fork")
+    todo = deque(range(len(claims)))
+    attempts = [0] * len(claims)
+    pool = []
     _FORKED = (claims, ctx, store.folder if store is not None else None, device)
+
+    def lost(w):
+        i, code = w.job, w.process.exitcode
+        w.stop()
+        pool.remove(w)
+        if i is None:
+            return
+        attempts[i] += 1
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        if attempts[i] > MAX_RETRIES:
+            msg = (f"WorkerDied: the worker process running this claim died {attempts[i]} times "
+                   f"(last: {how}); not retried again")
+            collect(i, [Observation.check("worker process died", "inconclusive",
+                                          details={"error": msg})], 0.0, msg)
+            return
+        todo.appendleft(i)
+        if parent_executor is not None:
+            parent_executor.totals.retries += 1
+            parent_executor.totals.pool_restarts += 1
+            parent_executor.totals.notes.append(
+                f"a claim worker died ({how}); claim {claims[i].name} run again")
+
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            # Longest claims first would need timings; submission order keeps it simple.
-            futures = [pool.submit(_forked_claim, i) for i in range(len(claims))]
-            for fut in as_completed(futures):
-                i, obs, seconds, error, trials, totals, entries = fut.result()
+        while todo or any(w.job is not None for w in pool):
+            # Never more workers than claims left (--workers 50 for 2 claims forks 2).
+            want = min(workers, len(todo) + sum(w.job is not None for w in pool))
+            while len(pool) < want:
+                pool.append(_Worker(mp))
+            for w in pool:
+                if w.job is None and todo:
+                    w.job = todo.popleft()
+                    try:
+                        w.conn.send(w.job)
+                    except OSError:
+                        pass                          # found dead below
+            busy = [w for w in pool if w.job is not None]
+            wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for w in busy:
+                msg = None
+                try:
+                    if w.conn.poll():
+                        msg = w.conn.recv()
+                except (EOFError, OSError):
+                    msg = None
+                if msg is None:
+                    if not w.process.is_alive():
+                        lost(w)
+                    continue
+                w.job = None
+                kind, payload = msg
+                if kind == "oserror":
+                    raise OSError(*payload)
+                if kind == "error":
+                    raise RuntimeError(f"a claim worker failed: {payload}")
+                i, obs, seconds, error, trials, totals, entries = payload
                 ctx.simulated_trials += trials
                 if parent_executor is not None:
                     parent_executor.totals.add(totals)
@@ -204,6 +361,7 @@ def _run_forked(claims, ctx, workers, collect):
                 collect(i, obs, seconds, error)
     finally:
         _FORKED = None
+        _stop_all(pool)
 
 
 def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
@@ -268,7 +426,11 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
             r.seconds += time.monotonic() - t
     settings = {"seed": ctx.seed, "alpha": ctx.alpha, "power": ctx.power, "examples": ctx.examples,
                 "trials": ctx.trials, "trials_budget": ctx.trials_budget, "resolution": ctx.resolution,
-                "quick": ctx.quick, "engine": ctx.engine, "simulated_trials": ctx.simulated_trials}
+                "quick": ctx.quick, "engine": ctx.engine,
+                # Work done, not a result: with workers each process has its own cache of
+                # simulated configurations, so the count depends on the executor and on what a
+                # run folder already held. It sits with the executor's counts.
+                "execution": {"simulated_trials": ctx.simulated_trials}}
     return RunResult(results, summary, settings, seconds=time.monotonic() - t0, environment=environment())
 
 

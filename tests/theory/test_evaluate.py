@@ -61,8 +61,9 @@ def test_violated_condition_names_it_and_the_values():
     (dict(sigma2=1, rho_w=0, foo=2), "unknown symbol 'foo'"),
     (dict(sigma2=1, rho_w=-1), "rho_w must be non-negative"),
     (dict(sigma2=0, rho_w=0), "sigma2 must be positive"),
-    (dict(sigma2=float("nan"), rho_w=0), "sigma2 must be finite"),
-    (dict(sigma2="1", rho_w=0), "sigma2 must be a number"),
+    (dict(sigma2=float("nan"), rho_w=0), "sigma2 must be a finite real number, got nan"),
+    (dict(sigma2="1", rho_w=0), "sigma2 must be a finite real number, got '1'"),
+    (dict(sigma2=None, rho_w=0), "sigma2 must be a finite real number, got None"),
     (dict(sigma2=1, rho_w=0, n=2000.5), "n must be a positive integer"),
 ])
 def test_bad_values_are_value_errors(bad, message):

@@ -27,7 +27,8 @@ def test_quick_end_to_end(quick_run):
     code, out = quick_run
     assert code == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["double_descent.json", "double_descent.md", "double_descent_N.png",
+    assert names == [".w2s-verify-double-descent.json",     # the folder is marked as ours
+                     "double_descent.json", "double_descent.md", "double_descent_N.png",
                      "double_descent_n.png", "run"]          # no temporary files left behind
     assert (out / "run" / "tasks").is_dir()                  # the finished tasks
     for png in ("double_descent_n.png", "double_descent_N.png"):

@@ -2,9 +2,12 @@
 
 Every statistical check of every claim enters one Holm family at the family-wise false-alarm
 rate ``--alpha``. Simulations run as tasks of one seed block on one executor (``--workers``,
-``--dask``) and are kept in ``--run-dir`` (default ``OUT.run/``, next to the report folder,
-which is replaced as a whole at the end), so rerunning the same command reuses finished tasks. Exit codes: 0 every claim had its expected outcome, 1 some claim failed (or a
-known-false claim passed), 2 usage error, 3 some claim inconclusive and nothing failed.
+``--dask``) and are kept in ``--run-dir`` (default ``OUT.run/``, next to the report folder), so
+rerunning the same command reuses finished tasks. The report replaces only its own files in
+``--out`` (``verify.outputs``). Exit codes: 0 every claim had its expected outcome, 1 some claim
+failed (or a known-false claim passed), 2 usage error (nothing computed), 3 some claim
+inconclusive and nothing failed, 4 I/O error during the run (the previous report is kept),
+130 interrupted (143 on SIGTERM; finished tasks are kept).
 """
 from __future__ import annotations
 
@@ -14,7 +17,13 @@ import os
 import sys
 import time
 
-from verify.commands.execution import add_execution_arguments, integer_at_least
+from verify.commands.execution import add_execution_arguments, integer_at_least, prepare_run_dir
+from verify.outputs import OutputError, claim_files, io_error
+
+
+# Two seed blocks of numeric.TRIAL_BLOCK trials: the fewest a check starts from (the Context's
+# own rule; a test pins the two together). Not imported: --help must not load NumPy.
+MIN_TRIALS = 32
 
 
 def _unit(name):
@@ -36,10 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="family-wise false-alarm rate, Holm across all checks (default %(default)s)")
     parser.add_argument("--power", type=_unit("--power"), default=0.8,
                         help="power at which minimum detectable deviations are stated (default %(default)s)")
-    parser.add_argument("--trials-budget", type=integer_at_least("--trials-budget", 1), default=None,
-                        help="maximum Monte Carlo trials per configuration (adaptive increase stops there)")
-    parser.add_argument("--trials", type=integer_at_least("--trials", 1), default=None,
-                        help="initial trials per configuration")
+    parser.add_argument("--trials-budget", type=integer_at_least("--trials-budget", MIN_TRIALS),
+                        default=None, help="maximum Monte Carlo trials per configuration "
+                                           "(adaptive increase stops there)")
+    parser.add_argument("--trials", type=integer_at_least("--trials", MIN_TRIALS), default=None,
+                        help=f"initial trials per configuration (at least {MIN_TRIALS})")
     parser.add_argument("--examples", type=integer_at_least("--examples", 1), default=None,
                         help="configurations drawn per expectation claim")
     parser.add_argument("--claims", action="append", default=[], metavar="PATTERN",
@@ -104,12 +114,16 @@ def run(args) -> int:
             print(f"{c.name:45s} {c.kind:12s} expect={c.expect:5s} {c.description}")
         return 0
     out = os.path.abspath(args.out)
-    if os.path.exists(out) and not os.path.isdir(out):
-        return _usage(f"--out {args.out!r} exists and is not a directory")
+    run_dir = os.path.abspath(args.run_dir) if args.run_dir else out + ".run"
     from numeric.executors import ProcessExecutor, make_executor, using
     from numeric.store import RunStore
+    from verify.report import REPORT_FILES
 
     try:
+        # Before any computation: the report may replace only its own files, both folders
+        # must be writable, --fresh deletes only the run's task files.
+        claim_files(out, "check", REPORT_FILES)
+        prepare_run_dir(args, run_dir)
         if args.device is not None:
             from numeric.xp import backend
 
@@ -117,13 +131,6 @@ def run(args) -> int:
         executor = make_executor(args.workers, dask=args.dask)
     except (ValueError, ImportError, RuntimeError, OSError) as exc:
         return _usage(str(exc))
-    run_dir = os.path.abspath(args.run_dir) if args.run_dir else out + ".run"
-    if os.path.exists(run_dir) and not os.path.isdir(run_dir):
-        return _usage(f"--run-dir {run_dir!r} exists and is not a directory")
-    if args.fresh and os.path.isdir(os.path.join(run_dir, "tasks")):
-        import shutil
-
-        shutil.rmtree(run_dir)
     try:
         with executor, using(executor, RunStore(run_dir), args.device):
             # A local pool runs whole claims in parallel (a claim's own simulations are small
@@ -140,9 +147,16 @@ def run(args) -> int:
         print(f"python -m verify: interrupted; finished simulation tasks are kept in {run_dir}: "
               "rerun the same command to go on from there", file=sys.stderr)
         return 130
+    except OSError as exc:
+        return io_error(exc, f"running the checks (run folder {run_dir}); no report was written")
     ex = executor.totals.to_dict()
-    result.settings["execution"] = ex
-    write_outputs(result, out, plots=plots_spec)
+    result.settings.setdefault("execution", {}).update(ex)
+    try:
+        write_outputs(result, out, plots=plots_spec)
+    except OutputError as exc:        # someone wrote into --out during the run
+        return _usage(str(exc))
+    except OSError as exc:
+        return io_error(exc, "writing the report; the previous report is kept")
     print_summary(result, out=out, seconds=time.monotonic() - t0)
     print(f"simulation tasks: {ex['tasks']} on executor {ex['executor']} ({ex['workers']} "
           f"worker(s)), {ex['tasks_from_store']} read back from {run_dir}, {ex['retries']} re-run "

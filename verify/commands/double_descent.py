@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from verify.commands.execution import add_execution_arguments, open_execution
+from verify.outputs import claim_folder, mark_folder
 
 DEFAULT_OUT = "verify-report/double-descent"
 
@@ -46,12 +47,14 @@ def add_arguments(parser):
 
 
 def _validate(args):
-    if args.trials is not None and (args.trials < 16 or args.trials > 10**6):
-        raise ValueError(f"--trials must be an integer in [16, 1000000], got {args.trials}")
-    if args.seed is not None and args.seed < 0:
-        raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
-    if not (0 < args.alpha < 1) or math.isnan(args.alpha):
-        raise ValueError(f"--alpha must be in (0, 1), got {args.alpha}")
+    from numeric.validation import check_scalar   # deliberate: keeps --help free of NumPy
+
+    if args.trials is not None:
+        check_scalar(args.trials, "--trials", int, min_val=16, max_val=10**6)
+    if args.seed is not None:
+        check_scalar(args.seed, "--seed", int, min_val=0)
+    check_scalar(args.alpha, "--alpha", float, min_val=0.0, max_val=1.0,
+                 include_boundaries="neither")
 
 
 def _usage(message) -> int:
@@ -82,11 +85,13 @@ def run(args) -> int:
     geometries = {p.label: C.geometry_of(p) for p in panels}
     run_dir = args.run_dir or os.path.join(args.out, "run")
     try:
+        claim_folder(args.out, "double-descent")   # empty or ours, before any computation
         executor, store = open_execution(args, run_dir)
     except (ValueError, ImportError, RuntimeError, OSError) as exc:
         return _usage(exc)
     try:
         with executor:
+            mark_folder(args.out, "double-descent")
             records = C.simulate_points(lay, count, trials, seed, executor=executor, store=store,
                                         device=args.device, progress=True)
     except KeyboardInterrupt:

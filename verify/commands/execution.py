@@ -36,14 +36,39 @@ def add_execution_arguments(parser, run_dir_default: str) -> None:
                         help=f"folder of finished simulation tasks (default: {run_dir_default}); "
                              "rerunning the same command skips the tasks found there")
     parser.add_argument("--fresh", action="store_true",
-                        help="delete the finished tasks in the run folder first")
+                        help="delete the finished tasks in the run folder first (only the task "
+                             "files and manifest the tool wrote there; nothing else)")
+
+
+def prepare_run_dir(args, run_dir: str) -> None:
+    """Check the run folder before any computation and honour ``--fresh``.
+
+    The folder must be writable (:func:`verify.outputs.check_writable`) and must not hold a
+    ``manifest.json`` of someone else's (:func:`numeric.store.check_folder`); ``--fresh``
+    deletes only the task files and manifest a run wrote (:func:`numeric.store.clear`).
+
+    Raises
+    ------
+    ValueError
+        A usage error naming ``--run-dir`` (exit code 2).
+    """
+    from numeric import store
+    from verify.outputs import check_writable
+
+    check_writable(run_dir, "--run-dir")
+    try:
+        store.check_folder(run_dir)
+        if args.fresh:
+            store.clear(run_dir)
+    except OSError as exc:
+        raise ValueError(f"--run-dir {run_dir!r}: {exc}") from None
 
 
 def open_execution(args, run_dir: str):
     """The executor and run folder of a command from its execution options.
 
-    Checks ``--device`` (a library must serve it), honours ``--fresh`` (deletes the run
-    folder's tasks) and builds the executor (:func:`numeric.executors.make_executor`):
+    Checks ``--device`` (a library must serve it), checks the run folder and honours
+    ``--fresh`` (:func:`prepare_run_dir`) and builds the executor (:func:`numeric.executors.make_executor`):
     ``--dask`` wins; else ``--workers`` (default: the CPUs of the process; 0 = in this process).
 
     Returns
@@ -66,12 +91,7 @@ def open_execution(args, run_dir: str):
         from numeric.xp import backend
 
         backend(args.device)
-    if os.path.exists(run_dir) and not os.path.isdir(run_dir):
-        raise ValueError(f"--run-dir {run_dir!r} exists and is not a directory")
-    if args.fresh and os.path.isdir(os.path.join(run_dir, "tasks")):
-        import shutil
-
-        shutil.rmtree(run_dir)
+    prepare_run_dir(args, run_dir)
     executor = make_executor(args.workers, dask=args.dask)
     try:
         return executor, RunStore(run_dir)

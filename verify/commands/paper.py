@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 import sys
 
-from verify.commands.execution import add_execution_arguments
+from verify.commands.execution import add_execution_arguments, prepare_run_dir
+from verify.outputs import claim_folder, io_error, mark_folder
 
 
 def add_arguments(parser):
@@ -60,14 +61,14 @@ def run(args) -> int:
     from verify.paper.study import run_study
 
     run_dir = args.run_dir or os.path.join(args.out, "run")
-    if os.path.exists(run_dir) and not os.path.isdir(run_dir):
-        print(f"verify paper: error: --run-dir {run_dir!r} exists and is not a directory",
-              file=sys.stderr)
+    try:
+        # Before any computation: --out is empty or this command's, --fresh deletes only the
+        # run's task files.
+        claim_folder(args.out, "paper")
+        prepare_run_dir(args, run_dir)
+    except (ValueError, OSError) as exc:
+        print(f"verify paper: error: {exc}", file=sys.stderr)
         return 2
-    if args.fresh and os.path.isdir(os.path.join(run_dir, "tasks")):
-        import shutil
-
-        shutil.rmtree(run_dir)
     try:
         executor = make_executor(workers if args.dask is None or args.workers is not None else None,
                                  dask=args.dask)
@@ -76,6 +77,7 @@ def run(args) -> int:
         return 2
     try:
         with executor:
+            mark_folder(args.out, "paper")
             outcome = run_study(config, args.out, workers=workers, progress=True,
                                 executor=executor, store=RunStore(run_dir), device=args.device)
     except KeyboardInterrupt:

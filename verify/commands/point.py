@@ -14,7 +14,6 @@ Holm at ``--alpha`` across the defined quantities); 1 it does not; 2 usage error
 from __future__ import annotations
 
 import json
-import math
 import sys
 
 ENGINES = ("auto", "wishart", "samples")
@@ -65,20 +64,28 @@ def _text(rec: dict) -> str:
 
 def run(args) -> int:
     try:
-        if args.trials < 2:
-            raise ValueError(f"--trials must be an integer >= 2, got {args.trials}")
-        if args.seed is not None and args.seed < 0:
-            raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
-        if not (0 < args.alpha < 1) or math.isnan(args.alpha):
-            raise ValueError(f"--alpha must be in (0, 1), got {args.alpha}")
         import numeric
+        from numeric.validation import check_scalar
+
+        check_scalar(args.trials, "--trials", int, min_val=2)    # a standard error needs 2
+        if args.seed is not None:
+            check_scalar(args.seed, "--seed", int, min_val=0)
+        check_scalar(args.alpha, "--alpha", float, min_val=0.0, max_val=1.0,
+                     include_boundaries="neither")
 
         try:
             scenario = numeric.Scenario.load(args.scenario)
         except FileNotFoundError:
             raise ValueError(f"scenario file {args.scenario!r} not found") from None
+        except IsADirectoryError:
+            raise ValueError(f"scenario file {args.scenario!r} is a folder") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"scenario file {args.scenario!r} is not UTF-8 text (byte "
+                             f"{exc.start}: {exc.reason})") from None
         except (OSError, KeyError, TypeError) as exc:
             raise ValueError(f"cannot read scenario file {args.scenario!r}: {exc}") from None
+        except ValueError as exc:
+            raise ValueError(f"scenario file {args.scenario!r}: {exc}") from None
         numeric.choose_engine(scenario, args.engine)  # e.g. wishart with Rademacher features
     except ValueError as exc:
         print(f"verify point: error: {exc}", file=sys.stderr)

@@ -10,12 +10,13 @@ overrides for the CI-sized run.
 from __future__ import annotations
 
 import copy
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from numeric.validation import check_scalar
 
 ENGINES = ("wishart", "samples")
 
@@ -54,29 +55,20 @@ def _is_int(x) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
 
 
-def _is_real(x) -> bool:
-    return (_is_int(x) or isinstance(x, (float, np.floating))) and math.isfinite(float(x))
-
-
 def _int(key: str, value, lo: int, hi: int | None = None) -> int:
-    rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-    if not _is_int(value) or value < lo or (hi is not None and value > hi):
-        raise ValueError(f"{key} must be an integer {rng}, got {value!r}")
-    return int(value)
+    # The one vocabulary (numeric.validation.check_scalar), strict about type: a TOML float
+    # is not a count.
+    if not _is_int(value):
+        raise ValueError(f"{key} must be an integer in [{lo}, {'inf)' if hi is None else f'{hi}]'}"
+                         f", got {value!r}")
+    return check_scalar(value, key, int, min_val=lo, max_val=hi)
 
 
 def _real(key: str, value, lo: float, hi: float | None = None, *, open_lo: bool = False,
           open_hi: bool = False) -> float:
-    ok = _is_real(value)
-    if ok:
-        v = float(value)
-        ok = (v > lo if open_lo else v >= lo) and (hi is None or (v < hi if open_hi else v <= hi))
-    if not ok:
-        left = "(" if open_lo else "["
-        right = ")" if open_hi else "]"
-        rng = f"{left}{lo}, {hi if hi is not None else 'inf'}{right}"
-        raise ValueError(f"{key} must be a finite real number in {rng}, got {value!r}")
-    return float(value)
+    bounds = {(False, False): "both", (True, False): "right", (False, True): "left",
+              (True, True): "neither"}[(open_lo, open_hi)]
+    return check_scalar(value, key, float, min_val=lo, max_val=hi, include_boundaries=bounds)
 
 
 def _axis(key: str, value, min_count: int = 1) -> tuple[int, int, int]:

@@ -127,9 +127,9 @@ def simulate_grid(config, points, workers: int = 1, progress: bool = False, *, e
     """
     from numeric.executors import make_executor
     from numeric.simulate import simulate_many
+    from numeric.validation import check_scalar
 
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
-        raise ValueError(f"workers must be an integer >= 0, got {workers!r}")
+    workers = check_scalar(workers, "workers", int, min_val=0)
     seqs = grid_seeds(config, points)
     spec = (config.latent, config.decay, config.d_s, config.d_w, config.theta_seed)
     jobs = [(point_scenario((*spec, p.d_sw), p.n, p.N, p.sigma2), config.trials, seq,

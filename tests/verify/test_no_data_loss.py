@@ -1,0 +1,206 @@
+"""Nothing the user owns is lost (issue 15, data loss).
+
+Every case plants sentinel files the tool did not write and checks that they survive byte for
+byte: ``--out DIR`` and ``--out .`` holding other files, ``--fresh`` on a run folder holding other
+files, the main job next to the ``paper`` and ``double-descent`` folders, a folder whose report
+names the tool did not write (refused with exit 2 before any computation), a failed run (the
+previous report stays, nothing half-written), and unwritable folders (exit 2 up front).
+"""
+import errno
+import json
+import os
+
+import pytest
+
+from verify import outputs
+from verify.cli import main
+
+CHECK = ["--quick", "--only", "core.weak.exact", "--examples", "2", "--trials", "64",
+         "--trials-budget", "64", "--no-plots", "--no-progress", "--workers", "0"]
+OK = (0, 3)        # 64 trials may leave the claim inconclusive: not the point here
+
+
+def _plant(path, text="mine\n"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_out_dir_keeps_other_files(tmp_path):
+    x = tmp_path / "x"
+    src = _plant(x / "src" / "m.py", "a\n")
+    assert main([*CHECK, "--out", str(x)]) in OK
+    assert src.read_text() == "a\n"
+    assert (x / "report.json").is_file() and (x / "report.md").is_file()
+    first = (x / "report.json").read_text()
+    assert main([*CHECK, "--out", str(x)]) in OK          # a rerun replaces its own report
+    assert src.read_text() == "a\n"
+    again = json.loads((x / "report.json").read_text())
+    assert [c["observations"] for c in again["claims"]] == \
+        [c["observations"] for c in json.loads(first)["claims"]]
+    assert not [p for p in os.listdir(x) if p.startswith(".w2s-verify-stage")]
+
+
+def test_out_dot_keeps_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sentinels = [_plant(tmp_path / "thesis.tex"), _plant(tmp_path / "src" / "m.py"),
+                 _plant(tmp_path / ".git" / "HEAD", "ref: refs/heads/main\n")]
+    assert main([*CHECK, "--out", ".", "--run-dir", str(tmp_path / "r")]) in OK
+    for s in sentinels:
+        assert s.exists(), s
+    assert (tmp_path / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
+    assert (tmp_path / "report.md").is_file()
+
+
+@pytest.mark.parametrize("name", ["report.md", "junit.xml", "plots/figure.png"])
+def test_report_name_not_ours_is_refused_before_computing(tmp_path, capsys, name):
+    x = tmp_path / "x"
+    mine = _plant(x / name, "my own notes\n")
+    assert main([*CHECK, "--out", str(x)]) == 2
+    err = capsys.readouterr().err
+    assert name.split("/")[0] in err and "not written by" in err and "Traceback" not in err
+    assert mine.read_text() == "my own notes\n"
+    assert not (tmp_path / "x.run").exists()          # refused before any computation
+
+
+def test_fresh_deletes_only_task_files(tmp_path):
+    p = tmp_path / "p"
+    thesis = _plant(p / "thesis.tex", "x\n")
+    notes = _plant(p / "tasks" / "notes.txt", "keep\n")
+    out = tmp_path / "o"
+    assert main([*CHECK, "--run-dir", str(p), "--fresh", "--out", str(out)]) in OK
+    from numeric.store import RunStore
+
+    with RunStore(p) as st:
+        assert len(st) > 0
+    assert thesis.read_text() == "x\n" and notes.read_text() == "keep\n"
+    assert main([*CHECK, "--run-dir", str(p), "--fresh", "--out", str(out)]) in OK
+    ex = json.loads((out / "report.json").read_text())["settings"]["execution"]
+    assert ex["tasks_from_store"] == 0 and ex["tasks_run"] == ex["tasks"] > 0
+    assert thesis.read_text() == "x\n" and notes.read_text() == "keep\n"
+
+
+def test_run_dir_with_a_foreign_database_is_refused(tmp_path, capsys):
+    p = tmp_path / "p"
+    db = _plant(p / "tasks" / "store.sqlite", "my own database\n")
+    man = _plant(p / "manifest.json", '{"name": "my package"}\n')
+    assert main([*CHECK, "--run-dir", str(p), "--fresh", "--out", str(tmp_path / "o")]) == 2
+    assert "store.sqlite" in capsys.readouterr().err
+    assert db.read_text() == "my own database\n"
+    assert man.read_text() == '{"name": "my package"}\n'
+    assert not (tmp_path / "o").exists()
+
+
+def test_run_dir_keeps_a_foreign_manifest(tmp_path):
+    # The store keeps its tasks in tasks/store.sqlite; a manifest.json that is not a run
+    # manifest of the older layout is someone else's and survives runs and --fresh.
+    p = tmp_path / "p"
+    man = _plant(p / "manifest.json", '{"name": "my package"}\n')
+    for _ in range(2):
+        assert main([*CHECK, "--run-dir", str(p), "--fresh", "--out", str(tmp_path / "o")]) in OK
+    assert man.read_text() == '{"name": "my package"}\n'
+
+
+def test_main_job_keeps_the_other_commands_folders(tmp_path):
+    report = tmp_path / "verify-report"
+    # What `paper` and `double-descent` leave there: their marker, outputs and run folders.
+    kept = []
+    for cmd, folder in (("paper", "paper"), ("double-descent", "double-descent")):
+        outputs.claim_folder(report / folder, cmd)
+        kept += [_plant(report / folder / "report.md"), _plant(report / folder / "run" / "x")]
+    assert main([*CHECK, "--out", str(report)]) in OK
+    assert main([*CHECK, "--out", str(report)]) in OK
+    for k in kept:
+        assert k.read_text() == "mine\n", k
+    assert (report / "report.md").is_file()
+
+
+def test_paper_and_double_descent_refuse_a_foreign_folder(tmp_path, capsys):
+    x = tmp_path / "x"
+    src = _plant(x / "src" / "m.py", "a\n")
+    assert main(["double-descent", "--quick", "--workers", "0", "--out", str(x)]) == 2
+    assert main(["paper", "--quick", "--workers", "0", "--out", str(x)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("not written by") == 2 and "Traceback" not in err
+    assert sorted(os.listdir(x)) == ["src"] and src.read_text() == "a\n"
+
+
+def test_failed_run_keeps_the_previous_report(tmp_path, monkeypatch, capsys):
+    import verify.report as report
+
+    x = tmp_path / "x"
+    assert main([*CHECK, "--out", str(x)]) in OK
+    before = {f: (x / f).read_bytes() for f in ("report.md", "report.json", "junit.xml")}
+
+    def full_disk(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(report, "junit", full_disk)   # fails after report.json was staged
+    assert main([*CHECK, "--out", str(x)]) == outputs.EXIT_IO
+    err = capsys.readouterr().err
+    assert "I/O error" in err and "No space left" in err and "Traceback" not in err
+    assert {f: (x / f).read_bytes() for f in before} == before
+    assert not [p for p in os.listdir(x) if p.startswith(".w2s-verify-stage")]
+
+
+@pytest.mark.parametrize("option", ["--out", "--run-dir"])
+def test_unwritable_folder_is_a_usage_error_up_front(tmp_path, capsys, option):
+    args = {"--out": str(tmp_path / "o"), "--run-dir": str(tmp_path / "r")}
+    args[option] = "/proc/w2s-verify-test"
+    assert main([*CHECK, "--out", args["--out"], "--run-dir", args["--run-dir"]]) == 2
+    err = capsys.readouterr().err
+    assert option in err and "not writable" in err and "Traceback" not in err
+    assert not any(os.path.exists(v) for v in args.values())
+
+
+def test_replace_files_removes_only_its_own_stale_files(tmp_path):
+    folder, stage = tmp_path / "out", tmp_path / "stage"
+    for rel in ("report.md", "plots/a.png", "plots/b.png"):
+        _plant(stage / rel, rel)
+    outputs.replace_files(folder, "check", stage, ["report.md", "plots/a.png", "plots/b.png"])
+    theirs = _plant(folder / "plots" / "notes.txt")
+    _plant(stage / "report.md", "new")
+    outputs.replace_files(folder, "check", stage, ["report.md"])
+    assert (folder / "report.md").read_text() == "new"
+    assert not (folder / "plots" / "a.png").exists() and not (folder / "plots" / "b.png").exists()
+    assert theirs.read_text() == "mine\n"
+    assert outputs.owned(folder, "check") == {"report.md"}
+
+
+def test_store_clear_touches_only_task_files(tmp_path):
+    from numeric import store
+
+    run = tmp_path / "run"
+    st = store.RunStore(run)
+    st.put("a" * 64, {"weak": [1.0, 2.0]})
+    st.flush()
+    st.close()
+    keep = [_plant(run / "tasks" / "README"), _plant(run / "tasks" / ("b" * 63 + ".npz")),
+            _plant(run / "thesis.tex"), _plant(run / "manifest.json", '{"name": "mine"}\n')]
+    removed = store.clear(run)
+    assert [os.path.basename(r) for r in removed][0] == "store.sqlite"
+    assert sorted(os.listdir(run / "tasks")) == sorted(["README", "b" * 63 + ".npz"])
+    assert all(k.read_text() in ("mine\n", '{"name": "mine"}\n') for k in keep)
+
+
+def _results(out):
+    """report.json without what is the run's and not the result's (timings, execution)."""
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k not in ("seconds", "execution")}
+        if isinstance(x, list):
+            return [strip(v) for v in x]
+        return x
+    return strip(json.loads((out / "report.json").read_text()))
+
+
+def test_report_results_identical_across_executors_and_resume(tmp_path):
+    """simulated_trials (work done, executor-dependent) lives under settings.execution."""
+    args = [*CHECK[:-2], "--only", "core.strong.exact"]
+    assert main([*args, "--workers", "0", "--out", str(tmp_path / "a")]) in OK
+    assert main([*args, "--workers", "2", "--out", str(tmp_path / "b")]) in OK
+    assert main([*args, "--workers", "2", "--out", str(tmp_path / "a")]) in OK   # resumed
+    a, b = _results(tmp_path / "a"), _results(tmp_path / "b")
+    assert a == b and "simulated_trials" not in a["settings"]
+    ex = json.loads((tmp_path / "b" / "report.json").read_text())["settings"]["execution"]
+    assert ex["simulated_trials"] > 0 and ex["executor"] == "process"
