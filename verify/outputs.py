@@ -102,7 +102,8 @@ def _foreign(option, path, name, command, hint) -> OutputError:
         f"computed or written). {hint}")
 
 
-_HINT = "Move it away or choose another folder."
+_HINT = ("Move it away or choose another folder (a report of a w2s-verifier from before these "
+         "markers is not recognised either: remove it yourself).")
 
 
 def claim_files(folder, command: str, names, option: str = "--out") -> None:

@@ -204,3 +204,20 @@ def test_report_results_identical_across_executors_and_resume(tmp_path):
     assert a == b and "simulated_trials" not in a["settings"]
     ex = json.loads((tmp_path / "b" / "report.json").read_text())["settings"]["execution"]
     assert ex["simulated_trials"] > 0 and ex["executor"] == "process"
+
+
+@pytest.mark.slow
+def test_real_paper_and_double_descent_folders_survive_the_main_job(tmp_path, monkeypatch):
+    """The issue's sequence, end to end: paper, double-descent, then the main job."""
+    from tests.verify.test_execution_cli import PAPER
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["paper", *PAPER]) in (0, 1)
+    assert main(["double-descent", "--quick", "--workers", "0"]) in (0, 1)
+    before = {p: p.read_bytes() for p in (tmp_path / "verify-report").rglob("*") if p.is_file()}
+    assert before and any("paper" in str(p) for p in before) and \
+        any("double-descent" in str(p) for p in before)
+    assert main([*CHECK, "--only", "core.strong.exact"]) in OK
+    assert main([*CHECK]) in OK
+    for p, data in before.items():
+        assert p.read_bytes() == data, p

@@ -199,7 +199,8 @@ def test_kill_9_of_a_worker_gives_the_same_report(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs Linux /proc")
-@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130),
+                                      pytest.param(signal.SIGTERM, 143, marks=pytest.mark.slow)])
 def test_point_interrupt_exits_without_traceback(tmp_path, sig, code):
     sc = tmp_path / "s.json"
     sc.write_text('{"d_s": 20, "d_w": 40, "n": 200, "N": 600, "sigma2": 0.1}')
