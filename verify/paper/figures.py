@@ -1,9 +1,9 @@
 """Figures of the paper study: excess risks, PGR/OPR along the sweeps, lower-bound heat maps.
 
 Every panel shows the simulated points (mean with standard-error bars), the exact-theory curve
-(theory.md section 2) and the paper-form curve (section 3), labelled as such; stretches of an axis
-where an exact expectation is undefined (a sample size at or below its dimension + 1) are shaded
-and carry no curve.
+(``theory.regimes``, every regime: OLS or interpolating) and the paper-form curve, labelled as
+such; stretches of an axis where an exact expectation is infinite (a sample size within one of its
+dimension) or undefined are shaded and carry no curve. Derivations: ``notes/regimes.md``.
 """
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def risk_figure(config, records, bases, path):
     ]
     if any_undefined:
         handles.append(Patch(facecolor=UNDEFINED_STYLE["color"], hatch="xx", edgecolor="0.6",
-                             label="exact expectation undefined"))
+                             label="exact expectation infinite or undefined"))
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=9, frameon=False)
     fig.suptitle(f"Excess risk; {records[0]['simulation']['trials']} trials per point, "
                  f"engine {records[0]['simulation']['engine']}", fontsize=11)
@@ -174,7 +174,7 @@ def ratio_figure(config, records, bases, quantity, sigma2, path):
     ]
     if any_undefined:
         handles.append(Patch(facecolor=UNDEFINED_STYLE["color"], hatch="xx", edgecolor="0.6",
-                             label="exact expectation undefined"))
+                             label="exact expectation infinite or undefined"))
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8.5, frameon=False)
     fig.suptitle(f"{name} at σ² = {sigma2:g}", fontsize=11)
     _layout(fig, bottom=0.13)
@@ -229,7 +229,7 @@ def heatmap_figure(config, bases, quantity, sigma2, planes, path):
     handles = [Patch(facecolor="none", edgecolor="k", hatch="///",
                      label=f"bound fails: bound > exact {name} of expectations"),
                Patch(facecolor=UNDEFINED_STYLE["color"], hatch="xx", edgecolor="0.6",
-                     label="exact expectation undefined (n ≤ d_w+1 or N ≤ d_s+1)")]
+                     label="exact or bound undefined (bound: n ≤ d_w+1 or N ≤ d_s+1)")]
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=9, frameon=False)
     fig.suptitle(f"Paper's {name} lower bound against the exact {name} (σ² = {sigma2:g})",
                  fontsize=11)
