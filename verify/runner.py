@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from verify import stats
 from verify.claims import Observation
+from verify.exitcodes import ExitCode
 
 
 @dataclass
@@ -109,13 +110,13 @@ class RunResult:
                 "claims": [r.to_dict() for r in self.results]}
 
 
-def exit_code(results) -> int:
+def exit_code(results) -> ExitCode:
     """0 all as expected; 1 some unexpected definite outcome; 3 inconclusive, nothing unexpected."""
     if any(not r.as_expected and r.status != "inconclusive" for r in results):
-        return 1
+        return ExitCode.CLAIM_FAILED
     if any(r.status == "inconclusive" for r in results):
-        return 3
-    return 0
+        return ExitCode.INCONCLUSIVE
+    return ExitCode.OK
 
 
 def environment() -> dict:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 import time
 
 from verify.commands.execution import add_execution_arguments, integer_at_least, prepare_run_dir
+from verify.exitcodes import interrupted, usage_error
 from verify.outputs import OutputError, claim_files, io_error
 
 
@@ -74,8 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _usage(message: str) -> int:
-    print(f"python -m verify: error: {message}", file=sys.stderr)
-    return 2
+    return usage_error("python -m verify", message)
 
 
 def select_claims(args):
@@ -144,9 +143,7 @@ def run(args) -> int:
 
                 plots_spec = plot_suite(ctx)
     except KeyboardInterrupt:
-        print(f"python -m verify: interrupted; finished simulation tasks are kept in {run_dir}: "
-              "rerun the same command to go on from there", file=sys.stderr)
-        return 130
+        return interrupted("python -m verify", f"finished simulation tasks are kept in {run_dir}")
     except OSError as exc:
         return io_error(exc, f"running the checks (run folder {run_dir}); no report was written")
     ex = executor.totals.to_dict()

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import time
 from pathlib import Path
 
 from verify.commands.execution import add_execution_arguments, open_execution
+from verify.exitcodes import ExitCode, interrupted, usage_error
 from verify.outputs import claim_folder, mark_folder
 
 DEFAULT_OUT = "verify-report/double-descent"
@@ -58,8 +58,7 @@ def _validate(args):
 
 
 def _usage(message) -> int:
-    print(f"verify double-descent: error: {message}", file=sys.stderr)
-    return 2
+    return usage_error("verify double-descent", str(message))
 
 
 def run(args) -> int:
@@ -95,9 +94,7 @@ def run(args) -> int:
             records = C.simulate_points(lay, count, trials, seed, executor=executor, store=store,
                                         device=args.device, progress=True)
     except KeyboardInterrupt:
-        print(f"verify double-descent: interrupted; finished tasks are kept in {run_dir}: rerun "
-              "the same command to go on from there", file=sys.stderr)
-        return 130
+        return interrupted("verify double-descent", f"finished tasks are kept in {run_dir}")
     ex = executor.totals.to_dict()
     pvals = [float(2 * sps.norm.sf(abs(r["z"]))) if math.isfinite(r["z"]) else 1.0 for r in records]
     rejected = C.holm_reject(pvals, args.alpha)
@@ -133,4 +130,4 @@ def run(args) -> int:
     print(f"tasks: {ex['tasks']} on executor {ex['executor']} ({ex['workers']} worker(s)), "
           f"{ex['tasks_from_store']} read back from {run_dir}, {ex['tasks_run']} run, "
           f"{ex['retries']} re-run after a worker died")
-    return 1 if checks["rejected"] else 0
+    return ExitCode.CLAIM_FAILED if checks["rejected"] else ExitCode.OK

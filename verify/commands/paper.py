@@ -14,9 +14,9 @@ Exit status: 0 the study ran and the simulation agrees with the exact theory at 
 from __future__ import annotations
 
 import os
-import sys
 
 from verify.commands.execution import add_execution_arguments, prepare_run_dir
+from verify.exitcodes import interrupted, usage_error
 from verify.outputs import claim_folder, io_error, mark_folder
 
 
@@ -54,8 +54,7 @@ def run(args) -> int:
         if os.path.exists(args.out) and not os.path.isdir(args.out):
             raise ValueError(f"--out {args.out!r} exists and is not a directory")
     except (ValueError, ImportError, RuntimeError) as exc:
-        print(f"verify paper: error: {exc}", file=sys.stderr)
-        return 2
+        return usage_error("verify paper", str(exc))
     from numeric.executors import make_executor
     from numeric.store import RunStore
     from verify.paper.study import run_study
@@ -67,23 +66,19 @@ def run(args) -> int:
         claim_folder(args.out, "paper")
         prepare_run_dir(args, run_dir)
     except (ValueError, OSError) as exc:
-        print(f"verify paper: error: {exc}", file=sys.stderr)
-        return 2
+        return usage_error("verify paper", str(exc))
     try:
         executor = make_executor(workers if args.dask is None or args.workers is not None else None,
                                  dask=args.dask)
     except (ValueError, ImportError, OSError) as exc:
-        print(f"verify paper: error: {exc}", file=sys.stderr)
-        return 2
+        return usage_error("verify paper", str(exc))
     try:
         with executor:
             mark_folder(args.out, "paper")
             outcome = run_study(config, args.out, workers=workers, progress=True,
                                 executor=executor, store=RunStore(run_dir), device=args.device)
     except KeyboardInterrupt:
-        print(f"verify paper: interrupted; finished tasks are kept in {run_dir}: rerun the same "
-              "command to go on from there", file=sys.stderr)
-        return 130
+        return interrupted("verify paper", f"finished tasks are kept in {run_dir}")
     ex = outcome.findings["sim_vs_exact"]
     run = outcome.execution
     print(f"paper study: {outcome.findings['points']} grid points, {config.trials} trials each, "

@@ -18,7 +18,8 @@ Holm at ``--alpha`` across the defined quantities); 1 it does not; 2 usage error
 from __future__ import annotations
 
 import json
-import sys
+
+from verify.exitcodes import ExitCode, usage_error
 
 ENGINES = ("auto", "wishart", "samples")
 DEFAULT_SEED = 20250205
@@ -131,8 +132,7 @@ def run(args) -> int:
             raise ValueError(f"scenario file {args.scenario!r}: {exc}") from None
         numeric.choose_engine(scenario, args.engine)  # e.g. wishart with Rademacher features
     except ValueError as exc:
-        print(f"verify point: error: {exc}", file=sys.stderr)
-        return 2
+        return usage_error("verify point", str(exc))
     from verify.compare import QUANTITIES, compare
     from verify.paper.stats import holm
 
@@ -146,4 +146,4 @@ def run(args) -> int:
         print(json.dumps(rec, indent=2, allow_nan=False))
     else:
         print(_text(rec))
-    return 1 if rec["checks"]["rejected"] else 0
+    return ExitCode.CLAIM_FAILED if rec["checks"]["rejected"] else ExitCode.OK
