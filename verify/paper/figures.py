@@ -22,6 +22,7 @@ from matplotlib.ticker import (  # noqa: E402
 )
 
 from verify.compare import RISKS  # noqa: E402
+from verify.figlimits import mark_clipped, readable_limits  # noqa: E402
 from verify.paper import curves  # noqa: E402
 from verify.paper.io import save_figure  # noqa: E402
 
@@ -147,17 +148,20 @@ def ratio_figure(config, records, bases, quantity, sigma2, path):
             # Limits from the estimates and the expectations, extended towards the bound by at
             # most 1.5 times their range: a very negative bound (small sigma2, bias term) leaves
             # the panel rather than flattening the curves of interest.
-            vals = np.concatenate([th["exact"][quantity], th["paper"][quantity], rom, mor])
-            vals = vals[np.isfinite(vals)]
+            # A mean of per-trial ratios far from the rest (one trial with a tiny denominator)
+            # is marked at the edge with its value instead (verify.figlimits).
+            core = np.concatenate([th["exact"][quantity], th["paper"][quantity], rom])
+            limits = readable_limits(core, mor, pad=0)
             bnd = th["bound"][quantity][np.isfinite(th["bound"][quantity])]
-            if vals.size:
-                lo, hi = vals.min(), vals.max()
+            if limits is not None:
+                lo, hi = limits
                 span = max(hi - lo, 0.05)
                 if bnd.size:
                     lo = max(min(lo, bnd.min()), lo - 1.5 * span)
                     hi = max(hi, min(bnd.max(), hi + 1.5 * span))
                 pad = 0.06 * (hi - lo) + 1e-3
                 ax.set_ylim(lo - pad, hi + pad)
+                mark_clipped(ax, xs + shift, mor, (lo - pad, hi + pad), color="tab:orange")
             ax.set_xlabel(SWEEP_LABELS[sweep])
             ax.set_ylabel(name)
             ax.set_title(f"d_sw = {d_sw}, σ² = {sigma2:g}, {_sweep_title(sweep, config)}",
