@@ -57,3 +57,26 @@ def test_bogus_subcommand_in_a_subprocess():
     proc = subprocess.run([sys.executable, "-m", "verify", "bogus"], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 2 and "not a subcommand" in proc.stderr and not proc.stdout
+
+
+def test_reuse_is_described_truthfully():
+    from verify.commands.execution import reuse_text
+
+    assert reuse_text(0, 0, "R") == "none read back from R"
+    assert "reused within this run" in reuse_text(256, 0, "R") and "read back from" not in reuse_text(256, 0, "R")
+    assert reuse_text(12, 40, "R").startswith("12 read back from R (it held 40")
+
+
+def test_a_new_run_folder_reads_nothing_back(tmp_path, capsys):
+    claims = tmp_path / "claims.py"
+    claims.write_text("import verify\n"
+                      "CLAIMS = [verify.Claim('user.weak', 'weak', 'risk.weak.exact', examples=2)]\n")
+    argv = ["--claims-file", str(claims), "--quick", "--no-plots", "--no-progress", "--workers", "0",
+            "--out", str(tmp_path / "out")]
+    main(argv)
+    out = capsys.readouterr().out
+    line = next(l for l in out.splitlines() if l.startswith("simulation tasks:"))
+    assert "held no finished task before" in line or "none read back" in line
+    main(argv)      # the same command again: now the folder's tasks are read back
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("simulation tasks:"))
+    assert "read back from" in line and "finished tasks from earlier runs" in line

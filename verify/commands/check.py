@@ -16,7 +16,8 @@ import math
 import os
 import time
 
-from verify.commands.execution import add_execution_arguments, integer_at_least, prepare_run_dir
+from verify.commands.execution import (add_execution_arguments, integer_at_least, prepare_run_dir,
+                                       reuse_text)
 from verify.exitcodes import interrupted, usage_error
 from verify.outputs import OutputError, claim_files, io_error
 
@@ -131,7 +132,9 @@ def run(args) -> int:
     except (ValueError, ImportError, RuntimeError, OSError) as exc:
         return _usage(str(exc))
     try:
-        with executor, using(executor, RunStore(run_dir), args.device):
+        store = RunStore(run_dir)
+        before = len(store)             # finished tasks from earlier runs (reuse_text)
+        with executor, using(executor, store, args.device):
             # A local pool runs whole claims in parallel (a claim's own simulations are small
             # and sequential); Dask and serial execution take the claims' tasks one by one.
             claim_workers = executor.workers if isinstance(executor, ProcessExecutor) else 1
@@ -156,6 +159,6 @@ def run(args) -> int:
         return io_error(exc, "writing the report; the previous report is kept")
     print_summary(result, out=out, seconds=time.monotonic() - t0)
     print(f"simulation tasks: {ex['tasks']} on executor {ex['executor']} ({ex['workers']} "
-          f"worker(s)), {ex['tasks_from_store']} read back from {run_dir}, {ex['retries']} re-run "
+          f"worker(s)), {reuse_text(ex['tasks_from_store'], before, run_dir)}, {ex['retries']} re-run "
           "after a worker died")
     return result.exit_code

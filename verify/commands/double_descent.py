@@ -25,7 +25,7 @@ import os
 import time
 from pathlib import Path
 
-from verify.commands.execution import add_execution_arguments, open_execution
+from verify.commands.execution import add_execution_arguments, open_execution, reuse_text
 from verify.exitcodes import ExitCode, interrupted, usage_error
 from verify.outputs import claim_folder, mark_folder
 
@@ -86,6 +86,7 @@ def run(args) -> int:
     try:
         claim_folder(args.out, "double-descent")   # empty or ours, before any computation
         executor, store = open_execution(args, run_dir)
+        before = len(store)             # finished tasks from earlier runs (reuse_text)
     except (ValueError, ImportError, RuntimeError, OSError) as exc:
         return _usage(exc)
     try:
@@ -128,6 +129,6 @@ def run(args) -> int:
           f"{args.alpha}), max |z| = {checks['max_abs_z']:.2f}; wrote {out}/ in "
           f"{time.monotonic() - t0:.1f} s")
     print(f"tasks: {ex['tasks']} on executor {ex['executor']} ({ex['workers']} worker(s)), "
-          f"{ex['tasks_from_store']} read back from {run_dir}, {ex['tasks_run']} run, "
+          f"{reuse_text(ex['tasks_from_store'], before, run_dir)}, {ex['tasks_run']} run, "
           f"{ex['retries']} re-run after a worker died")
     return ExitCode.CLAIM_FAILED if checks["rejected"] else ExitCode.OK

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from verify.commands.execution import add_execution_arguments, prepare_run_dir
+from verify.commands.execution import add_execution_arguments, prepare_run_dir, reuse_text
 from verify.exitcodes import interrupted, usage_error
 from verify.outputs import claim_folder, io_error, mark_folder
 
@@ -75,8 +75,10 @@ def run(args) -> int:
     try:
         with executor:
             mark_folder(args.out, "paper")
+            store = RunStore(run_dir)
+            before = len(store)         # finished tasks from earlier runs (reuse_text)
             outcome = run_study(config, args.out, workers=workers, progress=True,
-                                executor=executor, store=RunStore(run_dir), device=args.device)
+                                executor=executor, store=store, device=args.device)
     except KeyboardInterrupt:
         return interrupted("verify paper", f"finished tasks are kept in {run_dir}")
     ex = outcome.findings["sim_vs_exact"]
@@ -84,7 +86,7 @@ def run(args) -> int:
     print(f"paper study: {outcome.findings['points']} grid points, {config.trials} trials each, "
           f"engine {config.engine}, {run['executor']} executor, {run['workers']} worker(s): "
           f"{outcome.wall_s:.1f} s wall, {outcome.timings.get('cpu_s', float('nan')):.1f} s CPU")
-    print(f"tasks: {run['tasks']} ({run['tasks_from_store']} read back from {run_dir}, "
+    print(f"tasks: {run['tasks']} ({reuse_text(run['tasks_from_store'], before, run_dir)}, "
           f"{run['tasks_run']} run, {run['retries']} re-run after a worker died)")
     print(f"simulation vs exact theory: {ex['rejected']} of {ex['tests']} tests rejected "
           f"(Holm, alpha={config.alpha})")
