@@ -419,6 +419,11 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
                 ce = r.claim.counterexample(ctx, worst)
             except Exception as exc:  # noqa: BLE001 - shrinking is best effort
                 ce = {"error": f"{type(exc).__name__}: {exc}"}
+            if ce is None and worst.alternative == "none":
+                # A deterministic check (an exact search, a symbolic proof) carries its own
+                # witness: report it as the claim found it, with no simulated value.
+                ce = {"shrunk": None, "config": worst.config, "label": worst.label,
+                      "details": worst.details}
             if ce is None:
                 ce = {"shrunk": False, "config": worst.config, "theory": worst.theory,
                       "estimate": worst.estimate, "stderr": worst.stderr, "p_value": worst.p_value,

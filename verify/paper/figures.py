@@ -103,8 +103,8 @@ def risk_figure(config, records, bases, path):
     handles = [Line2D([], [], color=MODEL_COLOURS[m], lw=2, label=MODEL_LABELS[m]) for m in RISKS]
     handles += [
         Line2D([], [], color="k", marker="o", ls="none", label="simulation: mean ± SE"),
-        Line2D([], [], color="k", ls="-", label="exact expectation (theory §2)"),
-        Line2D([], [], color="k", ls="--", label="paper form (theory §3)"),
+        Line2D([], [], color="k", ls="-", label="exact expectation (theory.regimes; notes/derivation.md)"),
+        Line2D([], [], color="k", ls="--", label="paper form (notes/paper-forms.md)"),
     ]
     if any_undefined:
         handles.append(Patch(facecolor=UNDEFINED_STYLE["color"], hatch="xx", edgecolor="0.6",
@@ -172,9 +172,9 @@ def ratio_figure(config, records, bases, quantity, sigma2, path):
                label=f"simulation: {name} of mean risks ± SE (delta method)"),
         Line2D([], [], color="tab:orange", marker="^", ls="none",
                label=f"simulation: mean of per-trial {name} ± SE (authors' notebook)"),
-        Line2D([], [], color="k", ls="-", label=f"exact {name} of expectations (theory §2)"),
-        Line2D([], [], color="tab:blue", ls="--", label=f"paper-form {name} of expectations (§3)"),
-        Line2D([], [], color="tab:red", ls=":", label=f"paper's {name} lower bound (§3)"),
+        Line2D([], [], color="k", ls="-", label=f"exact {name} of expectations (notes/derivation.md)"),
+        Line2D([], [], color="tab:blue", ls="--", label=f"paper-form {name} of expectations (notes/paper-forms.md)"),
+        Line2D([], [], color="tab:red", ls=":", label=f"paper's {name} lower bound (notes/paper-forms.md)"),
     ]
     if any_undefined:
         handles.append(Patch(facecolor=UNDEFINED_STYLE["color"], hatch="xx", edgecolor="0.6",

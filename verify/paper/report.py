@@ -89,7 +89,7 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
         f"`{config.engine}`, seed {config.seed}, {workers} worker(s), wall time {wall_s:.1f} s "
         f"({_timings(timings)})." + _execution(execution),
         "",
-        "## 1. Simulation against the exact expectations (theory.md §2)",
+        "## 1. Simulation against the exact expectations (notes/derivation.md, notes/regimes.md)",
         "",
         f"{ex['tests']} two-sided tests (risks: t test of the mean; PGR/OPR: ratio of mean risks, "
         f"delta-method z test) at family-wise α = {ex['alpha']} (Holm): **{ex['rejected']} "
