@@ -78,7 +78,7 @@ def run(args) -> int:
     t0 = time.monotonic()
     seed = C.DEFAULT_SEED if args.seed is None else args.seed
     trials = args.trials or (150 if args.quick else 600)
-    count = 6 if args.quick else 9
+    count = C.point_count(args.quick)
     lay = C.layout(args.quick)
     panels = lay.n_panels + lay.N_panels
     geometries = {p.label: C.geometry_of(p) for p in panels}
