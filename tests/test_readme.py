@@ -33,3 +33,33 @@ def test_teacher_ratio_sentence():
     ratio = float(theory.evaluate("risk.weak.exact", **p) / theory.evaluate("risk.weak.paper", **p))
     assert "is 2.01 times the paper's `d/n`" in open(README, encoding="utf-8").read()
     assert ratio == pytest.approx(2.01, abs=0.005) and 1 - 1 / ratio == pytest.approx(0.50, abs=0.005)
+
+
+MY_CLAIMS = '''
+import verify
+
+CLAIMS = [verify.SymbolicClaim("mine.identity", "risk.weak.exact", "risk.weak.exact")]
+'''
+
+
+def test_ci_recipe(tmp_path, monkeypatch):
+    """The README's pytest file and CI step work as written on a claims file."""
+    import shlex
+    import subprocess
+    import sys
+
+    from verify.cli import main
+
+    (tmp_path / "my_claims.py").write_text(MY_CLAIMS)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_claims.py").write_text(_block("parametrize_claims"))
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "tests/test_claims.py"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout + proc.stderr
+    text = open(README, encoding="utf-8").read()
+    step = re.search(r"- run: (python -m verify --claims-file [^\n]*)", text).group(1)
+    argv = shlex.split(step)[3:]
+    monkeypatch.chdir(tmp_path)
+    assert main(argv + ["--no-plots", "--no-progress"]) == 0   # the plots only add time here
+    assert (tmp_path / "verify-report" / "report.md").exists()

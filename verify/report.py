@@ -133,7 +133,12 @@ def counterexample_text(ce: dict) -> str:
         det = ce.get("details") or {}
         vals = ", ".join(f"{k} {det[k]}" for k in ("exact_ratio", "bound") if k in det)
         cfg = ", ".join(f"{k}={v}" for k, v in (ce.get("config") or {}).items())
-        return f"{ce.get('label', 'witness')} at {cfg or '-'}" + (f" ({vals})" if vals else "")
+        spot = (det.get("spot_failures") or [None])[0]
+        if not cfg and spot:            # a symbolic claim: its first failing spot check
+            cfg = ", ".join(f"{k}={spot['point'][k]:.6g}" for k in sorted(spot.get("point", {})))
+            vals = f"lhs {float(spot['lhs']):.6g}, rhs {float(spot['rhs']):.6g}"
+        text = f"{ce.get('label', 'witness')} at {cfg or '-'}" + (f" ({vals})" if vals else "")
+        return text + (f"; {det['proof']}" if det.get("proof") else "")
     how = {True: "shrunk with hypothesis.find", False: "not shrunk: the strongest failing check"}
     return (f"theory {fmt(ce.get('theory'), 5)}, simulated {fmt(ce.get('estimate'), 5)} +- "
             f"{fmt(ce.get('stderr'), 2)} (SE) at {_short(ce.get('config'))} "
