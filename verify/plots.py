@@ -58,11 +58,31 @@ def _point(ctx, cfg, trials) -> dict:
     return row
 
 
-def plot_suite(ctx) -> dict:
-    """Simulate the n and N sweeps around :data:`BASE` and return their data (JSON-able)."""
+def plot_suite(ctx, progress: bool = False) -> dict:
+    """Simulate the n and N sweeps around :data:`BASE` and return their data (JSON-able).
+    ``progress``: say so on stderr, with a bar on a terminal (the phase takes about a minute
+    at the default size)."""
     trials = ctx._round(256 if ctx.quick else 2048)
-    n_sweep = [_point(ctx, {**BASE, "n": n, "N": N_FIXED}, trials) for n in N_GRID]
-    N_sweep = [_point(ctx, {**BASE, "n": n_FIXED, "N": N}, trials) for N in BIG_N_GRID]
+    configs = ([{**BASE, "n": n, "N": N_FIXED} for n in N_GRID]
+               + [{**BASE, "n": n_FIXED, "N": N} for N in BIG_N_GRID])
+    bar = None
+    if progress:
+        import sys
+
+        print(f"plots: simulating {len(configs)} sweep points x {trials} trials", file=sys.stderr,
+              flush=True)
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(configs), unit="point", desc="plots", file=sys.stderr, leave=False)
+    rows = []
+    for cfg in configs:
+        rows.append(_point(ctx, cfg, trials))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    n_sweep, N_sweep = rows[:len(N_GRID)], rows[len(N_GRID):]
     geo = {k: v for k, v in ctx.geometry({**BASE, "n": n_FIXED, "N": N_FIXED}).items() if k not in ("n", "N")}
     return {"base": BASE, "geometry": geo, "trials": trials, "n_sweep": n_sweep, "N_sweep": N_sweep,
             "n_fixed": n_FIXED, "N_fixed": N_FIXED}

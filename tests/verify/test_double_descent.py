@@ -19,13 +19,25 @@ def _sym(g):
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("dd")
-    code = main(["double-descent", "--quick", "--out", str(out), "--seed", "7"])
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["double-descent", "--quick", "--out", str(out), "--seed", "7"])
+    quick_run_stderr.append(err.getvalue())
     return code, out
+
+
+quick_run_stderr = []
 
 
 def test_quick_end_to_end(quick_run):
     code, out = quick_run
     assert code == 0
+    # Each long phase says so on stderr, also where no progress bar is shown.
+    assert "verify double-descent: simulating" in quick_run_stderr[-1]
+    assert "verify double-descent: drawing the figures" in quick_run_stderr[-1]
     names = sorted(p.name for p in out.iterdir())
     assert names == [".w2s-verify-double-descent.json",     # the folder is marked as ours
                      "double_descent.json", "double_descent.md", "double_descent_N.png",

@@ -10,9 +10,10 @@ from verify.plots import plot_suite, render
 from verify.report import _jsonable
 
 
-def test_plot_suite_writes_every_figure(tmp_path):
+def test_plot_suite_writes_every_figure(tmp_path, capsys):
     ctx = Context.preset("quick", seed=3)
-    data = plot_suite(ctx)
+    data = plot_suite(ctx, progress=True)
+    assert "plots: simulating 16 sweep points x 256 trials" in capsys.readouterr().err
     assert len(data["n_sweep"]) >= 6 and len(data["N_sweep"]) >= 6
     row = data["N_sweep"][0]
     assert row["theory"]["exact"]["w2s"] > 0 and row["se"]["w2s"] > 0

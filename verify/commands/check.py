@@ -144,7 +144,7 @@ def run(args) -> int:
             if not args.no_plots:
                 from verify.plots import plot_suite
 
-                plots_spec = plot_suite(ctx)
+                plots_spec = plot_suite(ctx, progress=not args.no_progress)
     except KeyboardInterrupt:
         return interrupted("python -m verify", f"finished simulation tasks are kept in {run_dir}")
     except OSError as exc:

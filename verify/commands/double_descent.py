@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -55,6 +56,11 @@ def _validate(args):
         check_scalar(args.seed, "--seed", int, min_val=0)
     check_scalar(args.alpha, "--alpha", float, min_val=0.0, max_val=1.0,
                  include_boundaries="neither")
+
+
+def _phase(message: str) -> None:
+    """One line on stderr per phase (also where no progress bar is shown)."""
+    print(f"verify double-descent: {message}", file=sys.stderr, flush=True)
 
 
 def _usage(message) -> int:
@@ -92,6 +98,8 @@ def run(args) -> int:
     try:
         with executor:
             mark_folder(args.out, "double-descent")
+            npts = len(C.points(lay, count))
+            _phase(f"simulating {npts} points x {trials} trials (wishart engine)")
             records = C.simulate_points(lay, count, trials, seed, executor=executor, store=store,
                                         device=args.device, progress=True)
     except KeyboardInterrupt:
@@ -107,6 +115,7 @@ def run(args) -> int:
               "max_abs_z": max((abs(r["z"]) for r in records if math.isfinite(r["z"])),
                                default=math.nan)}
     out = Path(args.out)
+    _phase("drawing the figures and tables")
     F.sweep_figure(lay.n_panels, geometries, records, trials, out / "double_descent_n.png",
                    "W2S, weak and strong risks against n (N fixed) across d_w")
     F.sweep_figure(lay.N_panels, geometries, records, trials, out / "double_descent_N.png",
