@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["RunStore", "task_key", "scenario_digest", "package_version", "atomic_write_bytes",
-           "clear", "check_folder", "is_run_folder", "DB_NAME"]
+           "clear", "is_run_folder", "DB_NAME"]
 
 _TASKS = "tasks"
 DB_NAME = os.path.join(_TASKS, "store.sqlite")
@@ -267,21 +267,6 @@ def _legacy_files(folder: str) -> list[str]:
     return out
 
 
-def check_folder(folder) -> None:
-    """Raise ``ValueError`` if a run in ``folder`` would have to overwrite something that is
-    not this store's: a ``tasks`` that is not a folder, or a ``tasks/store.sqlite`` that is not
-    this store's database (nor an empty file it may adopt). Checked before any computation, so
-    that a wrong ``--run-dir`` is a usage error. Nothing is written."""
-    folder = os.path.abspath(os.fspath(folder))
-    tasks = os.path.join(folder, _TASKS)
-    if os.path.lexists(tasks) and not os.path.isdir(tasks):
-        raise ValueError(f"run folder {folder!r}: {tasks!r} exists and is not a folder")
-    db = os.path.join(folder, DB_NAME)
-    if os.path.lexists(db) and not _is_our_db(db, empty_ok=True):
-        raise ValueError(f"{db!r} exists and is not a w2s-verifier task database; "
-                         "move it away or choose another run folder")
-
-
 def clear(folder) -> list[str]:
     """Remove this store's files from ``folder``; returns the paths removed.
 
@@ -338,9 +323,11 @@ class RunStore:
         self.folder = os.path.abspath(os.fspath(folder))
         if os.path.exists(self.folder) and not os.path.isdir(self.folder):
             raise ValueError(f"folder {self.folder!r} exists and is not a directory")
-        check_folder(self.folder)
         os.makedirs(os.path.join(self.folder, _TASKS), exist_ok=True)
         self.path = os.path.join(self.folder, DB_NAME)
+        if os.path.exists(self.path) and not _is_our_db(self.path, empty_ok=True):
+            raise ValueError(f"{self.path!r} exists and is not a w2s-verifier task database; "
+                             "move it away or choose another run folder")
         self._new: dict = {}
         self.rejected = 0
         """Stored rows that did not match the task asking for them (recomputed)."""
@@ -430,9 +417,14 @@ class RunStore:
         _check_key(key)
         layout, blob = _encode(per_trial)
         meta = dict(meta or {})
-        self._connect().execute("INSERT OR REPLACE INTO tasks (key, layout, data, meta) "
-                                "VALUES (?, ?, ?, ?)",
-                                (key, layout, blob, json.dumps(meta, sort_keys=True)))
+        try:
+            self._connect().execute("INSERT OR REPLACE INTO tasks (key, layout, data, meta) "
+                                    "VALUES (?, ?, ?, ?)",
+                                    (key, layout, blob, json.dumps(meta, sort_keys=True)))
+        except sqlite3.OperationalError as exc:
+            # A full disk, a folder gone read-only: an I/O error of the run (callers report
+            # OSError as such), never mistaken for an error of the computation.
+            raise OSError(f"run store {self.path}: {exc}") from exc
         self._new[key] = meta
 
     def discard(self, key: str) -> None:

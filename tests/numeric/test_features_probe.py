@@ -140,7 +140,7 @@ def test_summaries(data):
     (dict(y=np.zeros(10)), "one label per row"),
     (dict(F_w=np.full((200, 4), np.nan)), "F_w must be finite"),
     (dict(F_w=np.zeros(200)), "2-D"),
-    (dict(n=0), "n must be an integer >= 1"),
+    (dict(n=0), r"n must be an integer in \[1, 1000000000000000\], got 0"),   # numeric.validation
     (dict(dims=(5, 2)), "exceeds the width"),
     (dict(solver="qr"), "solver must be one of"),
     (dict(test_size=200), "test_size must be below"),

@@ -149,15 +149,27 @@ def test_full_run_folder_is_an_io_error_not_inconclusive(tmp_path, monkeypatch, 
     from verify.cli import main
     from verify.outputs import EXIT_IO
 
-    def full(self, *a, **k):
-        raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(RunStore, "put", full)       # forked workers inherit the patch
+    import sqlite3
+
+    class FullDisk:
+        """A connection whose writes fail as SQLite's do on a full disk."""
+
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, sql, *args):
+            if sql.startswith("INSERT"):
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.conn.execute(sql, *args)
+
+    real = RunStore._connect
+    monkeypatch.setattr(RunStore, "_connect", lambda self: FullDisk(real(self)))  # forks inherit
     args = ["--quick", "--only", "core.weak.exact", "--only", "core.strong.exact", "--examples",
             "1", "--trials", "64", "--trials-budget", "64", "--no-plots", "--no-progress",
             "--workers", workers, "--out", str(tmp_path / "o")]
     assert main(args) == EXIT_IO
     err = capsys.readouterr().err
-    assert "I/O error" in err and "No space left" in err and "Traceback" not in err
+    assert "I/O error" in err and "database or disk is full" in err and "Traceback" not in err
     assert not (tmp_path / "o" / "report.json").exists()
 
 

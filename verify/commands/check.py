@@ -132,8 +132,12 @@ def run(args) -> int:
     except (ValueError, ImportError, RuntimeError, OSError) as exc:
         return _usage(str(exc))
     try:
-        store = RunStore(run_dir)
+        store = RunStore(run_dir)       # refuses a tasks/store.sqlite that is not a run's
         before = len(store)             # finished tasks from earlier runs (reuse_text)
+    except (ValueError, OSError) as exc:
+        executor.close()
+        return _usage(str(exc))
+    try:
         with executor, using(executor, store, args.device):
             # A local pool runs whole claims in parallel (a claim's own simulations are small
             # and sequential); Dask and serial execution take the claims' tasks one by one.

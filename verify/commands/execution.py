@@ -37,15 +37,15 @@ def add_execution_arguments(parser, run_dir_default: str) -> None:
                              "rerunning the same command skips the tasks found there")
     parser.add_argument("--fresh", action="store_true",
                         help="delete the finished tasks in the run folder first (only the task "
-                             "files and manifest the tool wrote there; nothing else)")
+                             "database the tool wrote there; nothing else)")
 
 
 def prepare_run_dir(args, run_dir: str) -> None:
     """Check the run folder before any computation and honour ``--fresh``.
 
-    The folder must be writable (:func:`verify.outputs.check_writable`) and must not hold a
-    ``manifest.json`` of someone else's (:func:`numeric.store.check_folder`); ``--fresh``
-    deletes only the task files and manifest a run wrote (:func:`numeric.store.clear`).
+    The folder must be writable (:func:`verify.outputs.check_writable`); ``--fresh`` deletes
+    only the task database (and older task files) a run wrote there
+    (:func:`numeric.store.clear`), nothing else.
 
     Raises
     ------
@@ -56,12 +56,12 @@ def prepare_run_dir(args, run_dir: str) -> None:
     from verify.outputs import check_writable
 
     check_writable(run_dir, "--run-dir")
-    try:
-        store.check_folder(run_dir)
-        if args.fresh:
+    if args.fresh:
+        try:
             store.clear(run_dir)
-    except OSError as exc:
-        raise ValueError(f"--run-dir {run_dir!r}: {exc}") from None
+        except OSError as exc:
+            raise ValueError(f"--run-dir {run_dir!r}: --fresh could not delete the tasks: "
+                             f"{exc.strerror or exc}") from None
 
 
 def open_execution(args, run_dir: str):

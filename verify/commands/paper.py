@@ -73,10 +73,14 @@ def run(args) -> int:
     except (ValueError, ImportError, OSError) as exc:
         return usage_error("verify paper", str(exc))
     try:
+        store = RunStore(run_dir)       # refuses a tasks/store.sqlite that is not a run's
+        before = len(store)             # finished tasks from earlier runs (reuse_text)
+    except (ValueError, OSError) as exc:
+        executor.close()
+        return usage_error("verify paper", str(exc))
+    try:
         with executor:
             mark_folder(args.out, "paper")
-            store = RunStore(run_dir)
-            before = len(store)         # finished tasks from earlier runs (reuse_text)
             outcome = run_study(config, args.out, workers=workers, progress=True,
                                 executor=executor, store=store, device=args.device)
     except KeyboardInterrupt:
