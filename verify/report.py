@@ -68,6 +68,12 @@ def _resolution(r) -> str:
 
 def _passed_by(o) -> str:
     """Why a statistical check passed: confirmed by its one-sided/TOST test, or powered."""
+    if o.status == "inconclusive" and o.alternative != "none" and o.mde is not None:
+        if o.alternative == "equivalence":
+            return "inconclusive (TOST not confirmed)"
+        if o.resolution is not None:
+            # Enough digits to show why: an MDE of 0.1003 against 0.1 prints as 0.1 otherwise.
+            return f"inconclusive (MDE {o.mde:.4g} > res. {o.resolution:.4g})"
     if o.status != "pass" or o.alternative == "none":
         return o.status
     confirmed = o.pass_p_value is not None and o.level is not None and o.pass_p_value <= o.level
@@ -137,7 +143,7 @@ def counterexample_text(ce: dict) -> str:
         if not cfg and spot:            # a symbolic claim: its first failing spot check
             cfg = ", ".join(f"{k}={spot['point'][k]:.6g}" for k in sorted(spot.get("point", {})))
             vals = f"lhs {float(spot['lhs']):.6g}, rhs {float(spot['rhs']):.6g}"
-        text = f"{ce.get('label', 'witness')} at {cfg or '-'}" + (f" ({vals})" if vals else "")
+        text = ce.get("label", "witness") + (f" at {cfg}" if cfg else "") + (f" ({vals})" if vals else "")
         return text + (f"; {det['proof']}" if det.get("proof") else "")
     how = {True: "shrunk with hypothesis.find", False: "not shrunk: the strongest failing check"}
     return (f"theory {fmt(ce.get('theory'), 5)}, simulated {fmt(ce.get('estimate'), 5)} +- "

@@ -69,3 +69,12 @@ def test_every_mapped_notes_file_exists():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     for path in {*SECTIONS.values(), *ISSUES.values()}:
         assert os.path.exists(os.path.join(root, path)), path
+
+
+def test_an_inconclusive_check_says_why():
+    from verify.claims import Observation
+    from verify.report import _passed_by
+
+    o = Observation.test("E[w2s] = exact", 1.0, 0.01, 1.0, "two-sided", resolution=0.1)
+    o.status, o.mde = "inconclusive", 0.10031
+    assert _passed_by(o) == "inconclusive (MDE 0.1003 > res. 0.1)"
