@@ -16,7 +16,7 @@ import math
 import os
 import time
 
-from verify.commands.execution import (add_execution_arguments, integer_at_least, prepare_run_dir,
+from verify.commands.execution import (add_execution_arguments, integer_at_least, open_execution,
                                        reuse_text)
 from verify.exitcodes import interrupted, usage_error
 from verify.outputs import OutputError, claim_files, io_error
@@ -115,28 +115,18 @@ def run(args) -> int:
         return 0
     out = os.path.abspath(args.out)
     run_dir = os.path.abspath(args.run_dir) if args.run_dir else out + ".run"
-    from numeric.executors import ProcessExecutor, make_executor, using
-    from numeric.store import RunStore
+    from numeric.executors import ProcessExecutor, using
     from verify.report import REPORT_FILES
 
     try:
         # Before any computation: the report may replace only its own files, both folders
-        # must be writable, --fresh deletes only the run's task files.
+        # must be writable, --fresh deletes only the run's task files; the run store refuses
+        # a tasks/store.sqlite that is not a run's.
         claim_files(out, "check", REPORT_FILES)
-        prepare_run_dir(args, run_dir)
-        if args.device is not None:
-            from numeric.xp import backend
-
-            backend(args.device)
-        executor = make_executor(args.workers, dask=args.dask)
+        executor, store = open_execution(args, run_dir)
     except (ValueError, ImportError, RuntimeError, OSError) as exc:
         return _usage(str(exc))
-    try:
-        store = RunStore(run_dir)       # refuses a tasks/store.sqlite that is not a run's
-        before = len(store)             # finished tasks from earlier runs (reuse_text)
-    except (ValueError, OSError) as exc:
-        executor.close()
-        return _usage(str(exc))
+    before = len(store)                 # finished tasks from earlier runs (reuse_text)
     try:
         with executor, using(executor, store, args.device):
             # A local pool runs whole claims in parallel (a claim's own simulations are small

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from verify.commands.execution import add_execution_arguments, prepare_run_dir, reuse_text
+from verify.commands.execution import add_execution_arguments, open_execution, reuse_text
 from verify.exitcodes import interrupted, usage_error
 from verify.outputs import claim_folder, io_error, mark_folder
 
@@ -55,29 +55,17 @@ def run(args) -> int:
             raise ValueError(f"--out {args.out!r} exists and is not a directory")
     except (ValueError, ImportError, RuntimeError) as exc:
         return usage_error("verify paper", str(exc))
-    from numeric.executors import make_executor
-    from numeric.store import RunStore
     from verify.paper.study import run_study
 
     run_dir = args.run_dir or os.path.join(args.out, "run")
     try:
         # Before any computation: --out is empty or this command's, --fresh deletes only the
-        # run's task files.
+        # run's task files, the run store refuses a tasks/store.sqlite that is not a run's.
         claim_folder(args.out, "paper")
-        prepare_run_dir(args, run_dir)
-    except (ValueError, OSError) as exc:
+        executor, store = open_execution(args, run_dir)
+    except (ValueError, ImportError, RuntimeError, OSError) as exc:
         return usage_error("verify paper", str(exc))
-    try:
-        executor = make_executor(workers if args.dask is None or args.workers is not None else None,
-                                 dask=args.dask)
-    except (ValueError, ImportError, OSError) as exc:
-        return usage_error("verify paper", str(exc))
-    try:
-        store = RunStore(run_dir)       # refuses a tasks/store.sqlite that is not a run's
-        before = len(store)             # finished tasks from earlier runs (reuse_text)
-    except (ValueError, OSError) as exc:
-        executor.close()
-        return usage_error("verify paper", str(exc))
+    before = len(store)                 # finished tasks from earlier runs (reuse_text)
     try:
         with executor:
             mark_folder(args.out, "paper")
