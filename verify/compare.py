@@ -343,12 +343,23 @@ def simulated(sim: dict, quantity: str) -> tuple[float, float]:
     return sim[f"{quantity}_of_means"], sim[f"{quantity}_of_means_se"]
 
 
-def z_test(estimate: float, se: float, target: float, df: int | None) -> tuple[float, float]:
+def z_test(estimate: float, se: float, target: float, df: int | None,
+           scale: float | None = None) -> tuple[float, float]:
     """Two-sided test of ``E[estimate] = target``: (z, p). Student t with ``df`` degrees of
-    freedom for a sample mean, normal (``df=None``) for a delta-method ratio."""
+    freedom for a sample mean, normal (``df=None``) for a delta-method ratio.
+
+    The SE gets the claims' relative floor (:data:`verify.claims.NUMERICAL_FLOOR` times
+    ``scale``, default ``|target|`` or 1): a quantity that is exactly 0 in theory (PGR when the
+    student copies its teacher) comes out as about 1e-15 from float geometry while its
+    simulated SE is at rounding level too; without the floor that tie reads as z = 3000.
+    """
+    from verify.claims import NUMERICAL_FLOOR
+
     if not (math.isfinite(target) and math.isfinite(estimate) and se > 0):
         return math.nan, math.nan
-    z = (estimate - target) / se
+    if scale is None:
+        scale = abs(target) or 1.0
+    z = (estimate - target) / math.hypot(se, NUMERICAL_FLOOR * scale)
     p = 2 * (stats.t.sf(abs(z), df) if df else stats.norm.sf(abs(z)))
     return float(z), float(p)
 
@@ -372,8 +383,10 @@ def deviations(theory_scalars: dict, sim: dict) -> dict:
             "rel_sim_vs_exact": (est - exact) / exact if exact else math.nan,
             "rel_se": se / abs(exact) if exact else math.nan,
         }
-        row["z_vs_exact"], row["p_vs_exact"] = z_test(est, se, exact, df)
-        row["z_vs_paper"], row["p_vs_paper"] = z_test(est, se, paper, df)
+        # PGR and OPR are ratios of scale 1 (PGR may be 0); a risk's scale is its value.
+        unit = 1.0 if q in ("pgr", "opr") else None
+        row["z_vs_exact"], row["p_vs_exact"] = z_test(est, se, exact, df, unit)
+        row["z_vs_paper"], row["p_vs_paper"] = z_test(est, se, paper, df, unit)
         if q in BOUNDS:
             bound = theory_scalars["bound"][q]
             row["lower_bound"] = bound

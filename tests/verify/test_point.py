@@ -219,3 +219,16 @@ def test_theory_values_vectorised_and_masked():
     want = float(R.evaluate("risk.w2s.regime.interp_ols", prec=30, **{**g, "n": 40}))
     assert out["exact"]["w2s"][0] == pytest.approx(want, rel=1e-12)
     assert out["exact"]["w2s"].shape == n.shape == out["paper"]["strong"].shape
+
+
+def test_exact_zero_pgr_is_not_rejected_on_rounding(capsys, tmp_path):
+    # V_w inside V_s, student at its threshold N = d_s (finite here: d_sw = d_w) and theta with
+    # no energy the teacher misses in V_s: the student reproduces its teacher, PGR = 0 exactly,
+    # which float geometry gives as ~1e-15 and the simulation as 0 +- 1e-18.
+    path = tmp_path / "degenerate.toml"
+    numeric.Scenario.from_block_energies(8, 4, 30, 8, 1.0, d_sw=4, both=0.5, strong_only=0.2,
+                                         neither=0.1).save(path)
+    code, rec, _ = _run_json(capsys, path, "--json", "--trials", 400)
+    assert "finite since d_sw = d_w" in rec["regime"]["w2s"] and rec["infinite"] == []
+    assert abs(rec["theory"]["exact"]["pgr"]) < 1e-12
+    assert abs(rec["deviation"]["pgr"]["z_vs_exact"]) < 1 and code == 0
