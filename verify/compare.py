@@ -355,8 +355,10 @@ def z_test(estimate: float, se: float, target: float, df: int | None,
     """
     from verify.claims import NUMERICAL_FLOOR
 
-    if not (math.isfinite(target) and math.isfinite(estimate) and se > 0):
+    if not (math.isfinite(target) and math.isfinite(estimate) and se >= 0):
         return math.nan, math.nan
+    # se = 0: every trial gave the same value (e.g. a student that copies its teacher); the
+    # floor still decides whether it is the target.
     if scale is None:
         scale = abs(target) or 1.0
     z = (estimate - target) / math.hypot(se, NUMERICAL_FLOOR * scale)
