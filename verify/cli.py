@@ -89,7 +89,10 @@ def main(argv=None) -> int:
         prog=prog, description=(module.__doc__ or "").strip().splitlines()[0] + (
             f" With no SUBCOMMAND, {PROG} runs this check; the subcommands are listed below."
             if top else ""),
-        epilog=_epilog() if top else None, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_epilog() if top else None, formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage=(f"{PROG} [options]                (the check run; options below)\n"
+               f"       {PROG} SUBCOMMAND [options]     (SUBCOMMAND: {', '.join(SUBCOMMANDS)})"
+               if top else None))
     parser.add_argument("--version", action="version", version=f"w2s-verifier {version()}")
     module.add_arguments(parser)
     try:
