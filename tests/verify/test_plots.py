@@ -72,10 +72,8 @@ def test_an_extreme_point_does_not_flatten_the_curves(tmp_path, monkeypatch):
     assert lo <= min(pgr) and max(pgr) <= hi < 1.5
     # ... which is drawn at the edge with its value written next to it.
     assert "71" in pgr_texts
-    # Without an extreme point nothing is marked.
-    figs.clear()
-    plots.render(_synthetic(extreme=None), str(tmp_path))
-    assert figs["pgr_opr_vs_N.png"][2] == []
+    # Only the point off the axis is marked: the PGR panel of the n sweep has no mark.
+    assert figs["pgr_opr_vs_n.png"][2] == []
 
 
 def test_readable_limits():
