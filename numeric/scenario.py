@@ -77,7 +77,9 @@ class Scenario:
             c = cosines_from_d_sw(0.0 if d_sw is None else as_real("d_sw", d_sw), k)
         check_fits("a scenario's bases", d_s, d_w, scenario_bytes)     # before allocating them
         D = d_s + d_w + 1
-        th = np.zeros(D) if theta is None else as_real_vector("theta", theta, D)
+        th = np.zeros(D) if theta is None else as_real_vector(
+            "theta", theta, D, why=f"the canonical layout has D = d_s + d_w + 1 = {D} coordinates: "
+            f"{d_s} spanning V_s, {d_w} for the weak directions, 1 outside both (notes/numeric.md)")
         V_s, V_w = canonical_bases(d_s, d_w, c)
         self._init(d_s, d_w, n, N, sigma2, V_s, V_w, th, c, features, noise, canonical=True,
                    lambda_w=lambda_w, lambda_s=lambda_s)
@@ -127,7 +129,8 @@ class Scenario:
             raise ValueError(f"V_s and V_w must have the same number of rows (ambient D), "
                              f"got {Q_s.shape[0]} and {Q_w.shape[0]}")
         D = Q_s.shape[0]
-        th = np.zeros(D) if theta is None else as_real_vector("theta", theta, D)
+        th = np.zeros(D) if theta is None else as_real_vector(
+            "theta", theta, D, why=f"one entry per ambient coordinate: V_s and V_w have {D} rows")
         return cls._raw(d_s=Q_s.shape[1], d_w=Q_w.shape[1], n=n, N=N, sigma2=sigma2, V_s=Q_s,
                         V_w=Q_w, theta=th, cosines=principal_cosines(Q_s, Q_w),
                         features=features, noise=noise, canonical=False)

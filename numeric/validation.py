@@ -100,8 +100,9 @@ def as_nonneg_real(name: str, value) -> float:
     return check_scalar(value, name, float, min_val=0.0)
 
 
-def as_real_vector(name: str, value, length: int | None = None) -> np.ndarray:
-    """A finite 1-D float array, optionally of a given length."""
+def as_real_vector(name: str, value, length: int | None = None, why: str = "") -> np.ndarray:
+    """A finite 1-D float array, optionally of a given length (``why``: where that length comes
+    from, appended to the error message)."""
     if value is None or isinstance(value, (str, bytes)):
         raise ValueError(f"{name} must be a 1-D array of finite real numbers, got {value!r}")
     try:
@@ -111,7 +112,8 @@ def as_real_vector(name: str, value, length: int | None = None) -> np.ndarray:
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array, got shape {arr.shape}")
     if length is not None and arr.shape[0] != length:
-        raise ValueError(f"{name} must have length {length}, got {arr.shape[0]}")
+        raise ValueError(f"{name} must have length {length}, got {arr.shape[0]}"
+                         + (f" ({why})" if why else ""))
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return arr

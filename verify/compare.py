@@ -13,8 +13,12 @@ risks
     \qquad
     \mathrm{OPR} = \frac{E\,\mathrm{ER}_s}{E\,\mathrm{ER}_{w2s}},
 
-in the ``exact`` form (theory.md section 2) and the ``paper`` form (section 3), plus the paper's
-PGR/OPR lower bounds. The simulation reports the same ratios in two senses: the ratio of the mean
+in the ``exact`` form and the ``paper`` form, plus the paper's PGR/OPR lower bounds. The
+``exact`` risks are the piecewise forms of :mod:`theory.regimes` (``risk.<model>.piecewise``:
+OLS or interpolating, whichever regime applies; ``notes/regimes.md``); within one sample of an
+interpolation threshold the expectation is infinite, which :func:`infinite_mask` marks (the value
+is NaN there, never a number). The exact PGR/OPR are the ratios of the exact risks. All exact
+values assume Gaussian features (:func:`caveats`). The simulation reports the same ratios in two senses: the ratio of the mean
 risks (``pgr_of_means``, an estimate of the quantity above) and the mean of per-trial ratios
 (``mean_of_pgr``, what the authors' notebook plots; Jensen-biased).
 """
@@ -40,7 +44,12 @@ _REL_TOL = 1e-9
 
 
 def formula_name(quantity: str, form: str) -> str:
-    """Registered theory name of ``quantity`` in ``form`` (``"bound"`` for the lower bounds)."""
+    """Registered theory name of ``quantity`` in ``form`` (``"bound"`` for the lower bounds).
+
+    The exact risks are ``risk.<model>.piecewise`` (every regime); the exact PGR/OPR have no
+    single registered name in every regime (they are ratios of the exact risks, see
+    :func:`theory_values`) and map to ``pgr.exact``/``opr.exact``, the OLS-regime forms.
+    """
     if form == "bound":
         if quantity not in BOUNDS:
             raise ValueError(f"quantity must be one of {tuple(BOUNDS)} for bounds, got {quantity!r}")
@@ -48,10 +57,85 @@ def formula_name(quantity: str, form: str) -> str:
     if form not in FORMS:
         raise ValueError(f"form must be one of {FORMS} or 'bound', got {form!r}")
     if quantity in RISKS:
-        return f"risk.{quantity}.{form}"
+        return f"risk.{quantity}.{'piecewise' if form == 'exact' else form}"
     if quantity in ("pgr", "opr"):
         return f"{quantity}.{form}"
     raise ValueError(f"quantity must be one of {QUANTITIES}, got {quantity!r}")
+
+
+# Fits behind each model's risk: (samples, dimension) names; the W2S student's fit is the second.
+_FITS = {"weak": (("n", "d_w"),), "strong": (("n", "d_s"),), "ceiling": (("n+N", "d_s"),),
+         "w2s": (("n", "d_w"), ("N", "d_s"))}
+# Which risks each ratio is made of.
+_RATIO_PARTS = {"pgr": ("weak", "w2s", "ceiling"), "opr": ("strong", "w2s")}
+
+
+def _samples(name: str, values: dict):
+    if name == "n+N":
+        return np.asarray(values["n"], dtype=float) + np.asarray(values["N"], dtype=float)
+    return np.asarray(values[name], dtype=float)
+
+
+def infinite_mask(model: str, values: dict) -> np.ndarray:
+    r"""Where the exact expectation of ``model``'s risk (or of a ratio made of it) is infinite.
+
+    A min-norm fit on :math:`m` samples of :math:`d` features has an inverse-Wishart factor
+    with no finite mean when :math:`|m - d| \le 1` (``theory.regimes``); the W2S student's band
+    is finite in the degenerate case :math:`d_{sw} = d_w` (exactly representable pseudo-labels).
+    """
+    if model in _RATIO_PARTS:
+        out = False
+        for part in _RATIO_PARTS[model]:
+            out = out | infinite_mask(part, values)
+        return np.asarray(out)
+    if model not in _FITS:
+        raise ValueError(f"model must be one of {QUANTITIES}, got {model!r}")
+    values = _clean(values)
+    masks = [np.abs(_samples(m, values) - np.asarray(values[d], dtype=float)) <= 1
+             for m, d in _FITS[model]]
+    if model == "w2s":
+        degenerate = np.asarray(values["d_sw"], dtype=float) == np.asarray(values["d_w"], dtype=float)
+        return masks[0] | (masks[1] & ~degenerate)
+    return masks[0]
+
+
+def regimes(values: dict) -> dict:
+    """Which regime of :mod:`theory.regimes` applies to each model at scalar ``values``.
+
+    Returns
+    -------
+    dict
+        ``{model: text}``, e.g. ``"OLS (n > d_w + 1)"``, ``"interpolating (n < d_w - 1)"``,
+        ``"infinite expectation (|n - d_w| <= 1)"``; for ``w2s`` the teacher's and the
+        student's regimes joined by ``"; "``.
+    """
+    def one(m, d, who=""):
+        ms, dv = float(_samples(m, values)), float(values[d])
+        label = m.replace("+", " + ")
+        if ms > dv + 1:
+            text = f"OLS ({label} > {d} + 1)"
+        elif ms < dv - 1:
+            text = f"interpolating ({label} < {d} - 1)"
+        else:
+            text = f"infinite expectation (|{label} - {d}| <= 1)"
+        return who + text
+
+    out = {model: one(*fits[0]) for model, fits in _FITS.items() if model != "w2s"}
+    teacher, student = _FITS["w2s"]
+    s = one(*student, "student ")
+    if float(values["d_sw"]) == float(values["d_w"]) and "infinite" in s:
+        s = "student at its threshold, finite since d_sw = d_w (exactly representable labels)"
+    out["w2s"] = one(*teacher, "teacher ") + "; " + s
+    return out
+
+
+def caveats(features: str | None) -> list[str]:
+    """What the exact values assume that a scenario may not satisfy (today: Gaussian features)."""
+    if features in (None, "gaussian"):
+        return []
+    return [f"the exact and paper values are derived for Gaussian features; these features are "
+            f"{features}, so they are the Gaussian-feature values, not this scenario's "
+            f"expectations, and a deviation from them need not mean a wrong formula"]
 
 
 @lru_cache(maxsize=None)
@@ -60,6 +144,11 @@ def _compiled(name: str):
     checks = []
     for cond in func.conditions:
         syms = sorted(cond.free_symbols, key=lambda s: s.name)
+        if not isinstance(cond, sp.core.relational.Relational):
+            # A compound condition (Or/And, e.g. the piecewise W2S risk's finiteness): NumPy's
+            # logical functions evaluate it elementwise.
+            checks.append((cond, [s.name for s in syms], sp.lambdify(syms, cond, "numpy")))
+            continue
         diff = sp.lambdify(syms, cond.lhs - cond.rhs, "numpy")
         checks.append((cond, [s.name for s in syms], diff))
     return func, [s.name for s in func.symbols], checks
@@ -86,8 +175,14 @@ def _clean(values: dict) -> dict:
 
 
 def _holds(cond, diff, args) -> np.ndarray:
+    if not isinstance(cond, sp.core.relational.Relational) and args:
+        # SymPy's Or/And reduce over a tuple of their operands' arrays: broadcast them first.
+        args = dict(zip(args, np.broadcast_arrays(*args.values())))
     with np.errstate(all="ignore"):
-        d = np.asarray(diff(**args), dtype=float)
+        d = np.asarray(diff(**args))
+    if not isinstance(cond, sp.core.relational.Relational):
+        return d.astype(bool)
+    d = d.astype(float)
     if isinstance(cond, sp.StrictGreaterThan):
         return d > 0
     if isinstance(cond, sp.StrictLessThan):
@@ -176,7 +271,20 @@ def theory_values(values: dict, forms=FORMS) -> dict:
     def ev(q, form):
         return np.broadcast_to(evaluate(formula_name(q, form), values), shape).copy()
 
-    out = {form: {q: ev(q, form) for q in QUANTITIES} for form in forms}
+    out = {}
+    for form in forms:
+        out[form] = {q: ev(q, form) for q in RISKS}
+        if form == "exact":
+            # Ratios of the exact (piecewise) risks: defined in every regime, not only OLS.
+            r = out[form]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[form]["pgr"] = (r["weak"] - r["w2s"]) / (r["weak"] - r["ceiling"])
+                out[form]["opr"] = r["strong"] / r["w2s"]
+            for q in ("pgr", "opr"):
+                v = np.asarray(out[form][q], dtype=float)
+                out[form][q] = np.where(np.isfinite(v), v, np.nan)
+        else:
+            out[form].update({q: ev(q, form) for q in ("pgr", "opr")})
     out["bound"] = {q: ev(q, "bound") for q in BOUNDS}
     return out
 
@@ -235,12 +343,25 @@ def simulated(sim: dict, quantity: str) -> tuple[float, float]:
     return sim[f"{quantity}_of_means"], sim[f"{quantity}_of_means_se"]
 
 
-def z_test(estimate: float, se: float, target: float, df: int | None) -> tuple[float, float]:
+def z_test(estimate: float, se: float, target: float, df: int | None,
+           scale: float | None = None) -> tuple[float, float]:
     """Two-sided test of ``E[estimate] = target``: (z, p). Student t with ``df`` degrees of
-    freedom for a sample mean, normal (``df=None``) for a delta-method ratio."""
-    if not (math.isfinite(target) and math.isfinite(estimate) and se > 0):
+    freedom for a sample mean, normal (``df=None``) for a delta-method ratio.
+
+    The SE gets the claims' relative floor (:data:`verify.claims.NUMERICAL_FLOOR` times
+    ``scale``, default ``|target|`` or 1): a quantity that is exactly 0 in theory (PGR when the
+    student copies its teacher) comes out as about 1e-15 from float geometry while its
+    simulated SE is at rounding level too; without the floor that tie reads as z = 3000.
+    """
+    from verify.claims import NUMERICAL_FLOOR
+
+    if not (math.isfinite(target) and math.isfinite(estimate) and se >= 0):
         return math.nan, math.nan
-    z = (estimate - target) / se
+    # se = 0: every trial gave the same value (e.g. a student that copies its teacher); the
+    # floor still decides whether it is the target.
+    if scale is None:
+        scale = abs(target) or 1.0
+    z = (estimate - target) / math.hypot(se, NUMERICAL_FLOOR * scale)
     p = 2 * (stats.t.sf(abs(z), df) if df else stats.norm.sf(abs(z)))
     return float(z), float(p)
 
@@ -259,12 +380,15 @@ def deviations(theory_scalars: dict, sim: dict) -> dict:
             "simulated": est,
             "se": se,
             "paper_minus_exact": paper - exact,
+            "sim_minus_exact": est - exact,
             "rel_paper_vs_exact": (paper - exact) / exact if exact else math.nan,
             "rel_sim_vs_exact": (est - exact) / exact if exact else math.nan,
             "rel_se": se / abs(exact) if exact else math.nan,
         }
-        row["z_vs_exact"], row["p_vs_exact"] = z_test(est, se, exact, df)
-        row["z_vs_paper"], row["p_vs_paper"] = z_test(est, se, paper, df)
+        # PGR and OPR are ratios of scale 1 (PGR may be 0); a risk's scale is its value.
+        unit = 1.0 if q in ("pgr", "opr") else None
+        row["z_vs_exact"], row["p_vs_exact"] = z_test(est, se, exact, df, unit)
+        row["z_vs_paper"], row["p_vs_paper"] = z_test(est, se, paper, df, unit)
         if q in BOUNDS:
             bound = theory_scalars["bound"][q]
             row["lower_bound"] = bound
@@ -307,18 +431,35 @@ def build_record(scenario_info: dict, values: dict, sim: dict, theory_scalars=No
     if theory_scalars is None:
         theory_scalars = theory_values(values)
     scalars = {form: {q: float(v) for q, v in d.items()} for form, d in theory_scalars.items()}
+    infinite = {q: bool(infinite_mask(q, values)) for q in QUANTITIES}
     undefined = {}
     for form in (*FORMS, "bound"):
         names = tuple(BOUNDS) if form == "bound" else QUANTITIES
-        undefined[form] = {q: violated_conditions(formula_name(q, form), values)
-                           for q in names if not math.isfinite(scalars[form][q])}
-    return _jsonable({
+        undefined[form] = {}
+        for q in names:
+            if math.isfinite(scalars[form][q]) or (form == "exact" and infinite[q]):
+                continue
+            if form == "exact" and q in _RATIO_PARTS:
+                conds = []
+                for part in _RATIO_PARTS[q]:
+                    conds += [c for c in violated_conditions(formula_name(part, form), values)
+                              if c not in conds]
+                undefined[form][q] = conds or ["a nonzero denominator"]
+            else:
+                undefined[form][q] = violated_conditions(formula_name(q, form), values)
+    rec = _jsonable({
         "scenario": scenario_info,
+        "regime": regimes(values),
+        "infinite": [q for q in QUANTITIES if infinite[q]],
+        "caveats": caveats(scenario_info.get("features")),
         "theory": scalars,
         "undefined": undefined,
         "simulation": sim,
         "deviation": deviations(scalars, sim),
     })
+    for q in rec["infinite"]:
+        rec["deviation"][q]["infinite"] = True
+    return rec
 
 
 def compare(scenario, *, trials: int | None = None, seed=None, engine: str = "wishart",
@@ -341,7 +482,14 @@ def compare(scenario, *, trials: int | None = None, seed=None, engine: str = "wi
         - ``scenario``: inputs and derived geometry (``d_sw, rho_s, rho_w, b_w2s, m_sw, ...``);
         - ``theory``: ``exact``, ``paper`` (each keyed by ``weak, strong, ceiling, w2s, pgr, opr``)
           and ``bound`` (the paper's ``pgr``/``opr`` lower bounds);
-        - ``undefined``: per form, the violated conditions of each undefined quantity;
+        - ``regime``: per model, the regime of :mod:`theory.regimes` that applies
+          (:func:`regimes`);
+        - ``infinite``: the quantities whose exact expectation is infinite (their ``exact``
+          value is ``None``; a simulated mean there estimates nothing);
+        - ``caveats``: what the exact values assume that the scenario does not satisfy
+          (:func:`caveats`, e.g. non-Gaussian features);
+        - ``undefined``: per form, the violated conditions of each undefined quantity (an
+          infinite exact expectation is listed under ``infinite`` instead);
         - ``simulation``: ``engine, trials, seed, mean, stderr`` (keys ``weak, strong, ceiling,
           w2s, misfit``), ``pgr_of_means(_se)``, ``opr_of_means(_se)``, ``mean_of_pgr(_se)``,
           ``mean_of_opr(_se)``;

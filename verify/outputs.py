@@ -23,6 +23,8 @@ import os
 import sys
 import tempfile
 
+from verify.exitcodes import ExitCode
+
 __all__ = ["OutputError", "marker_path", "owned", "check_writable", "claim_files",
            "claim_folder", "mark_folder", "replace_files", "write_marker", "io_error", "EXIT_IO"]
 
@@ -191,7 +193,7 @@ def replace_files(folder, command: str, stage: str, files) -> None:
 
 #: Exit code of a run stopped by an I/O error (a full disk, a folder gone read-only): not a
 #: claim outcome (0, 1, 3) nor a usage error (2).
-EXIT_IO = 4
+EXIT_IO = ExitCode.IO_ERROR
 
 
 def io_error(exc: OSError, doing: str, prog: str = "python -m verify") -> int:

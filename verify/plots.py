@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from verify import stats
+from verify.figlimits import mark_clipped, readable_limits
 
 MODELS = ("weak", "strong", "ceiling", "w2s")
 BASE = {"d_s": 4, "d_w": 6, "sigma2": 1.0, "cosines": [0.9, 0.6, 0.3, 0.0],
@@ -57,11 +58,31 @@ def _point(ctx, cfg, trials) -> dict:
     return row
 
 
-def plot_suite(ctx) -> dict:
-    """Simulate the n and N sweeps around :data:`BASE` and return their data (JSON-able)."""
+def plot_suite(ctx, progress: bool = False) -> dict:
+    """Simulate the n and N sweeps around :data:`BASE` and return their data (JSON-able).
+    ``progress``: say so on stderr, with a bar on a terminal (the phase takes about a minute
+    at the default size)."""
     trials = ctx._round(256 if ctx.quick else 2048)
-    n_sweep = [_point(ctx, {**BASE, "n": n, "N": N_FIXED}, trials) for n in N_GRID]
-    N_sweep = [_point(ctx, {**BASE, "n": n_FIXED, "N": N}, trials) for N in BIG_N_GRID]
+    configs = ([{**BASE, "n": n, "N": N_FIXED} for n in N_GRID]
+               + [{**BASE, "n": n_FIXED, "N": N} for N in BIG_N_GRID])
+    bar = None
+    if progress:
+        import sys
+
+        print(f"plots: simulating {len(configs)} sweep points x {trials} trials", file=sys.stderr,
+              flush=True)
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(configs), unit="point", desc="plots", file=sys.stderr, leave=False)
+    rows = []
+    for cfg in configs:
+        rows.append(_point(ctx, cfg, trials))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    n_sweep, N_sweep = rows[:len(N_GRID)], rows[len(N_GRID):]
     geo = {k: v for k, v in ctx.geometry({**BASE, "n": n_FIXED, "N": N_FIXED}).items() if k not in ("n", "N")}
     return {"base": BASE, "geometry": geo, "trials": trials, "n_sweep": n_sweep, "N_sweep": N_sweep,
             "n_fixed": n_FIXED, "N_fixed": N_FIXED}
@@ -101,6 +122,7 @@ def render(data: dict, folder: str) -> list[str]:
         # relative error
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=False)
         for ax, form in zip(axes, ("exact", "paper")):
+            rels = []
             for i, m in enumerate(MODELS):
                 th = np.array([r["theory"][form][m] if r["theory"][form][m] is not None else np.nan
                                for r in rows])
@@ -109,7 +131,22 @@ def render(data: dict, folder: str) -> list[str]:
                 rel = (mu - th) / th
                 band = Z95 * se / np.abs(th)
                 off = (i - 1.5) * 0.004 * (x.max() - x.min())
-                ax.errorbar(x + off, rel, yerr=band, fmt="o-", ms=3, capsize=2, label=m)
+                line = ax.errorbar(x + off, rel, yerr=band, fmt="o-", ms=3, capsize=2, label=m)
+                rels.append((x + off, rel, band, line.lines[0].get_color()))
+            # The axis follows the points; an extreme one (a theory value near 0) is marked.
+            every = np.concatenate([rel for _, rel, _, _ in rels])
+            every = every[np.isfinite(every)]
+            core = every
+            if every.size > 4:      # the middle 80 % set the range, the rest within reach of it
+                lo10, hi90 = np.percentile(every, [10, 90])
+                core = every[(every >= lo10) & (every <= hi90)]
+            bars = np.concatenate([np.concatenate([rel - band, rel + band])
+                                   for _, rel, band, _ in rels])
+            limits = readable_limits(core, np.concatenate([every, bars]))
+            if limits is not None:
+                ax.set_ylim(*limits)
+                for xs_, rel, _, colour in rels:
+                    mark_clipped(ax, xs_, rel, limits, color=colour)
             ax.axhline(0, color="k", lw=0.8)
             ax.set_xlabel(f"{var} ({'labelled' if var == 'n' else 'pseudo-labelled'} samples; {other}={fixed})")
             ax.set_ylabel("(simulated mean - theory) / theory")
@@ -133,17 +170,26 @@ def render(data: dict, folder: str) -> list[str]:
             ax.legend(fontsize=8)
         written.append(_save(plt, fig, title_geo, folder, f"risks_vs_{var}.png"))
 
-        # PGR / OPR
+        # PGR / OPR. The axis follows the curves and the ratios of mean risks; a mean of
+        # per-trial ratios far outside (one trial with a tiny denominator) is marked at the edge.
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
         for ax, q in zip(axes, ("pgr", "opr")):
             mu = np.array([r["mean"][q] for r in rows])
             se = np.array([r["se"][q] for r in rows])
+            mor = np.array([_nan(r[f"mean_of_{q}"]) for r in rows])
+            curves = [_curve(f"{q}.{form}", geo, var, grid, fixed)
+                      for form in ("exact", "paper", "lower_bound")]
+            limits = readable_limits(np.concatenate([*curves, mu]), mor)
             ax.errorbar(x, mu, yerr=Z95 * se, fmt="o", ms=4, capsize=2, color="k",
                         label="ratio of mean risks (95%)")
-            ax.plot(x, [r[f"mean_of_{q}"] for r in rows], "x", color="gray", label="mean of per-trial ratios")
-            ax.plot(grid, _curve(f"{q}.exact", geo, var, grid, fixed), "-", label="exact form")
-            ax.plot(grid, _curve(f"{q}.paper", geo, var, grid, fixed), "--", label="paper form")
-            ax.plot(grid, _curve(f"{q}.lower_bound", geo, var, grid, fixed), ":", label="paper lower bound")
+            ax.plot(x, mor, "x", color="gray", label="mean of per-trial ratios")
+            for curve, style, label in zip(curves, ("-", "--", ":"),
+                                           ("exact form", "paper form", "paper lower bound")):
+                ax.plot(grid, curve, style, label=label)
+            if limits is not None:
+                ax.set_ylim(*limits)
+                if mark_clipped(ax, x, mor, limits, color="gray"):
+                    ax.plot([], [], "^", color="gray", label="off the axis (value written)")
             ax.set_xlabel(var)
             ax.set_ylabel(q.upper() + " (ratio of expected risks)")
             ax.set_title(f"{q.upper()} vs {var} ({other}={fixed})")
@@ -159,6 +205,10 @@ def _save(plt, fig, title: str, folder: str, name: str) -> str:
     fig.savefig(f"{folder}/{name}", dpi=110)
     plt.close(fig)
     return name
+
+
+def _nan(x) -> float:
+    return np.nan if x is None else float(x)
 
 
 def _finite(x) -> bool:

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
+from verify.citations import resolve
 from verify.runner import RunResult, fmt
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
@@ -46,12 +47,54 @@ def _jsonable(obj):
     return str(obj)
 
 
+def _obs_resolution(o) -> str:
+    """The number a statistical check is held to: the equivalence margin of an ``approx``
+    check (relative, passed by TOST), else its resolution (largest acceptable MDE)."""
+    if o.alternative == "equivalence":
+        tol = (o.details or {}).get("tolerance")
+        if tol is None and o.margin is not None and o.scale:
+            tol = o.margin / o.scale
+        return "-" if tol is None else f"±{tol:.3g}"
+    return "-" if o.resolution is None else f"{o.resolution:.3g}"
+
+
+def _resolution(r) -> str:
+    """A claim's own resolution(s), as numbers (see :func:`_obs_resolution`)."""
+    vals = sorted({_obs_resolution(o) for o in r.observations if o.alternative != "none"} - {"-"})
+    if not vals:
+        return "-"
+    return vals[0] if len(vals) == 1 else f"{vals[0]}..{vals[-1]}"
+
+
+def _passed_by(o) -> str:
+    """Why a statistical check passed: confirmed by its one-sided/TOST test, or powered."""
+    if o.status == "inconclusive" and o.alternative != "none" and o.mde is not None:
+        if o.alternative == "equivalence":
+            return "inconclusive (TOST not confirmed)"
+        if o.resolution is not None:
+            # Enough digits to show why: an MDE of 0.1003 against 0.1 prints as 0.1 otherwise.
+            return f"inconclusive (MDE {o.mde:.4g} > res. {o.resolution:.4g})"
+    if o.status != "pass" or o.alternative == "none":
+        return o.status
+    confirmed = o.pass_p_value is not None and o.level is not None and o.pass_p_value <= o.level
+    return "pass (confirmed)" if confirmed else "pass (MDE <= res.)"
+
+
+def _tolerance_text(tol) -> str:
+    """A claim's tolerance as a number when it is one ("0.1", not "0.100000000000000")."""
+    try:
+        return f"{float(tol):g} (relative)"
+    except (TypeError, ValueError):
+        return f"`{tol}` (relative; its value at each configuration is in the table)"
+
+
 def _row(r) -> list[str]:
     status = _MARK[r.status] + ("" if r.expect == "pass" else (" (expected)" if r.as_expected else " (UNEXPECTED)"))
-    return [r.name, r.claim.kind, status, fmt(r.worst_deviation), fmt(r.max_mde), str(len(r.observations))]
+    return [r.name, r.claim.kind, status, fmt(r.worst_deviation), fmt(r.max_mde), _resolution(r),
+            str(len(r.observations))]
 
 
-HEAD = ["claim", "kind", "status", "worst dev.", "MDE", "checks"]
+HEAD = ["claim", "kind", "status", "worst dev.", "MDE", "resolution", "checks"]
 
 
 def summary_table(result: RunResult) -> str:
@@ -77,17 +120,35 @@ def print_summary(result: RunResult, out: str | None = None, seconds: float | No
     print(f"  alpha is nominal: {_CALIBRATION}", file=file)
     for r in result.results:
         if r.status == "fail" and r.counterexample:
-            ce = r.counterexample
             print(f"  counterexample for {r.name}{' (known-false)' if r.expect == 'fail' else ''}: "
-                  f"theory {fmt(ce.get('theory'), 5)}, simulated {fmt(ce.get('estimate'), 5)} "
-                  f"+- {fmt(ce.get('stderr'), 2)} at {_short(ce.get('config'))}"
-                  f"{'' if ce.get('shrunk') else ' (not shrunk)'}", file=file)
+                  f"{counterexample_text(r.counterexample)}", file=file)
     tail = f"Exit code {result.exit_code}."
     if seconds is not None:
         tail += f" {seconds:.1f} s."
     if out:
         tail += f" Report: {out}/report.md"
     print(tail, file=file)
+
+
+def counterexample_text(ce: dict) -> str:
+    """One line for a counterexample: a simulated one (theory, estimate +- SE, config, whether
+    it was shrunk) or a deterministic one (the claim's own witness, e.g. an exact search's)."""
+    if ce.get("error"):
+        return f"could not be shrunk ({ce['error']})"
+    if ce.get("theory") is None and ce.get("estimate") is None:
+        det = ce.get("details") or {}
+        vals = ", ".join(f"{k} {det[k]}" for k in ("exact_ratio", "bound") if k in det)
+        cfg = ", ".join(f"{k}={v}" for k, v in (ce.get("config") or {}).items())
+        spot = (det.get("spot_failures") or [None])[0]
+        if not cfg and spot:            # a symbolic claim: its first failing spot check
+            cfg = ", ".join(f"{k}={spot['point'][k]:.6g}" for k in sorted(spot.get("point", {})))
+            vals = f"lhs {float(spot['lhs']):.6g}, rhs {float(spot['rhs']):.6g}"
+        text = ce.get("label", "witness") + (f" at {cfg}" if cfg else "") + (f" ({vals})" if vals else "")
+        return text + (f"; {det['proof']}" if det.get("proof") else "")
+    how = {True: "shrunk with hypothesis.find", False: "not shrunk: the strongest failing check"}
+    return (f"theory {fmt(ce.get('theory'), 5)}, simulated {fmt(ce.get('estimate'), 5)} +- "
+            f"{fmt(ce.get('stderr'), 2)} (SE) at {_short(ce.get('config'))} "
+            f"({how.get(ce.get('shrunk'), 'as found by the claim')})")
 
 
 def _short(cfg) -> str:
@@ -116,10 +177,16 @@ def markdown(result: RunResult, plots: list[str] | None = None) -> str:
                f"nominal: {_CALIBRATION}")
     out.append(f"- Power: each check states its minimum detectable deviation (MDE, in units of its scale, "
                f"relative to |theory| unless stated) at level alpha/m = {s['level']:.3g} and power "
-               f"{s['power']:g}; a check whose MDE exceeds its resolution is `inconclusive`, never `pass`.")
+               f"{s['power']:g}. A check that Holm does not reject passes only if it is *confirmed* "
+               f"(an `approx` check by TOST: the deviation is significantly inside its tolerance "
+               f"±tol; a bound by the one-sided test on the claimed side) or has *power* (its MDE "
+               f"is at most its resolution); otherwise it is `inconclusive`. Each claim's own "
+               f"resolution or tolerance is the *resolution* column; each check says which way it "
+               f"passed.")
     out.append(f"- Seed {st['seed']}; {st['examples']} configurations per expectation claim; "
-               f"{st['trials']} initial trials, adaptive up to {st['trials_budget']}; resolution "
-               f"{st['resolution']:g}; {st.get('execution', {}).get('simulated_trials', '?')} trials simulated; "
+               f"{st['trials']} initial trials, adaptive up to {st['trials_budget']}; default "
+               f"resolution {st['resolution']:g} (a claim may set its own); "
+               f"{st.get('execution', {}).get('simulated_trials', '?')} trials simulated; "
                f"{result.seconds:.1f} s.")
     out.append(f"- Python {env.get('python')}; " + ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items()))
     out.append("- Known-false claims (`expect=fail`) are registered refutations: their expected outcome is "
@@ -141,12 +208,13 @@ def markdown(result: RunResult, plots: list[str] | None = None) -> str:
         out.append(f"### `{r.name}` -- {_MARK[r.status]}" + ("" if r.expect == "pass" else
                    f" (known-false; outcome {'as expected' if r.as_expected else 'NOT as expected'})"))
         out.append("")
-        if d.get("description"):
-            out.append(d["description"] + (f" ({d['source']})" if d.get("source") else ""))
+        if d.get("description") or d.get("source"):
+            src = resolve(d.get("source"))
+            out.append((resolve(d.get("description") or "") + (f" ({src})" if src else "")).strip())
             out.append("")
         if d["kind"] == "expectation":
             out.append(f"`E[{d['quantity']}]` {d['relation']} `{d['formula'] or d['expr']}`"
-                       + (f", tolerance {d['tolerance']}" if d.get("tolerance") else "")
+                       + (f", tolerance {_tolerance_text(d['tolerance'])}" if d.get("tolerance") else "")
                        + f", features {d['features']}.")
             out.append("")
         if r.error:
@@ -154,11 +222,12 @@ def markdown(result: RunResult, plots: list[str] | None = None) -> str:
             out.append("")
         stat = [o for o in r.observations if o.alternative != "none"]
         if stat:
-            out.append("| config | theory | simulated | SE | rel. dev. | MDE | trials | p | status |")
-            out.append("|---|---|---|---|---|---|---|---|---|")
+            out.append("| config | theory | simulated | SE | rel. dev. | MDE | resolution | trials | p | status |")
+            out.append("|---|---|---|---|---|---|---|---|---|---|")
             for o in stat:
                 out.append(f"| {_short(o.config)} | {fmt(o.theory, 5)} | {fmt(o.estimate, 5)} | {fmt(o.stderr, 2)} | "
-                           f"{fmt(o.deviation)} | {fmt(o.mde)} | {o.trials} | {fmt(o.p_value, 2)} | {o.status} |")
+                           f"{fmt(o.deviation)} | {fmt(o.mde)} | {_obs_resolution(o)} | {o.trials} | "
+                           f"{fmt(o.p_value, 2)} | {_passed_by(o)} |")
             out.append("")
         for o in r.observations:
             if o.alternative == "none":
@@ -167,11 +236,8 @@ def markdown(result: RunResult, plots: list[str] | None = None) -> str:
                            + (f"; {det.get('spot_checks')} spot checks at {det.get('prec')} digits"
                               if "spot_checks" in det else ""))
         if r.counterexample:
-            ce = r.counterexample
             out.append("")
-            out.append(f"Counterexample ({'shrunk with hypothesis.find' if ce.get('shrunk') else 'not shrunk'}): "
-                       f"{_short(ce.get('config'))}; theory {fmt(ce.get('theory'), 5)}, simulated "
-                       f"{fmt(ce.get('estimate'), 5)} +- {fmt(ce.get('stderr'), 2)} (SE).")
+            out.append(f"Counterexample: {counterexample_text(r.counterexample)}.")
     if plots:
         out.append("")
         out.append("## Plots")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from verify import stats
 from verify.claims import Observation
+from verify.exitcodes import ExitCode
 
 
 @dataclass
@@ -109,13 +110,13 @@ class RunResult:
                 "claims": [r.to_dict() for r in self.results]}
 
 
-def exit_code(results) -> int:
+def exit_code(results) -> ExitCode:
     """0 all as expected; 1 some unexpected definite outcome; 3 inconclusive, nothing unexpected."""
     if any(not r.as_expected and r.status != "inconclusive" for r in results):
-        return 1
+        return ExitCode.CLAIM_FAILED
     if any(r.status == "inconclusive" for r in results):
-        return 3
-    return 0
+        return ExitCode.INCONCLUSIVE
+    return ExitCode.OK
 
 
 def environment() -> dict:
@@ -418,6 +419,11 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
                 ce = r.claim.counterexample(ctx, worst)
             except Exception as exc:  # noqa: BLE001 - shrinking is best effort
                 ce = {"error": f"{type(exc).__name__}: {exc}"}
+            if ce is None and worst.alternative == "none":
+                # A deterministic check (an exact search, a symbolic proof) carries its own
+                # witness: report it as the claim found it, with no simulated value.
+                ce = {"shrunk": None, "config": worst.config, "label": worst.label,
+                      "details": worst.details}
             if ce is None:
                 ce = {"shrunk": False, "config": worst.config, "theory": worst.theory,
                       "estimate": worst.estimate, "stderr": worst.stderr, "p_value": worst.p_value,

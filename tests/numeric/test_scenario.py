@@ -181,3 +181,13 @@ def test_pickle_round_trip_drops_cache():
     assert back.scenario == sc and back.scenario._cache == {}
     np.testing.assert_array_equal(simulate(back.scenario, 3, seed=0).per_trial["w2s"],
                                   r.per_trial["w2s"])
+
+
+def test_theta_length_error_says_why():
+    import pytest
+
+    import numeric
+
+    with pytest.raises(ValueError, match=r"length 33, got 32 \(the canonical layout has "
+                                         r"D = d_s \+ d_w \+ 1 = 33"):
+        numeric.Scenario(16, 16, 40, 40, 1.0, theta=[0.0] * 32)

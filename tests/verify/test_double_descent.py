@@ -19,13 +19,25 @@ def _sym(g):
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("dd")
-    code = main(["double-descent", "--quick", "--out", str(out), "--seed", "7"])
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["double-descent", "--quick", "--out", str(out), "--seed", "7"])
+    quick_run_stderr.append(err.getvalue())
     return code, out
+
+
+quick_run_stderr = []
 
 
 def test_quick_end_to_end(quick_run):
     code, out = quick_run
     assert code == 0
+    # Each long phase says so on stderr, also where no progress bar is shown.
+    assert "verify double-descent: simulating" in quick_run_stderr[-1]
+    assert "verify double-descent: drawing the figures" in quick_run_stderr[-1]
     names = sorted(p.name for p in out.iterdir())
     assert names == [".w2s-verify-double-descent.json",     # the folder is marked as ours
                      "double_descent.json", "double_descent.md", "double_descent_N.png",
@@ -97,3 +109,47 @@ def test_committed_figure_table_is_reproduced(tmp_path):
     assert main(["double-descent", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "double_descent.md").read_text() == \
         (root / "notes" / "figures" / "double_descent.md").read_text()
+
+
+def test_committed_numbers_are_current():
+    """A cheap guard for notes/figures/double_descent.{md,json} (the slow test regenerates the
+    whole run): the table is what the current code writes from the committed per-point values,
+    its theory columns and every point's exact value are the current theory, and three
+    simulated points (the one with the largest |z| among them) are redrawn from their seeds
+    bit for bit. Regenerate with ``python -m verify double-descent --out DIR`` and copy
+    double_descent.{md,json,_n.png,_N.png} into notes/figures/."""
+    import math
+    import pathlib
+
+    import numeric
+    from verify.double_descent import report as Rp
+    from verify.strategies import scenario_from_config
+
+    fig = pathlib.Path(__file__).resolve().parents[2] / "notes" / "figures"
+    data = json.loads((fig / "double_descent.json").read_text())
+    st = data["settings"]
+    lay = C.layout(st["quick"])
+    panels = lay.n_panels + lay.N_panels
+    summaries = [Rp.panel_summary(p, C.geometry_of(p)) for p in panels]
+    checks = dict(data["checks"])
+    checks["max_abs_z"] = math.nan if checks["max_abs_z"] is None else checks["max_abs_z"]
+    assert Rp.markdown(summaries, data["points"], checks, st) == \
+        (fig / "double_descent.md").read_text()
+    zs = [abs(r["z"]) for r in data["points"] if r["z"] is not None]
+    assert checks["max_abs_z"] == pytest.approx(max(zs), rel=1e-12)
+    by_label = {p.label: p for p in panels}
+    for r in data["points"]:
+        p = by_label[r["panel"]]
+        assert r["exact"] == pytest.approx(
+            float(C.exact_curve(r["model"], C.geometry_of(p), p.sweep, np.array([r["x"]]))[0]),
+            rel=1e-12)
+    # Redraw three points from their seeds: the largest |z| and two others.
+    pts = C.points(lay, C.point_count(st["quick"]))
+    seeds = np.random.SeedSequence(st["seed"]).spawn(len(pts))
+    index = {(p.label, x): i for i, (p, x) in enumerate(pts)}
+    worst = max(data["points"], key=lambda r: abs(r["z"] or 0))
+    for r in (worst, data["points"][0], data["points"][len(data["points"]) // 2]):
+        i = index[(r["panel"], r["x"])]
+        res = numeric.simulate(scenario_from_config(pts[i][0].config(r["x"])), st["trials"],
+                               seed=seeds[i], engine="auto")
+        assert float(res.mean[r["model"]]) == pytest.approx(r["mean"], rel=1e-12), r

@@ -266,8 +266,12 @@ SMALL = ["--quick", "--trials", "8", "--set", "grid.d_sw=[90, 10]",
 def test_quick_end_to_end(tmp_path, capsys):
     out = tmp_path / "study"
     code = main(["paper", "--out", str(out), "--workers", "2", "--seed", "11", *SMALL])
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert code == 0, printed
+    # Each long phase says so on stderr, also where no progress bar is shown.
+    for phase in ("verify paper: simulating 8 grid points x 8 trials", "verify paper: drawing"):
+        assert phase in captured.err
     names = {p.name for p in out.iterdir()}
     expected = {"risk.png", "pgr_sigma2_1e-02.png", "opr_sigma2_1e-02.png", "deviations.md",
                 "deviations.json", "report.md", "config.toml", "heatmap_pgr_sigma2_1e-02.png",

@@ -3,15 +3,17 @@ import json
 
 import matplotlib.image as mpimg
 import numpy as np
+import pytest
 
 from verify.context import Context
 from verify.plots import plot_suite, render
 from verify.report import _jsonable
 
 
-def test_plot_suite_writes_every_figure(tmp_path):
+def test_plot_suite_writes_every_figure(tmp_path, capsys):
     ctx = Context.preset("quick", seed=3)
-    data = plot_suite(ctx)
+    data = plot_suite(ctx, progress=True)
+    assert "plots: simulating 16 sweep points x 256 trials" in capsys.readouterr().err
     assert len(data["n_sweep"]) >= 6 and len(data["N_sweep"]) >= 6
     row = data["N_sweep"][0]
     assert row["theory"]["exact"]["w2s"] > 0 and row["se"]["w2s"] > 0
@@ -22,3 +24,63 @@ def test_plot_suite_writes_every_figure(tmp_path):
     for name in names:
         img = mpimg.imread(tmp_path / name)
         assert img.ndim == 3 and img.shape[0] > 300 and np.std(img) > 0.01
+
+
+def _synthetic(extreme_row=3, extreme=71.0):
+    """Sweep data whose simulated values are the exact theory, except one mean of per-trial
+    PGRs (a single trial with a tiny denominator does this near a threshold)."""
+    import theory
+    from verify import plots
+
+    import numeric
+    from verify.strategies import scenario_from_config
+
+    geo = scenario_from_config({**plots.BASE, "n": plots.n_FIXED, "N": plots.N_FIXED}).geometry()
+    base = {k: v for k, v in geo.items() if k not in ("n", "N")}
+
+    def row(n, N):
+        g = {**base, "n": n, "N": N}
+        th = {form: {q: float(theory.evaluate(f"risk.{q}.{form}" if q in plots.MODELS
+                                              else f"{q}.{form}", **g))
+                     for q in plots.MODELS + ("pgr", "opr")} for form in ("exact", "paper")}
+        mean = dict(th["exact"])
+        return {"n": n, "N": N, "trials": 100, "mean": mean, "se": {q: 0.01 for q in mean},
+                "mean_of_pgr": mean["pgr"], "mean_of_opr": mean["opr"], "theory": th}
+
+    n_sweep = [row(n, plots.N_FIXED) for n in plots.N_GRID]
+    N_sweep = [row(plots.n_FIXED, N) for N in plots.BIG_N_GRID]
+    N_sweep[extreme_row]["mean_of_pgr"] = extreme
+    assert numeric  # the scenario builder needs numeric importable
+    return {"base": plots.BASE, "geometry": base, "trials": 100, "n_sweep": n_sweep,
+            "N_sweep": N_sweep, "n_fixed": plots.n_FIXED, "N_fixed": plots.N_FIXED}
+
+
+def test_an_extreme_point_does_not_flatten_the_curves(tmp_path, monkeypatch):
+    from verify import plots
+
+    figs = {}
+    real_save = plots._save
+    monkeypatch.setattr(plots, "_save", lambda plt, fig, title, folder, name: (
+        figs.__setitem__(name, [ax.get_ylim() for ax in fig.axes]
+                         + [[t.get_text() for t in ax.texts] for ax in fig.axes])
+        or real_save(plt, fig, title, folder, name)))
+    data = _synthetic()
+    plots.render(data, str(tmp_path))
+    (lo, hi), _, pgr_texts, _ = figs["pgr_opr_vs_N.png"]
+    pgr = [r["theory"]["exact"]["pgr"] for r in data["N_sweep"]]
+    # The axis spans the PGR curves (exact, paper, bound: all below 1), not the point at 71 ...
+    assert lo <= min(pgr) and max(pgr) <= hi < 1.5
+    # ... which is drawn at the edge with its value written next to it.
+    assert "71" in pgr_texts
+    # Only the point off the axis is marked: the PGR panel of the n sweep has no mark.
+    assert figs["pgr_opr_vs_n.png"][2] == []
+
+
+def test_readable_limits():
+    from verify.figlimits import readable_limits
+
+    assert readable_limits([0.2, 0.6], [71.0], pad=0) == (0.2, 0.6)
+    assert readable_limits([0.2, 0.6], [0.9], pad=0) == (0.2, 0.9)    # within reach: shown
+    assert readable_limits([np.nan], [np.nan]) is None
+    lo, hi = readable_limits([1.0, 1.0], pad=0)                       # a flat curve
+    assert hi - lo == pytest.approx(0.05)

@@ -80,16 +80,96 @@ def test_simulation_agrees_with_exact_theory(capsys, scenario_file):
     assert dev["p_vs_paper"] < 1e-6
 
 
-def test_undefined_exact_expectation_is_null_with_reason(capsys, tmp_path):
-    path = tmp_path / "interp.json"
-    numeric.Scenario(30, 50, 120, 25, 0.3, d_sw=10).save(path)   # N < d_s + 1: student interpolates
-    code, rec, _ = _run_json(capsys, path, "--json", "--trials", 16, "--seed", 3)
-    assert rec["theory"]["exact"]["w2s"] is None
-    assert rec["theory"]["exact"]["pgr"] is None and rec["theory"]["exact"]["opr"] is None
-    assert rec["theory"]["exact"]["weak"] is not None
-    assert "N > d_s + 1" in rec["undefined"]["exact"]["w2s"]
-    assert rec["deviation"]["w2s"]["z_vs_exact"] is None
-    assert code == 0   # nothing testable failed
+@pytest.fixture(scope="module")
+def interpolating_file(tmp_path_factory):
+    # The scenario: the weak teacher interpolates (n = 14 < d_w - 1 = 23), the student
+    # is OLS (N = 30 > d_s + 1 = 9). The OLS-only forms are undefined here for weak and w2s.
+    path = tmp_path_factory.mktemp("interp") / "interp.toml"
+    numeric.Scenario.from_block_energies(8, 24, 14, 30, 1.5, d_sw=4, both=0.5, strong_only=0.2,
+                                         weak_only=0.3, neither=0.1).save(path)
+    return path
+
+
+def test_interpolating_scenario_has_exact_values_for_every_model(capsys, interpolating_file):
+    import theory.regimes as R
+
+    code, rec, _ = _run_json(capsys, interpolating_file, "--json", "--trials", 400)
+    geo = numeric.Scenario.load(interpolating_file).geometry()
+    exact = rec["theory"]["exact"]
+    for m in ("weak", "strong", "ceiling", "w2s"):
+        want = float(R.evaluate(f"risk.{m}.piecewise", prec=30, **geo))
+        assert exact[m] == pytest.approx(want, rel=1e-12), m
+    assert exact["pgr"] == pytest.approx((exact["weak"] - exact["w2s"])
+                                         / (exact["weak"] - exact["ceiling"]), rel=1e-12)
+    assert exact["opr"] == pytest.approx(exact["strong"] / exact["w2s"], rel=1e-12)
+    assert rec["regime"]["weak"].startswith("interpolating")
+    assert rec["regime"]["w2s"].startswith("teacher interpolating") and "student OLS" in rec["regime"]["w2s"]
+    assert rec["undefined"]["exact"] == {} and rec["infinite"] == []
+    # All six quantities are tested against the exact theory (default seed), and agree.
+    assert rec["simulation"]["seed"] == 20250205
+    assert rec["checks"]["tests"] == 6 and rec["checks"]["rejected"] == [] and code == 0
+    # The paper's OLS-only forms stay undefined, with the reason.
+    assert "n > d_w + 1" in rec["undefined"]["paper"]["w2s"]
+
+
+def test_a_wrong_interpolating_formula_would_be_rejected(capsys, interpolating_file):
+    # Power: the classic off-by-one (n/(d_w - n) instead of n/(d_w - n - 1) in the teacher's
+    # variance term) moves the weak risk by 0.29, 3 SE at the default 400 trials (not enough
+    # for the Holm test at 0.001) and 9 SE at 4000 trials.
+    _, rec, _ = _run_json(capsys, interpolating_file, "--json", "--trials", 4000)
+    geo = numeric.Scenario.load(interpolating_file).geometry()
+    n, d_w, q = geo["n"], geo["d_w"], geo["sigma2"] + geo["rho_w"]
+    wrong = rec["theory"]["exact"]["weak"] - q * n / (d_w - n - 1) + q * n / (d_w - n)
+    dev = rec["deviation"]["weak"]
+    assert abs(dev["simulated"] - wrong) / dev["se"] > 4.5
+
+
+def test_infinite_expectation_is_flagged_not_compared(capsys, tmp_path):
+    path = tmp_path / "band.toml"
+    # n = d_w: the teacher's inverse Gram has no finite mean; weak and w2s are infinite.
+    numeric.Scenario.from_block_energies(8, 24, 24, 30, 1.5, d_sw=4, both=0.5, strong_only=0.2,
+                                         weak_only=0.3, neither=0.1).save(path)
+    code, rec, _ = _run_json(capsys, path, "--json", "--trials", 64)
+    assert set(rec["infinite"]) == {"weak", "w2s", "pgr", "opr"}
+    assert rec["regime"]["weak"].startswith("infinite expectation")
+    for q in rec["infinite"]:
+        assert rec["theory"]["exact"][q] is None and rec["deviation"][q]["infinite"] is True
+        assert rec["deviation"][q]["z_vs_exact"] is None
+        assert q not in rec["undefined"]["exact"]
+    assert rec["checks"]["tests"] == 2 and code == 0      # strong and ceiling only
+    main(["point", str(path), "--trials", "64"])
+    out = capsys.readouterr().out
+    assert "exact weak is INFINITE" in out and "not tested" in out
+    assert out.splitlines()[[l.split()[0] if l.split() else "" for l in out.splitlines()]
+                            .index("weak")].split()[1] == "infinite"
+
+
+def test_non_gaussian_features_label_the_theory(capsys, tmp_path):
+    path = tmp_path / "rad.toml"
+    numeric.Scenario(5, 6, 40, 40, 0.1, d_sw=2, features="rademacher").save(path)
+    _, rec, _ = _run_json(capsys, path, "--json", "--trials", 16)
+    assert rec["caveats"] and "Gaussian" in rec["caveats"][0]
+    main(["point", str(path), "--trials", "16"])
+    out = capsys.readouterr().out
+    assert "exact(Gauss)" in out and "caveat:" in out
+    _, rec, _ = _run_json(capsys, interpolating_gaussian(tmp_path), "--json", "--trials", 16)
+    assert rec["caveats"] == []
+
+
+def interpolating_gaussian(tmp_path):
+    path = tmp_path / "g.toml"
+    numeric.Scenario(5, 6, 40, 40, 0.1, d_sw=2).save(path)
+    return path
+
+
+def test_paper_vs_exact_of_a_ratio_near_zero_is_absolute():
+    from verify.commands.point import paper_vs_exact
+
+    near = {"exact": 0.01, "paper": 0.0591, "paper_minus_exact": 0.0491, "rel_paper_vs_exact": 4.91}
+    assert paper_vs_exact("pgr", near) == "+0.0491 abs"
+    far = {"exact": 0.5, "paper": 0.55, "paper_minus_exact": 0.05, "rel_paper_vs_exact": 0.1}
+    assert paper_vs_exact("pgr", far) == "+10.00%"
+    assert paper_vs_exact("weak", {**near, "exact": 2.0, "rel_paper_vs_exact": 0.02}) == "+2.00%"
 
 
 @pytest.mark.parametrize("argv, needle", [
@@ -127,11 +207,28 @@ def test_text_output(capsys, scenario_file):
 
 def test_theory_values_vectorised_and_masked():
     g = numeric.Scenario.from_block_energies(30, 50, 120, 90, 0.3, d_sw=12, both=0.5).geometry()
-    n = np.array([40, 51, 52, 120])   # the teacher needs n > d_w + 1 = 51
+    n = np.array([40, 51, 52, 120])   # interpolating teacher, its threshold band, OLS, OLS
     out = cmp.theory_values({**g, "n": n})
-    assert np.isnan(out["exact"]["weak"][:2]).all() and np.isfinite(out["exact"]["weak"][2:]).all()
+    assert np.isnan(out["exact"]["weak"][1]) and np.isfinite(out["exact"]["weak"][[0, 2, 3]]).all()
+    assert list(cmp.infinite_mask("weak", {**g, "n": n})) == [False, True, False, False]
     assert np.isfinite(out["paper"]["weak"]).all()   # the paper's d/n form has no condition
     for i in (2, 3):
         want = float(theory.evaluate("risk.w2s.exact", **{**g, "n": int(n[i])}))
         assert out["exact"]["w2s"][i] == pytest.approx(want, rel=1e-12)
+    import theory.regimes as R
+    want = float(R.evaluate("risk.w2s.regime.interp_ols", prec=30, **{**g, "n": 40}))
+    assert out["exact"]["w2s"][0] == pytest.approx(want, rel=1e-12)
     assert out["exact"]["w2s"].shape == n.shape == out["paper"]["strong"].shape
+
+
+def test_exact_zero_pgr_is_not_rejected_on_rounding(capsys, tmp_path):
+    # V_w inside V_s, student at its threshold N = d_s (finite here: d_sw = d_w) and theta with
+    # no energy the teacher misses in V_s: the student reproduces its teacher, PGR = 0 exactly,
+    # which float geometry gives as ~1e-15 and the simulation as 0 +- 1e-18.
+    path = tmp_path / "degenerate.toml"
+    numeric.Scenario.from_block_energies(8, 4, 30, 8, 1.0, d_sw=4, both=0.5, strong_only=0.2,
+                                         neither=0.1).save(path)
+    code, rec, _ = _run_json(capsys, path, "--json", "--trials", 400)
+    assert "finite since d_sw = d_w" in rec["regime"]["w2s"] and rec["infinite"] == []
+    assert abs(rec["theory"]["exact"]["pgr"]) < 1e-12
+    assert abs(rec["deviation"]["pgr"]["z_vs_exact"]) < 1 and code == 0

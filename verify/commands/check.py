@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 import time
 
-from verify.commands.execution import add_execution_arguments, integer_at_least, prepare_run_dir
+from verify.commands.execution import (add_execution_arguments, integer_at_least, open_execution,
+                                       reuse_text)
+from verify.exitcodes import interrupted, usage_error
 from verify.outputs import OutputError, claim_files, io_error
 
 
@@ -74,8 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _usage(message: str) -> int:
-    print(f"python -m verify: error: {message}", file=sys.stderr)
-    return 2
+    return usage_error("python -m verify", message)
 
 
 def select_claims(args):
@@ -115,27 +115,18 @@ def run(args) -> int:
         return 0
     out = os.path.abspath(args.out)
     run_dir = os.path.abspath(args.run_dir) if args.run_dir else out + ".run"
-    from numeric.executors import ProcessExecutor, make_executor, using
-    from numeric.store import RunStore
+    from numeric.executors import ProcessExecutor, using
     from verify.report import REPORT_FILES
 
     try:
         # Before any computation: the report may replace only its own files, both folders
-        # must be writable, --fresh deletes only the run's task files.
+        # must be writable, --fresh deletes only the run's task files; the run store refuses
+        # a tasks/store.sqlite that is not a run's.
         claim_files(out, "check", REPORT_FILES)
-        prepare_run_dir(args, run_dir)
-        if args.device is not None:
-            from numeric.xp import backend
-
-            backend(args.device)
-        executor = make_executor(args.workers, dask=args.dask)
+        executor, store = open_execution(args, run_dir)
     except (ValueError, ImportError, RuntimeError, OSError) as exc:
         return _usage(str(exc))
-    try:
-        store = RunStore(run_dir)       # refuses a tasks/store.sqlite that is not a run's
-    except (ValueError, OSError) as exc:
-        executor.close()
-        return _usage(str(exc))
+    before = len(store)                 # finished tasks from earlier runs (reuse_text)
     try:
         with executor, using(executor, store, args.device):
             # A local pool runs whole claims in parallel (a claim's own simulations are small
@@ -147,11 +138,9 @@ def run(args) -> int:
             if not args.no_plots:
                 from verify.plots import plot_suite
 
-                plots_spec = plot_suite(ctx)
+                plots_spec = plot_suite(ctx, progress=not args.no_progress)
     except KeyboardInterrupt:
-        print(f"python -m verify: interrupted; finished simulation tasks are kept in {run_dir}: "
-              "rerun the same command to go on from there", file=sys.stderr)
-        return 130
+        return interrupted("python -m verify", f"finished simulation tasks are kept in {run_dir}")
     except OSError as exc:
         return io_error(exc, f"running the checks (run folder {run_dir}); no report was written")
     ex = executor.totals.to_dict()
@@ -164,6 +153,6 @@ def run(args) -> int:
         return io_error(exc, "writing the report; the previous report is kept")
     print_summary(result, out=out, seconds=time.monotonic() - t0)
     print(f"simulation tasks: {ex['tasks']} on executor {ex['executor']} ({ex['workers']} "
-          f"worker(s)), {ex['tasks_from_store']} read back from {run_dir}, {ex['retries']} re-run "
+          f"worker(s)), {reuse_text(ex['tasks_from_store'], before, run_dir)}, {ex['retries']} re-run "
           "after a worker died")
     return result.exit_code

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
+
+from verify.exitcodes import ExitCode, usage_error
 
 
 def add_arguments(parser):
@@ -142,13 +143,11 @@ def run(args) -> int:
     try:
         rec = _record(args)
     except ValueError as exc:
-        print(f"verify dims: error: {exc}", file=sys.stderr)
-        return 2
+        return usage_error("verify dims", str(exc))
     except MemoryError:
-        print("verify dims: error: not enough memory for these feature matrices", file=sys.stderr)
-        return 2
+        return usage_error("verify dims", "not enough memory for these feature matrices")
     if args.json:
         print(json.dumps(_jsonable(rec), indent=1))
     else:
         print(_text(rec))
-    return 0
+    return ExitCode.OK

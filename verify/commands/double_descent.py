@@ -26,7 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-from verify.commands.execution import add_execution_arguments, open_execution
+from verify.commands.execution import add_execution_arguments, open_execution, reuse_text
+from verify.exitcodes import ExitCode, interrupted, usage_error
 from verify.outputs import claim_folder, mark_folder
 
 DEFAULT_OUT = "verify-report/double-descent"
@@ -57,9 +58,13 @@ def _validate(args):
                  include_boundaries="neither")
 
 
+def _phase(message: str) -> None:
+    """One line on stderr per phase (also where no progress bar is shown)."""
+    print(f"verify double-descent: {message}", file=sys.stderr, flush=True)
+
+
 def _usage(message) -> int:
-    print(f"verify double-descent: error: {message}", file=sys.stderr)
-    return 2
+    return usage_error("verify double-descent", str(message))
 
 
 def run(args) -> int:
@@ -79,7 +84,7 @@ def run(args) -> int:
     t0 = time.monotonic()
     seed = C.DEFAULT_SEED if args.seed is None else args.seed
     trials = args.trials or (150 if args.quick else 600)
-    count = 6 if args.quick else 9
+    count = C.point_count(args.quick)
     lay = C.layout(args.quick)
     panels = lay.n_panels + lay.N_panels
     geometries = {p.label: C.geometry_of(p) for p in panels}
@@ -87,17 +92,18 @@ def run(args) -> int:
     try:
         claim_folder(args.out, "double-descent")   # empty or ours, before any computation
         executor, store = open_execution(args, run_dir)
+        before = len(store)             # finished tasks from earlier runs (reuse_text)
     except (ValueError, ImportError, RuntimeError, OSError) as exc:
         return _usage(exc)
     try:
         with executor:
             mark_folder(args.out, "double-descent")
+            npts = len(C.points(lay, count))
+            _phase(f"simulating {npts} points x {trials} trials (wishart engine)")
             records = C.simulate_points(lay, count, trials, seed, executor=executor, store=store,
                                         device=args.device, progress=True)
     except KeyboardInterrupt:
-        print(f"verify double-descent: interrupted; finished tasks are kept in {run_dir}: rerun "
-              "the same command to go on from there", file=sys.stderr)
-        return 130
+        return interrupted("verify double-descent", f"finished tasks are kept in {run_dir}")
     ex = executor.totals.to_dict()
     pvals = [float(2 * sps.norm.sf(abs(r["z"]))) if math.isfinite(r["z"]) else 1.0 for r in records]
     rejected = C.holm_reject(pvals, args.alpha)
@@ -109,6 +115,7 @@ def run(args) -> int:
               "max_abs_z": max((abs(r["z"]) for r in records if math.isfinite(r["z"])),
                                default=math.nan)}
     out = Path(args.out)
+    _phase("drawing the figures and tables")
     F.sweep_figure(lay.n_panels, geometries, records, trials, out / "double_descent_n.png",
                    "W2S, weak and strong risks against n (N fixed) across d_w")
     F.sweep_figure(lay.N_panels, geometries, records, trials, out / "double_descent_N.png",
@@ -131,6 +138,6 @@ def run(args) -> int:
           f"{args.alpha}), max |z| = {checks['max_abs_z']:.2f}; wrote {out}/ in "
           f"{time.monotonic() - t0:.1f} s")
     print(f"tasks: {ex['tasks']} on executor {ex['executor']} ({ex['workers']} worker(s)), "
-          f"{ex['tasks_from_store']} read back from {run_dir}, {ex['tasks_run']} run, "
+          f"{reuse_text(ex['tasks_from_store'], before, run_dir)}, {ex['tasks_run']} run, "
           f"{ex['retries']} re-run after a worker died")
-    return 1 if checks["rejected"] else 0
+    return ExitCode.CLAIM_FAILED if checks["rejected"] else ExitCode.OK

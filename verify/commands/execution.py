@@ -98,3 +98,19 @@ def open_execution(args, run_dir: str):
     except BaseException:
         executor.close()
         raise
+
+
+def reuse_text(from_store: int, before: int, run_dir: str) -> str:
+    """How many finished tasks a run took from its run folder, said truthfully.
+
+    ``from_store`` counts every task found finished in the store when it was needed, which
+    includes tasks this run wrote and then needed again (several claims sharing a simulation);
+    ``before`` is how many the folder held when the run started (``len(RunStore)``).
+    """
+    if not from_store:
+        return f"none read back from {run_dir}"
+    if not before:
+        return (f"{from_store} reused within this run (shared by several checks; {run_dir} "
+                f"held no finished task before)")
+    return (f"{from_store} read back from {run_dir} (it held {before} finished tasks from "
+            f"earlier runs; reuse within this run included)")

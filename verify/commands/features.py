@@ -39,6 +39,8 @@ import sys
 import time
 from pathlib import Path
 
+from verify.exitcodes import ExitCode, interrupted, usage_error
+
 DEFAULT_OUT = "verify-report/features"
 _GROUPS = 8
 """Test groups of the paired jackknife (measured against the data-estimated prediction)."""
@@ -107,8 +109,7 @@ def add_arguments(parser):
 
 
 def _usage(message) -> int:
-    print(f"verify features: error: {message}", file=sys.stderr)
-    return 2
+    return usage_error("verify features", str(message))
 
 
 def _load_array(path, what):
@@ -169,9 +170,7 @@ def run(args) -> int:
         try:
             return _run_features(args)
         except KeyboardInterrupt:
-            print("verify features: interrupted; finished points are kept in the run folder: "
-                  "rerun the same command to go on from there", file=sys.stderr)
-            return 130
+            return interrupted("verify features", "finished points are kept in the run folder")
 
 
 def _dims(args, F_w, F_s, seed):
@@ -345,8 +344,8 @@ def _run_features(args) -> int:
     for r in reasons:
         print(f"  {r}")
     if verdict.startswith("consistent"):
-        return 0
-    return 3 if verdict.startswith("nothing") else 1
+        return ExitCode.OK
+    return ExitCode.INCONCLUSIVE if verdict.startswith("nothing") else ExitCode.CLAIM_FAILED
 
 
 def _verdict(analysis, alpha):

@@ -14,9 +14,9 @@ Exit status: 0 the study ran and the simulation agrees with the exact theory at 
 from __future__ import annotations
 
 import os
-import sys
 
-from verify.commands.execution import add_execution_arguments, prepare_run_dir
+from verify.commands.execution import add_execution_arguments, open_execution, reuse_text
+from verify.exitcodes import interrupted, usage_error
 from verify.outputs import claim_folder, io_error, mark_folder
 
 
@@ -54,48 +54,31 @@ def run(args) -> int:
         if os.path.exists(args.out) and not os.path.isdir(args.out):
             raise ValueError(f"--out {args.out!r} exists and is not a directory")
     except (ValueError, ImportError, RuntimeError) as exc:
-        print(f"verify paper: error: {exc}", file=sys.stderr)
-        return 2
-    from numeric.executors import make_executor
-    from numeric.store import RunStore
+        return usage_error("verify paper", str(exc))
     from verify.paper.study import run_study
 
     run_dir = args.run_dir or os.path.join(args.out, "run")
     try:
         # Before any computation: --out is empty or this command's, --fresh deletes only the
-        # run's task files.
+        # run's task files, the run store refuses a tasks/store.sqlite that is not a run's.
         claim_folder(args.out, "paper")
-        prepare_run_dir(args, run_dir)
-    except (ValueError, OSError) as exc:
-        print(f"verify paper: error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        executor = make_executor(workers if args.dask is None or args.workers is not None else None,
-                                 dask=args.dask)
-    except (ValueError, ImportError, OSError) as exc:
-        print(f"verify paper: error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        store = RunStore(run_dir)       # refuses a tasks/store.sqlite that is not a run's
-    except (ValueError, OSError) as exc:
-        executor.close()
-        print(f"verify paper: error: {exc}", file=sys.stderr)
-        return 2
+        executor, store = open_execution(args, run_dir)
+    except (ValueError, ImportError, RuntimeError, OSError) as exc:
+        return usage_error("verify paper", str(exc))
+    before = len(store)                 # finished tasks from earlier runs (reuse_text)
     try:
         with executor:
             mark_folder(args.out, "paper")
             outcome = run_study(config, args.out, workers=workers, progress=True,
                                 executor=executor, store=store, device=args.device)
     except KeyboardInterrupt:
-        print(f"verify paper: interrupted; finished tasks are kept in {run_dir}: rerun the same "
-              "command to go on from there", file=sys.stderr)
-        return 130
+        return interrupted("verify paper", f"finished tasks are kept in {run_dir}")
     ex = outcome.findings["sim_vs_exact"]
     run = outcome.execution
     print(f"paper study: {outcome.findings['points']} grid points, {config.trials} trials each, "
           f"engine {config.engine}, {run['executor']} executor, {run['workers']} worker(s): "
           f"{outcome.wall_s:.1f} s wall, {outcome.timings.get('cpu_s', float('nan')):.1f} s CPU")
-    print(f"tasks: {run['tasks']} ({run['tasks_from_store']} read back from {run_dir}, "
+    print(f"tasks: {run['tasks']} ({reuse_text(run['tasks_from_store'], before, run_dir)}, "
           f"{run['tasks_run']} run, {run['retries']} re-run after a worker died)")
     print(f"simulation vs exact theory: {ex['rejected']} of {ex['tests']} tests rejected "
           f"(Holm, alpha={config.alpha})")

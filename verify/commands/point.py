@@ -4,9 +4,13 @@ Usage: ``python -m verify point SCENARIO_FILE [--json] [--engine auto|wishart|sa
 [--trials T] [--seed S] [--alpha A]``.
 
 ``SCENARIO_FILE`` is a TOML or JSON scenario (``numeric.Scenario.save``). The output (``--json``:
-one JSON object on stdout) holds ``scenario`` (inputs and derived geometry), ``theory`` (forms
-``exact`` and ``paper``, each keyed by ``weak, strong, ceiling, w2s, pgr, opr``, plus the paper's
-lower bounds under ``bound``), ``simulation`` (engine, trials, seed, means and standard errors,
+one JSON object on stdout) holds ``scenario`` (inputs and derived geometry), ``regime`` (which
+regime of ``theory.regimes`` applies to each model: OLS, interpolating, or an infinite
+expectation within one sample of a threshold), ``infinite`` (quantities whose exact expectation
+is infinite: flagged, never tested), ``caveats`` (e.g. Gaussian-feature values for non-Gaussian
+features), ``theory`` (forms ``exact``, from the piecewise risks of every regime, and ``paper``,
+each keyed by ``weak, strong, ceiling, w2s, pgr, opr``, plus the paper's lower bounds under
+``bound``), ``simulation`` (engine, trials, seed, means and standard errors,
 PGR/OPR of mean risks and means of per-trial PGR/OPR) and ``deviation`` (per quantity, relative
 errors and z tests). Exit status: 0 the simulation agrees with the exact theory (two-sided tests,
 Holm at ``--alpha`` across the defined quantities); 1 it does not; 2 usage error.
@@ -14,9 +18,12 @@ Holm at ``--alpha`` across the defined quantities); 1 it does not; 2 usage error
 from __future__ import annotations
 
 import json
-import sys
+
+from verify.exitcodes import ExitCode, usage_error
 
 ENGINES = ("auto", "wishart", "samples")
+DEFAULT_SEED = 20250205
+_RATIO_PARTS = {"pgr": ("weak", "w2s", "ceiling"), "opr": ("strong", "w2s")}
 
 
 def add_arguments(parser):
@@ -25,8 +32,8 @@ def add_arguments(parser):
     parser.add_argument("--engine", choices=ENGINES, default="auto",
                         help="simulation engine (default: auto = wishart for Gaussian laws)")
     parser.add_argument("--trials", type=int, default=400, help="Monte Carlo trials (default 400)")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="root seed (default: fresh entropy, reported in the output)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help="root seed (default %(default)s, like the other commands)")
     parser.add_argument("--alpha", type=float, default=0.001,
                         help="family-wise false-alarm rate of the checks (default 0.001)")
 
@@ -35,26 +42,63 @@ def _fmt(v, spec=".6g"):
     return "undefined" if v is None else format(v, spec)
 
 
+#: Below this |exact| value a ratio (PGR, OPR: scale 1) is compared in absolute terms: a relative
+#: error of a quantity near 0 ("+491 %") says nothing about how far apart the two values are.
+NEAR_ZERO = 0.1
+
+
+def paper_vs_exact(q: str, d: dict) -> str:
+    """The paper form's deviation from the exact value: relative, or absolute for a ratio near 0."""
+    if d["exact"] is None or d["paper"] is None:
+        return "—"
+    if q in ("pgr", "opr") and abs(d["exact"]) < NEAR_ZERO:
+        return f"{d['paper_minus_exact']:+.3g} abs"
+    return "—" if d["rel_paper_vs_exact"] is None else f"{d['rel_paper_vs_exact']:+.2%}"
+
+
+def _exact_cell(q, d, infinite):
+    return "infinite" if q in infinite else _fmt(d["exact"])
+
+
 def _text(rec: dict) -> str:
     sc, sim = rec["scenario"], rec["simulation"]
     geo = ", ".join(f"{k}={_fmt(sc.get(k))}" for k in ("d_s", "d_w", "d_sw", "n", "N", "sigma2",
                                                        "rho_s", "rho_w", "b_w2s", "m_sw"))
-    lines = [f"scenario: {geo}",
-             f"simulation: engine {sim['engine']}, {sim['trials']} trials, seed {sim['seed']}", "",
-             f"{'quantity':<9} {'exact':>12} {'paper':>12} {'simulated':>12} {'SE':>10} "
-             f"{'z vs exact':>10} {'rel paper':>10}"]
+    gaussian = not rec["caveats"]
+    exact_head = "exact" if gaussian else "exact(Gauss)"
+    infinite = set(rec["infinite"])
+    lines = [f"scenario: {geo}"
+             + ("" if gaussian else f"; features {sc.get('features')}"),
+             f"simulation: engine {sim['engine']}, {sim['trials']} trials, seed {sim['seed']}",
+             "regimes (exact values from theory.regimes, notes/regimes.md): "
+             + "; ".join(f"{m} {r}" for m, r in rec["regime"].items() if m != "w2s"),
+             f"  w2s: {rec['regime']['w2s']}", "",
+             f"{'quantity':<9} {exact_head:>12} {'paper':>12} {'simulated':>12} {'SE':>10} "
+             f"{'z vs exact':>10} {'paper-exact':>11}"]
     for q, d in rec["deviation"].items():
-        rel = "—" if d["rel_paper_vs_exact"] is None else f"{d['rel_paper_vs_exact']:+.2%}"
         z = "—" if d["z_vs_exact"] is None else f"{d['z_vs_exact']:+.2f}"
-        lines.append(f"{q:<9} {_fmt(d['exact']):>12} {_fmt(d['paper']):>12} "
-                     f"{_fmt(d['simulated']):>12} {_fmt(d['se'], '.3g'):>10} {z:>10} {rel:>10}")
+        lines.append(f"{q:<9} {_exact_cell(q, d, infinite):>12} {_fmt(d['paper']):>12} "
+                     f"{_fmt(d['simulated']):>12} {_fmt(d['se'], '.3g'):>10} {z:>10} "
+                     f"{paper_vs_exact(q, d):>11}")
     lines += ["", "PGR/OPR above are ratios of mean risks (theory: ratios of expectations); "
               "means of per-trial ratios: "
               f"PGR {_fmt(sim['mean_of_pgr'])} ± {_fmt(sim['mean_of_pgr_se'], '.3g')}, "
-              f"OPR {_fmt(sim['mean_of_opr'])} ± {_fmt(sim['mean_of_opr_se'], '.3g')}."]
+              f"OPR {_fmt(sim['mean_of_opr'])} ± {_fmt(sim['mean_of_opr_se'], '.3g')}. "
+              f"paper-exact: relative, or absolute (abs) for a PGR/OPR with |exact| < {NEAR_ZERO}."]
+    for q in rec["infinite"]:
+        if q in rec["regime"]:
+            lines.append(f"exact {q} is INFINITE ({rec['regime'][q]}): a fit is within one sample "
+                         f"of its interpolation threshold; the simulated mean estimates nothing "
+                         f"(infinite variance) and is not tested")
+        else:
+            parts = [p for p in _RATIO_PARTS[q] if p in rec["infinite"]]
+            lines.append(f"exact {q} has no finite value: a ratio involving the infinite "
+                         f"expectation of {', '.join(parts)}; not tested")
     for form, bad in rec["undefined"].items():
         for q, conds in bad.items():
             lines.append(f"{form} {q} undefined: needs {', '.join(conds)}")
+    for caveat in rec["caveats"]:
+        lines.append(f"caveat: {caveat}")
     chk = rec["checks"]
     lines.append(f"checks: {len(chk['rejected'])} of {chk['tests']} tests against the exact theory "
                  f"rejected (Holm, alpha={chk['alpha']})"
@@ -88,8 +132,7 @@ def run(args) -> int:
             raise ValueError(f"scenario file {args.scenario!r}: {exc}") from None
         numeric.choose_engine(scenario, args.engine)  # e.g. wishart with Rademacher features
     except ValueError as exc:
-        print(f"verify point: error: {exc}", file=sys.stderr)
-        return 2
+        return usage_error("verify point", str(exc))
     from verify.compare import QUANTITIES, compare
     from verify.paper.stats import holm
 
@@ -103,4 +146,4 @@ def run(args) -> int:
         print(json.dumps(rec, indent=2, allow_nan=False))
     else:
         print(_text(rec))
-    return 1 if rec["checks"]["rejected"] else 0
+    return ExitCode.CLAIM_FAILED if rec["checks"]["rejected"] else ExitCode.OK

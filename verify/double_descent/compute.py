@@ -73,6 +73,11 @@ class Layout:
     N_panels: list = field(default_factory=list)
 
 
+def point_count(quick: bool = False) -> int:
+    """About how many simulated points per panel the command uses (:func:`sim_xs`)."""
+    return 6 if quick else 9
+
+
 def layout(quick: bool = False) -> Layout:
     """Default panels. ``n`` sweep: ``d_s = 20``, ``N = 120``, ``d_w`` in 10, 30, 50 (quick: 10,
     30). ``N`` sweep: ``d_w = 30``, ``d_s`` in 10, 20, 40 (quick: 10, 20), teacher OLS

@@ -176,10 +176,13 @@ def _jensen(records) -> dict:
 
 def analyse(records: list[dict], planes: dict, alpha: float) -> dict:
     """Findings of the study (see the module docstring); annotates ``records`` in place."""
-    undefined = [dict(_where(r), conditions=sorted({c for form in ("exact",)
-                                                    for cs in r["undefined"][form].values()
-                                                    for c in cs}))
-                 for r in records if r["undefined"]["exact"]]
+    # An infinite exact expectation (within one sample of a threshold) is excluded like an
+    # undefined one; its "condition" says why.
+    undefined = [dict(_where(r), conditions=sorted(
+                     {c for cs in r["undefined"]["exact"].values() for c in cs}
+                     | {f"finite expectation of {q} (" + r["regime"][q] + ")"
+                        for q in r.get("infinite", ()) if q in r.get("regime", {})}))
+                 for r in records if r["undefined"]["exact"] or r.get("infinite")]
     exact = _family(records, QUANTITIES, "p_vs_exact", alpha, "holm_reject_vs_exact")
     exact["detectable_rel"] = _power(records, QUANTITIES, alpha, exact["tests"])
     worst = [(abs(r["deviation"][q]["z_vs_exact"]), r, q) for r in records for q in QUANTITIES

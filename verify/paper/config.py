@@ -1,6 +1,6 @@
 """Configuration of the paper's synthetic study: defaults, TOML files, ``--set`` overrides.
 
-The defaults below are the parameters of the authors' public notebook (theory.md section 5);
+The defaults below are the parameters of the authors' public notebook (notes/paper-study.md);
 ``configs/paper.toml`` is the same configuration saved under the name ``paper`` (a test keeps the
 two identical). A configuration is a set of sections (``study``, ``spectrum``, ``grid``,
 ``figures``, ``heatmap``); every value can be replaced from a TOML file or by

@@ -1,9 +1,9 @@
 """Figures of the paper study: excess risks, PGR/OPR along the sweeps, lower-bound heat maps.
 
 Every panel shows the simulated points (mean with standard-error bars), the exact-theory curve
-(theory.md section 2) and the paper-form curve (section 3), labelled as such; stretches of an axis
-where an exact expectation is undefined (a sample size at or below its dimension + 1) are shaded
-and carry no curve.
+(``theory.regimes``, every regime: OLS or interpolating) and the paper-form curve, labelled as
+such; stretches of an axis where an exact expectation is infinite (a sample size within one of its
+dimension) or undefined are shaded and carry no curve. Derivations: ``notes/regimes.md``.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from matplotlib.ticker import (  # noqa: E402
 )
 
 from verify.compare import RISKS  # noqa: E402
+from verify.figlimits import mark_clipped, readable_limits  # noqa: E402
 from verify.paper import curves  # noqa: E402
 from verify.paper.io import save_figure  # noqa: E402
 
@@ -102,12 +103,12 @@ def risk_figure(config, records, bases, path):
     handles = [Line2D([], [], color=MODEL_COLOURS[m], lw=2, label=MODEL_LABELS[m]) for m in RISKS]
     handles += [
         Line2D([], [], color="k", marker="o", ls="none", label="simulation: mean ± SE"),
-        Line2D([], [], color="k", ls="-", label="exact expectation (theory §2)"),
-        Line2D([], [], color="k", ls="--", label="paper form (theory §3)"),
+        Line2D([], [], color="k", ls="-", label="exact expectation (theory.regimes; notes/derivation.md)"),
+        Line2D([], [], color="k", ls="--", label="paper form (notes/paper-forms.md)"),
     ]
     if any_undefined:
         handles.append(Patch(facecolor=UNDEFINED_STYLE["color"], hatch="xx", edgecolor="0.6",
-                             label="exact expectation undefined"))
+                             label="exact expectation infinite or undefined"))
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=9, frameon=False)
     fig.suptitle(f"Excess risk; {records[0]['simulation']['trials']} trials per point, "
                  f"engine {records[0]['simulation']['engine']}", fontsize=11)
@@ -147,17 +148,20 @@ def ratio_figure(config, records, bases, quantity, sigma2, path):
             # Limits from the estimates and the expectations, extended towards the bound by at
             # most 1.5 times their range: a very negative bound (small sigma2, bias term) leaves
             # the panel rather than flattening the curves of interest.
-            vals = np.concatenate([th["exact"][quantity], th["paper"][quantity], rom, mor])
-            vals = vals[np.isfinite(vals)]
+            # A mean of per-trial ratios far from the rest (one trial with a tiny denominator)
+            # is marked at the edge with its value instead (verify.figlimits).
+            core = np.concatenate([th["exact"][quantity], th["paper"][quantity], rom])
+            limits = readable_limits(core, mor, pad=0)
             bnd = th["bound"][quantity][np.isfinite(th["bound"][quantity])]
-            if vals.size:
-                lo, hi = vals.min(), vals.max()
+            if limits is not None:
+                lo, hi = limits
                 span = max(hi - lo, 0.05)
                 if bnd.size:
                     lo = max(min(lo, bnd.min()), lo - 1.5 * span)
                     hi = max(hi, min(bnd.max(), hi + 1.5 * span))
                 pad = 0.06 * (hi - lo) + 1e-3
                 ax.set_ylim(lo - pad, hi + pad)
+                mark_clipped(ax, xs + shift, mor, (lo - pad, hi + pad), color="tab:orange")
             ax.set_xlabel(SWEEP_LABELS[sweep])
             ax.set_ylabel(name)
             ax.set_title(f"d_sw = {d_sw}, σ² = {sigma2:g}, {_sweep_title(sweep, config)}",
@@ -168,13 +172,13 @@ def ratio_figure(config, records, bases, quantity, sigma2, path):
                label=f"simulation: {name} of mean risks ± SE (delta method)"),
         Line2D([], [], color="tab:orange", marker="^", ls="none",
                label=f"simulation: mean of per-trial {name} ± SE (authors' notebook)"),
-        Line2D([], [], color="k", ls="-", label=f"exact {name} of expectations (theory §2)"),
-        Line2D([], [], color="tab:blue", ls="--", label=f"paper-form {name} of expectations (§3)"),
-        Line2D([], [], color="tab:red", ls=":", label=f"paper's {name} lower bound (§3)"),
+        Line2D([], [], color="k", ls="-", label=f"exact {name} of expectations (notes/derivation.md)"),
+        Line2D([], [], color="tab:blue", ls="--", label=f"paper-form {name} of expectations (notes/paper-forms.md)"),
+        Line2D([], [], color="tab:red", ls=":", label=f"paper's {name} lower bound (notes/paper-forms.md)"),
     ]
     if any_undefined:
         handles.append(Patch(facecolor=UNDEFINED_STYLE["color"], hatch="xx", edgecolor="0.6",
-                             label="exact expectation undefined"))
+                             label="exact expectation infinite or undefined"))
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8.5, frameon=False)
     fig.suptitle(f"{name} at σ² = {sigma2:g}", fontsize=11)
     _layout(fig, bottom=0.13)
@@ -229,7 +233,7 @@ def heatmap_figure(config, bases, quantity, sigma2, planes, path):
     handles = [Patch(facecolor="none", edgecolor="k", hatch="///",
                      label=f"bound fails: bound > exact {name} of expectations"),
                Patch(facecolor=UNDEFINED_STYLE["color"], hatch="xx", edgecolor="0.6",
-                     label="exact expectation undefined (n ≤ d_w+1 or N ≤ d_s+1)")]
+                     label="exact or bound undefined (bound: n ≤ d_w+1 or N ≤ d_s+1)")]
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=9, frameon=False)
     fig.suptitle(f"Paper's {name} lower bound against the exact {name} (σ² = {sigma2:g})",
                  fontsize=11)

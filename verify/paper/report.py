@@ -89,7 +89,7 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
         f"`{config.engine}`, seed {config.seed}, {workers} worker(s), wall time {wall_s:.1f} s "
         f"({_timings(timings)})." + _execution(execution),
         "",
-        "## 1. Simulation against the exact expectations (theory.md §2)",
+        "## 1. Simulation against the exact expectations (notes/derivation.md, notes/regimes.md)",
         "",
         f"{ex['tests']} two-sided tests (risks: t test of the mean; PGR/OPR: ratio of mean risks, "
         f"delta-method z test) at family-wise α = {ex['alpha']} (Holm): **{ex['rejected']} "
@@ -197,12 +197,13 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
     und = findings["undefined_points"]
     if und:
         conds = sorted({c for u in und for c in u["conditions"]})
-        out.append(f"{len(und)} of {findings['points']} grid points have an undefined exact "
+        out.append(f"{len(und)} of {findings['points']} grid points have an undefined or infinite exact "
                    f"expectation (violated: {', '.join(conds)}); they are marked in the figures "
                    "and tables and are excluded from every test.")
     else:
-        out.append(f"Every one of the {findings['points']} grid points satisfies the exact "
-                   "expectations' conditions (n > d_w + 1, N > d_s + 1), so all are defined there.")
+        out.append(f"Every one of the {findings['points']} grid points has a finite exact "
+                   "expectation (theory.regimes: no fit within one sample of its interpolation "
+                   "threshold), so all are tested.")
     out += ["", "## Files", ""] + [f"- `{f}`" for f in files]
     return "\n".join(out) + "\n"
 

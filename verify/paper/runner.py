@@ -25,7 +25,7 @@ _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 def spectrum_scenario(latent: int, decay: float, d_s: int, d_w: int, theta_seed: int, d_sw: int,
                       n: int, N: int, sigma2: float):
-    r"""The authors' diagonal-spectrum scenario (theory.md section 5), any parameters.
+    r"""The authors' diagonal-spectrum scenario (notes/paper-study.md), any parameters.
 
     :math:`\lambda_i = i^{-\mathrm{decay}}` over ``latent`` coordinates; strong features are
     coordinates ``[0, d_s)``, weak ``[d_s - d_sw, d_s - d_sw + d_w)``; target

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -95,6 +96,11 @@ def render_all(jobs, workers: int) -> list:
     return [f(*args) for f, args in jobs]
 
 
+def _phase(message: str) -> None:
+    """One line on stderr per phase of a long run (also where no progress bar is shown)."""
+    print(f"verify paper: {message}", file=sys.stderr, flush=True)
+
+
 def run_study(config, out_dir, workers: int = 1, progress: bool = False, *, executor=None,
               store=None, device=None) -> StudyOutcome:
     """Run the whole study and write its files to ``out_dir``.
@@ -117,6 +123,8 @@ def run_study(config, out_dir, workers: int = 1, progress: bool = False, *, exec
 
     own = executor is None
     ex = make_executor(workers) if own else executor
+    say = _phase if progress else (lambda msg: None)
+    say(f"simulating {len(points)} grid points x {config.trials} trials ({config.engine} engine)")
     try:
         sims = simulate_grid(config, points, workers=workers, progress=progress, executor=ex,
                              store=store, device=device)
@@ -126,6 +134,7 @@ def run_study(config, out_dir, workers: int = 1, progress: bool = False, *, exec
     execution = ex.totals.to_dict()
     timings["simulation_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
+    say(f"simulation done in {timings['simulation_s']:.1f} s; exact theory, paper forms, tests")
     records, bases = build_records(config, points, sims)
     planes = {(d_sw, s2): curves.plane(config, bases[d_sw], s2)
               for d_sw in config.d_sw for s2 in config.sigma2}
@@ -142,6 +151,7 @@ def run_study(config, out_dir, workers: int = 1, progress: bool = False, *, exec
         for q in ("pgr", "opr"):
             jobs.append((figures.heatmap_figure, (
                 config, bases, q, s2, planes, out / f"heatmap_{q}_sigma2_{figures.sigma_tag(s2)}.png")))
+    say(f"drawing {len(jobs)} figures")
     files = render_all(jobs, workers)
     timings["figures_s"] = time.perf_counter() - t2
     files.append(write_text(out / "deviations.md", tables.markdown_table(config, records)))
