@@ -341,7 +341,8 @@ class Claim(CustomClaim):
         self.regime = as_regime(regime, features=features)
 
     def plan(self, ctx) -> int:
-        return int(self.examples or ctx.examples)
+        # random draws + power-seeking configurations
+        return int(self.examples or ctx.examples) + int(ctx.fragile)
 
     def run(self, ctx) -> list[Observation]:
         from verify.expectation import run_expectation
