@@ -23,9 +23,9 @@ from verify.strategies import canonical_json, config_seed, scenario_from_config
 #: :mod:`verify.design`), initial trials, trial budget per random configuration, trial budget
 #: per power-seeking configuration (``power_budget``), resolution target as a relative MDE.
 PRESETS = {
-    "quick": dict(examples=2, fragile=2, trials=1024, trials_budget=8192, power_budget=16384,
+    "quick": dict(examples=2, fragile=3, trials=1024, trials_budget=8192, power_budget=8192,
                   resolution=0.20),
-    "default": dict(examples=3, fragile=4, trials=2048, trials_budget=32768, power_budget=65536,
+    "default": dict(examples=3, fragile=6, trials=2048, trials_budget=32768, power_budget=65536,
                     resolution=0.10),
 }
 
@@ -267,14 +267,17 @@ class Context:
     def adaptive(self, measure: Callable[[int], tuple[float, float]], scale: float,
                  alternative: str, resolution: float | None = None,
                  confirm: Callable[[float, float], bool] | None = None,
-                 budget: int | None = None) -> tuple[float, float, int]:
+                 budget: int | None = None, fallback: float | None = None) -> tuple[float, float, int]:
         """Run ``measure(trials) -> (estimate, se)`` with more trials, adaptively, until the
         MDE at ``planning_level`` is at most ``resolution``, or ``confirm(estimate, se)`` is
         true, or the budget (``budget``, default ``trials_budget``) is reached.
 
         Each step multiplies the trials by at most 4 (at most :data:`LOOKS` looks in all), aiming
         at the count the measured SE says is needed. Returns ``(estimate, se, trials)``. The MDE
-        rule looks only at the SE, never at the deviation; ``confirm`` (a stop on a *confirmed*
+        rule looks only at the SE, never at the deviation. With ``fallback`` (a coarser MDE, e.g.
+        the run's resolution, for a power-seeking target), a target that the measured SE says
+        needs more than the budget is given up for ``fallback``: trials are spent where they buy
+        power. ``confirm`` (a stop on a *confirmed*
         claim) must be tested at ``planning_level / LOOKS`` so that peeking cannot inflate the
         rate of false confirmations, and it never stops a run that could still fail.
         """
@@ -286,6 +289,8 @@ class Context:
             if scale == 0 or not math.isfinite(se) or t >= cap:
                 break
             now = stats.mde(se, scale, self.planning_level, self.power, alternative)
+            if fallback is not None and fallback > res and stats.trials_for(now, t, res) > cap:
+                res = fallback
             if now <= res or (confirm is not None and confirm(est, se)):
                 break
             t = min(self._round(stats.trials_for(now, t, res)), 4 * t, cap)

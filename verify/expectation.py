@@ -9,7 +9,8 @@ Configurations of one claim, in order (duplicates dropped):
    edits of it (a denominator off by one, two dimensions swapped, a 10 % error in a term) change
    its value most (:func:`verify.design.fragile_configs`); their trials are sized so that the
    smallest such change they were chosen for is resolved (MDE at the planning level, between
-   :data:`MIN_TARGET` and the run's resolution), within ``ctx.power_budget``;
+   :data:`MIN_TARGET` times the run's resolution and the resolution), within ``ctx.power_budget`` -- a target the
+   measured variance says the budget cannot reach is given up for the run's resolution;
 With the oracle on (:mod:`verify.oracle`), its deterministic verdict comes first; the
 simulation runs at the same configurations either way, so ``--simulation-only`` changes only
 the verdict's source. Observations still short of power after the first pass get a second
@@ -27,10 +28,10 @@ from verify.claims import RELATION_ALTERNATIVE, Observation
 from verify import design, stats
 from verify.strategies import canonical_json, configs
 
-MIN_TARGET = 0.05
-"""Smallest relative MDE a power-seeking configuration's trials are sized for: finer targets
-would need more trials than a run can spend (the per-trial risks spread by 100-200 % of their
-mean near the thresholds)."""
+MIN_TARGET = 0.4
+"""Smallest MDE a power-seeking configuration's trials are sized for, as a fraction of the run's
+resolution (quick 0.08, default 0.04): finer targets would need more trials than a run can spend
+(the per-trial risks spread by 100-200 % of their mean near the thresholds)."""
 POWER_MARGIN = 1.25
 """A power-seeking configuration aims at an MDE of its edit's change / POWER_MARGIN: the MDE is
 the deviation detected with probability ``power`` (0.8); a deviation 1.25 MDE is detected with
@@ -108,7 +109,7 @@ def observe(claim, ctx, cfg, trials: int | None = None, target: float | None = N
         tol = s["margin"] / s["scale"]
         est, se, t = ctx.adaptive(measure, s["scale"], "equivalence", min(aim, tol / 2),
                                   confirm=_confirmer(ctx, s, stats.equivalence_pass_p, s["margin"]),
-                                  budget=budget)
+                                  budget=budget, fallback=min(resolution, tol / 2))
     elif claim.relation in ("le", "ge"):
         # A bound that holds with a clear margin is confirmed early.
         other = "greater" if s["alternative"] == "less" else "less"
@@ -117,9 +118,11 @@ def observe(claim, ctx, cfg, trials: int | None = None, target: float | None = N
             return stats.p_value(est, se, theory, other)
 
         est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], aim,
-                                  confirm=_confirmer(ctx, s, bound_p, 0.0), budget=budget)
+                                  confirm=_confirmer(ctx, s, bound_p, 0.0), budget=budget,
+                                  fallback=resolution)
     else:
-        est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], aim, budget=budget)
+        est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], aim, budget=budget,
+                                  fallback=resolution)
     label = f"E[{claim.quantity}] {_LABEL[claim.relation]} {claim.formula_name or claim.expr}"
     details = {"geometry": s["geometry"], "features": cfg.get("features", "gaussian"),
                "simulation_seed": str(ctx.config_seed(cfg)),
@@ -162,7 +165,7 @@ def plan_configs(claim, ctx) -> list[tuple[dict, dict, float | None, int | None]
                 continue
             seen.add(key)
             out.append((ch.config, {"chosen_by": "formula (power-seeking)", **ch.describe()},
-                        max(MIN_TARGET, ch.sensitivity / POWER_MARGIN), ctx.power_budget))
+                        max(MIN_TARGET * ctx.resolution, ch.sensitivity / POWER_MARGIN), ctx.power_budget))
     return out
 
 
@@ -209,26 +212,36 @@ def run_expectation(claim, ctx) -> list[Observation]:
     return out
 
 
-def _short(claim, ctx, o) -> bool:
-    """Would the decision rule leave ``o`` inconclusive (no power, not confirmed), judged at the
-    planning level? Looks at the SE (and, for bounds and equivalences, at the confirmatory
-    p-value), never at whether the claim is rejected."""
+def _short(claim, ctx, o) -> int | None:
+    """Trials ``o`` would need to stop being short of power, or ``None`` if it is not short.
+
+    Short: the decision rule would leave it inconclusive (no power, not confirmed), judged at
+    the planning level. The need is sized from its SE alone (SE falls as T^-1/2): the MDE must
+    reach the resolution -- for an equivalence, half the tolerance, as in :func:`observe`. It
+    never looks at whether the claim is rejected."""
     from verify.context import LOOKS
 
     level = ctx.planning_level
     if o.pass_p_value is not None and o.pass_p_value <= level / LOOKS:
-        return False
+        return None
+    target = o.resolution
     if o.alternative == "equivalence":
-        return True
-    return stats.mde(o.stderr, o.scale, level, ctx.power, o.alternative) > o.resolution
+        tol = (o.margin or 0.0) / (o.scale or 1.0)
+        if not tol > 0:
+            return None
+        target = min(target, tol / 2)
+    now = stats.mde(o.stderr, o.scale, level, ctx.power, o.alternative)
+    if o.alternative != "equivalence" and now <= target:
+        return None
+    return stats.trials_for(now, o.trials, target, ctx.block)
 
 
 def _second_pass(claim, ctx, sims, plans):
     """Spend the claim's unspent trials where power is missing.
 
     The claim's pool is the sum of its configurations' budgets; observations that ended short of
-    power (:func:`_short`) are re-observed, in order, with a budget of up to four times their own,
-    drawn from what the others left. The extension continues the same deterministic stream
+    power (:func:`_short`) and whose measured SE says that at most four times their own budget
+    (within what the others left) would give it are re-observed, in order, with that budget. The extension continues the same deterministic stream
     (``Context.simulate`` only appends seed blocks), and the stopping rule is the first pass's:
     it looks at the SE, and confirms a bound or an equivalence only at ``planning_level /
     LOOKS``, so the extra look cannot turn a false claim into a rejection-free pass any more
@@ -237,10 +250,10 @@ def _second_pass(claim, ctx, sims, plans):
     pool = sum(budgets) - sum(o.trials for o in sims)
     out = list(sims)
     for i, (o, (cfg, role, target, _b)) in enumerate(zip(sims, plans)):
-        if pool <= 0 or not _short(claim, ctx, o):
-            continue
+        need = _short(claim, ctx, o) if pool > 0 else None
         cap = min(4 * budgets[i], o.trials + pool)
-        if cap <= o.trials:
+        # only where the extra trials can buy the power: a need beyond the cap is left alone
+        if need is None or cap <= o.trials or need > cap:
             continue
         o2 = observe(claim, ctx, cfg, target=target, budget=cap, role=role)
         o2.details["second_pass"] = {"first_trials": o.trials, "budget": cap}
