@@ -23,7 +23,7 @@ from verify.strategies import canonical_json, config_seed, scenario_from_config
 #: :mod:`verify.design`), initial trials, trial budget per random configuration, trial budget
 #: per power-seeking configuration (``power_budget``), resolution target as a relative MDE.
 PRESETS = {
-    "quick": dict(examples=2, fragile=3, trials=1024, trials_budget=8192, power_budget=8192,
+    "quick": dict(examples=2, fragile=3, trials=1024, trials_budget=8192, power_budget=16384,
                   resolution=0.20),
     "default": dict(examples=3, fragile=6, trials=2048, trials_budget=32768, power_budget=65536,
                     resolution=0.10),
@@ -66,7 +66,9 @@ class Context:
         Power-seeking configurations per expectation claim, chosen from the claim's formula
         alone (:func:`verify.design.fragile_configs`); 0 turns them off.
     power_budget : int
-        Maximum trials per power-seeking configuration (raised to ``trials_budget`` if below).
+        Maximum trials per power-seeking configuration, and per configuration in the second
+        pass that spends a claim's unspent trials (raised to ``trials_budget`` if below; an
+        explicit ``trials_budget`` given to :meth:`preset` sets it too).
     oracle : bool
         Decide expectation claims symbolically where a registered exact expectation exists
         (:mod:`verify.oracle`); ``False`` (``--simulation-only``) leaves every verdict to the
@@ -126,6 +128,9 @@ class Context:
             raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {name!r}")
         kw = dict(PRESETS[name])
         kw.update({k: v for k, v in overrides.items() if v is not None})
+        if overrides.get("trials_budget") is not None and overrides.get("power_budget") is None:
+            # an explicit per-configuration maximum (--trials-budget) holds for every configuration
+            kw["power_budget"] = kw["trials_budget"]
         return cls(quick=(name == "quick"), **kw)
 
     # --- seeds and draws ------------------------------------------------------------------

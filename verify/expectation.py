@@ -152,12 +152,13 @@ def plan_configs(claim, ctx) -> list[tuple[dict, dict, float | None, int | None]
     budget)``; formula-only, so cheap and deterministic (no simulation)."""
     valid = _valid(claim, ctx)
     random_cfgs = ctx.draw(strategy(claim, ctx), int(claim.examples or ctx.examples), *_draw_key(claim))
+    count = ctx.fragile if claim.fragile is None else claim.fragile
     out, seen = [], set()
     for cfg in random_cfgs:
         seen.add(canonical_json(cfg))
         out.append((cfg, {"chosen_by": "random draw"}, None, None))
-    if ctx.fragile:
-        for ch in design.fragile_configs(claim.expr, claim.regime, ctx.fragile, scale=claim.scale,
+    if count:
+        for ch in design.fragile_configs(claim.expr, claim.regime, count, scale=claim.scale,
                                          valid=valid, pool=ctx.candidates(claim.regime),
                                          tolerance=claim.tolerance):
             key = canonical_json(ch.config)
@@ -240,8 +241,8 @@ def _second_pass(claim, ctx, sims, plans):
     """Spend the claim's unspent trials where power is missing.
 
     The claim's pool is the sum of its configurations' budgets; observations that ended short of
-    power (:func:`_short`) and whose measured SE says that at most four times their own budget
-    (within what the others left) would give it are re-observed, in order, with that budget. The extension continues the same deterministic stream
+    power (:func:`_short`) and whose measured SE says that ``ctx.power_budget`` trials (within
+    what the others left) would give it are re-observed, in order, with that budget. The extension continues the same deterministic stream
     (``Context.simulate`` only appends seed blocks), and the stopping rule is the first pass's:
     it looks at the SE, and confirms a bound or an equivalence only at ``planning_level /
     LOOKS``, so the extra look cannot turn a false claim into a rejection-free pass any more
@@ -251,7 +252,7 @@ def _second_pass(claim, ctx, sims, plans):
     out = list(sims)
     for i, (o, (cfg, role, target, _b)) in enumerate(zip(sims, plans)):
         need = _short(claim, ctx, o) if pool > 0 else None
-        cap = min(4 * budgets[i], o.trials + pool)
+        cap = min(ctx.power_budget, o.trials + pool)
         # only where the extra trials can buy the power: a need beyond the cap is left alone
         if need is None or cap <= o.trials or need > cap:
             continue
@@ -298,8 +299,9 @@ def _fails(obs: Observation, level: float) -> bool:
 def shrink_expectation(claim, ctx, observation: Observation) -> dict:
     """Shrink a failing observation to a minimal counterexample with ``hypothesis.find``.
 
-    Only failures at randomly drawn configurations are shrunk: the oracle's separating
-    configuration and the power-seeking ones (corners of the regime) are returned as they are.
+    Only failures at randomly drawn configurations are shrunk: the power-seeking ones (corners of
+    the regime) are returned as they are, and an oracle refutation is illustrated by a
+    simulation at the oracle's separating configuration.
 
     The condition is "the same test, at the level the original failure was rejected at, with
     a fixed trial count, rejects the claim at this configuration". Simulations are
@@ -310,9 +312,18 @@ def shrink_expectation(claim, ctx, observation: Observation) -> dict:
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import FlakyFailure, NoSuchExample, Unsatisfiable
 
+    if observation.alternative == "none" and observation.config:
+        # The oracle's separating configuration: the illustration is a simulation there (like a
+        # shrunk example, not family-controlled; the formal refutation is the oracle's).
+        o = observe(claim, ctx, observation.config, trials=_SHRINK_TRIALS)
+        d = observation.details
+        return {"original": observation.config, "shrunk": False, "config": o.config,
+                "chosen_by": "oracle (claim and exact theory differ most)", "exact": d.get("exact"),
+                "theory": o.theory, "estimate": o.estimate, "stderr": o.stderr, "p_value": o.p_value,
+                "relative_deviation": o.details["relative_deviation"], "geometry": o.details["geometry"]}
     if observation.alternative == "none" or (observation.details.get("role") or {}).get("chosen_by", "random draw") != "random draw":
-        # The oracle's separating configuration, or one chosen from the formula at the corners of
-        # the regime: already the illustration; a search would only spend the run's time.
+        # One chosen from the formula at the corners of the regime: already the illustration; a
+        # search would only spend the run's time.
         d = observation.details
         return {"original": observation.config, "shrunk": False, "config": observation.config,
                 "chosen_by": (d.get("role") or {}).get("chosen_by", "oracle"),

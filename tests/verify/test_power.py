@@ -34,7 +34,9 @@ def test_mutations_cover_off_by_one_swaps_and_terms():
     e = theory.formula("risk.weak.exact").expr
     labels = {m.label: m for m in design.mutations(e)}
     kinds = {m.kind for m in labels.values()}
-    assert kinds == {"off-by-one", "swap", "term"}
+    assert kinds == {"off-by-one", "swap", "drop", "term"}
+    drops = [m.expr for m in labels.values() if m.kind == "drop"]
+    assert any(sp.simplify(x - (rho_w + sigma2 * d_w / (n - d_w - 1))) == 0 for x in drops)
     # the denominator n - d_w - 1 moved by one either way
     offs = [m.expr for m in labels.values() if m.kind == "off-by-one"]
     assert any(sp.simplify(x - (rho_w + (sigma2 + rho_w) * d_w / (n - d_w))) == 0 for x in offs)
