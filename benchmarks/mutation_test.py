@@ -19,7 +19,9 @@ B. A claims file of wrong user formulas (``examples/claims/wrong_formulas.py``) 
    random / power-seeking configuration), and whether the right ones passed.
 
 Run by hand (minutes; 2 cores): ``python benchmarks/mutation_test.py [--seed S] [--out FILE]
-[--only A|B] [--claims PATTERN ...]``. Exit code 0 when every mutation and every wrong formula
+[--only A|B] [--claims PATTERN ...]``; ``--only P --report DIR/report.json`` prints the power
+statement of a finished run (per expectation claim, the terms a 10 % error in which it would
+detect). Exit code 0 when every mutation and every wrong formula
 was caught and every right formula passed, 1 otherwise.
 """
 from __future__ import annotations
@@ -172,16 +174,47 @@ def part_b(seeds: list[int], tmp: str) -> tuple[list[str], bool]:
     return lines, ok
 
 
+def power_table(report_path: str) -> list[str]:
+    """Per expectation claim of a run's report.json: the power statement (section 4 of
+    notes/verification-power.md) -- terms a 10 % error in which some configuration would detect,
+    and those it would not."""
+    with open(report_path) as f:
+        data = json.load(f)
+    lines = ["| claim | configurations (random + power-seeking) | terms covered | terms not covered (best share, MDE) |",
+             "|---|---|---|---|"]
+    for c in data["claims"]:
+        if c["claim"]["kind"] != "expectation":
+            continue
+        stat = [o for o in c["observations"] if o["alternative"] != "none"]
+        st = next((o["details"].get("power_statement") for o in stat if o["details"].get("power_statement")), None)
+        if st is None:
+            continue
+        roles = [((o["details"].get("role") or {}).get("chosen_by", "")) for o in stat]
+        n_rand = sum(r == "random draw" for r in roles)
+        yes = [t for t, v in st["terms"].items() if v["covered"]]
+        no = [f"`{t}` ({v['share']:.2f}, {v['mde']:.3f})" for t, v in st["terms"].items() if not v["covered"]]
+        lines.append(f"| `{c['claim']['name']}` | {n_rand} + {len(stat) - n_rand} | {len(yes)} of "
+                     f"{len(st['terms'])} | {'; '.join(no) or '-'} |")
+    return lines
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--seeds-b", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--claims", action="append", default=None, metavar="PATTERN")
-    ap.add_argument("--only", choices=("A", "B"), default=None)
+    ap.add_argument("--only", choices=("A", "B", "P"), default=None,
+                    help="one part; P: the power statement table of --report (a report.json)")
+    ap.add_argument("--report", default=None, help="report.json of a run, for --only P")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     claims = args.claims or ["core.*", "regimes.*"]
     out, ok = [], True
+    if args.only == "P":
+        if not args.report:
+            ap.error("--only P needs --report REPORT_JSON")
+        print("\n".join(power_table(args.report)))
+        return 0
     with tempfile.TemporaryDirectory(prefix="w2s-mutation-") as tmp:
         if args.only in (None, "A"):
             lines, good = part_a(args.seed, claims, tmp)
