@@ -65,10 +65,14 @@ class Context:
     fragile : int
         Power-seeking configurations per expectation claim, chosen from the claim's formula
         alone (:func:`verify.design.fragile_configs`); 0 turns them off.
-    power_budget : int
-        Maximum trials per power-seeking configuration, and per configuration in the second
-        pass that spends a claim's unspent trials (raised to ``trials_budget`` if below; an
-        explicit ``trials_budget`` given to :meth:`preset` sets it too).
+    power_budget : int, optional
+        Maximum trials per power-seeking configuration (default ``trials_budget``; the presets
+        set their own; raised to ``trials_budget`` if below; an explicit ``trials_budget`` given
+        to :meth:`preset` sets it too).
+    pool_budget : int, optional
+        Maximum trials per configuration in the second pass that spends a claim's unspent trials
+        where power is missing (default twice ``power_budget`` in the presets, ``power_budget``
+        otherwise; an explicit ``trials_budget`` given to :meth:`preset` sets it too).
     oracle : bool
         Decide expectation claims symbolically where a registered exact expectation exists
         (:mod:`verify.oracle`); ``False`` (``--simulation-only``) leaves every verdict to the
@@ -85,7 +89,8 @@ class Context:
     quick: bool = False
     engine: str = "auto"
     fragile: int = PRESETS["default"]["fragile"]
-    power_budget: int = PRESETS["default"]["power_budget"]
+    power_budget: int | None = None
+    pool_budget: int | None = None
     oracle: bool = True
     planning_level: float = field(default=None)  # alpha / m_planned, set by the runner
     progress: Callable | None = field(default=None, repr=False)
@@ -109,6 +114,8 @@ class Context:
             raise ValueError(f"trials_budget must be >= trials ({self.trials}), got {self.trials_budget}")
         if not isinstance(self.fragile, (int, np.integer)) or isinstance(self.fragile, bool) or self.fragile < 0:
             raise ValueError(f"fragile must be an integer >= 0, got {self.fragile!r}")
+        if self.power_budget is None:
+            self.power_budget = self.trials_budget
         if not isinstance(self.power_budget, (int, np.integer)) or self.power_budget < 1:
             raise ValueError(f"power_budget must be an integer >= 1, got {self.power_budget!r}")
         if not isinstance(self.oracle, bool):
@@ -119,6 +126,11 @@ class Context:
         self.trials_budget = self._round(self.trials_budget, up=False)
         # never below the random configurations' budget
         self.power_budget = max(self._round(self.power_budget, up=False), self.trials_budget)
+        if self.pool_budget is None:
+            self.pool_budget = self.power_budget
+        if not isinstance(self.pool_budget, (int, np.integer)) or self.pool_budget < 1:
+            raise ValueError(f"pool_budget must be an integer >= 1, got {self.pool_budget!r}")
+        self.pool_budget = max(self._round(self.pool_budget, up=False), self.power_budget)
         if self.planning_level is None:
             self.planning_level = self.alpha
 
@@ -131,6 +143,8 @@ class Context:
         if overrides.get("trials_budget") is not None and overrides.get("power_budget") is None:
             # an explicit per-configuration maximum (--trials-budget) holds for every configuration
             kw["power_budget"] = kw["trials_budget"]
+            kw.setdefault("pool_budget", kw["trials_budget"])
+        kw.setdefault("pool_budget", 2 * kw["power_budget"])
         return cls(quick=(name == "quick"), **kw)
 
     # --- seeds and draws ------------------------------------------------------------------

@@ -218,8 +218,9 @@ def _short(claim, ctx, o) -> int | None:
 
     Short: the decision rule would leave it inconclusive (no power, not confirmed), judged at
     the planning level. The need is sized from its SE alone (SE falls as T^-1/2): the MDE must
-    reach the resolution -- for an equivalence, half the tolerance, as in :func:`observe`. It
-    never looks at whether the claim is rejected."""
+    reach the resolution -- for an equivalence, 3/4 of the tolerance (confirmable with the
+    stated power for a true deviation up to a quarter of it). It never looks at whether the
+    claim is rejected."""
     from verify.context import LOOKS
 
     level = ctx.planning_level
@@ -230,7 +231,9 @@ def _short(claim, ctx, o) -> int | None:
         tol = (o.margin or 0.0) / (o.scale or 1.0)
         if not tol > 0:
             return None
-        target = min(target, tol / 2)
+        # confirmable (with the stated power) if the true deviation is up to a quarter of the
+        # tolerance; the first pass aimed at half of it
+        target = min(target, 0.75 * tol)
     now = stats.mde(o.stderr, o.scale, level, ctx.power, o.alternative)
     if o.alternative != "equivalence" and now <= target:
         return None
@@ -241,7 +244,7 @@ def _second_pass(claim, ctx, sims, plans):
     """Spend the claim's unspent trials where power is missing.
 
     The claim's pool is the sum of its configurations' budgets; observations that ended short of
-    power (:func:`_short`) and whose measured SE says that ``ctx.power_budget`` trials (within
+    power (:func:`_short`) and whose measured SE says that ``ctx.pool_budget`` trials (within
     what the others left) would give it are re-observed, in order, with that budget. The extension continues the same deterministic stream
     (``Context.simulate`` only appends seed blocks), and the stopping rule is the first pass's:
     it looks at the SE, and confirms a bound or an equivalence only at ``planning_level /
@@ -252,7 +255,7 @@ def _second_pass(claim, ctx, sims, plans):
     out = list(sims)
     for i, (o, (cfg, role, target, _b)) in enumerate(zip(sims, plans)):
         need = _short(claim, ctx, o) if pool > 0 else None
-        cap = min(ctx.power_budget, o.trials + pool)
+        cap = min(ctx.pool_budget, o.trials + pool)
         # only where the extra trials can buy the power: a need beyond the cap is left alone
         if need is None or cap <= o.trials or need > cap:
             continue
