@@ -310,7 +310,10 @@ class Claim(CustomClaim):
         Unit of deviations (default ``|expr|``; a registered formula name is allowed), e.g. 1
         for PGR, whose value may be near 0.
     examples : int, optional
-        Number of configurations to draw (default: the run's).
+        Number of configurations to draw at random (default: the run's).
+    fragile : int, optional
+        Number of power-seeking configurations chosen from the formula (default: the run's,
+        ``Context.fragile``; 0 for none).
     expect : {"pass", "fail"}
     """
 
@@ -318,7 +321,7 @@ class Claim(CustomClaim):
 
     def __init__(self, name, quantity, expr, relation="eq", regime=None, source="", description="",
                  tolerance=None, features="gaussian", *, resolution=None, scale=None, examples=None,
-                 expect="pass"):
+                 fragile=None, expect="pass"):
         super().__init__(name, source=source, description=description, expect=expect)
         if quantity not in QUANTITIES:
             raise ValueError(f"quantity must be one of {QUANTITIES}, got {quantity!r}")
@@ -339,6 +342,8 @@ class Claim(CustomClaim):
             raise ValueError(f"resolution must be > 0, got {resolution!r}")
         if examples is not None and (not isinstance(examples, int) or examples < 1):
             raise ValueError(f"examples must be an integer >= 1, got {examples!r}")
+        if fragile is not None and (not isinstance(fragile, int) or isinstance(fragile, bool) or fragile < 0):
+            raise ValueError(f"fragile must be an integer >= 0, got {fragile!r}")
         self.quantity = quantity
         self.expr, self.formula_name = _as_expr(expr)
         _known_symbols(self.expr, "expr")
@@ -352,12 +357,14 @@ class Claim(CustomClaim):
         if self.tolerance is not None:
             _known_symbols(self.tolerance, "tolerance")
         self.examples = examples
+        self.fragile = fragile
         from verify.strategies import as_regime
 
         self.regime = as_regime(regime, features=features)
 
     def plan(self, ctx) -> int:
-        return int(self.examples or ctx.examples)
+        # random draws + power-seeking configurations
+        return int(self.examples or ctx.examples) + int(ctx.fragile if self.fragile is None else self.fragile)
 
     def run(self, ctx) -> list[Observation]:
         from verify.expectation import run_expectation

@@ -18,11 +18,15 @@ import numpy as np
 from verify import stats
 from verify.strategies import canonical_json, config_seed, scenario_from_config
 
-#: Preset sizes: (configurations per claim, initial trials, trial budget per configuration,
-#: resolution target as a relative MDE).
+#: Preset sizes: configurations drawn at random per claim (``examples``), power-seeking
+#: configurations per expectation claim chosen from its formula (``fragile``,
+#: :mod:`verify.design`), initial trials, trial budget per random configuration, trial budget
+#: per power-seeking configuration (``power_budget``), resolution target as a relative MDE.
 PRESETS = {
-    "quick": dict(examples=2, trials=1024, trials_budget=8192, resolution=0.20),
-    "default": dict(examples=3, trials=2048, trials_budget=32768, resolution=0.10),
+    "quick": dict(examples=2, fragile=3, trials=1024, trials_budget=8192, power_budget=16384,
+                  resolution=0.20),
+    "default": dict(examples=3, fragile=6, trials=2048, trials_budget=32768, power_budget=65536,
+                    resolution=0.10),
 }
 
 # derived quantities: name -> (kind, numerator / value key(s))
@@ -58,6 +62,21 @@ class Context:
         CI-sized run (claims may shrink their work accordingly).
     engine : str
         ``numeric.simulate`` engine.
+    fragile : int
+        Power-seeking configurations per expectation claim, chosen from the claim's formula
+        alone (:func:`verify.design.fragile_configs`); 0 turns them off.
+    power_budget : int, optional
+        Maximum trials per power-seeking configuration (default ``trials_budget``; the presets
+        set their own; raised to ``trials_budget`` if below; an explicit ``trials_budget`` given
+        to :meth:`preset` sets it too).
+    pool_budget : int, optional
+        Maximum trials per configuration in the second pass that spends a claim's unspent trials
+        where power is missing (default twice ``power_budget`` in the presets, ``power_budget``
+        otherwise; an explicit ``trials_budget`` given to :meth:`preset` sets it too).
+    oracle : bool
+        Decide expectation claims symbolically where a registered exact expectation exists
+        (:mod:`verify.oracle`); ``False`` (``--simulation-only``) leaves every verdict to the
+        simulation, so that its own power can be measured.
     """
 
     seed: int = 0
@@ -69,10 +88,15 @@ class Context:
     resolution: float = PRESETS["default"]["resolution"]
     quick: bool = False
     engine: str = "auto"
+    fragile: int = PRESETS["default"]["fragile"]
+    power_budget: int | None = None
+    pool_budget: int | None = None
+    oracle: bool = True
     planning_level: float = field(default=None)  # alpha / m_planned, set by the runner
     progress: Callable | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
     _geometry: dict = field(default_factory=dict, repr=False)
+    _candidates: dict = field(default_factory=dict, repr=False)
     simulated_trials: int = 0
 
     def __post_init__(self):
@@ -88,10 +112,25 @@ class Context:
             raise ValueError(f"trials must be >= {2 * self.block}, got {self.trials}")
         if self.trials_budget < self.trials:
             raise ValueError(f"trials_budget must be >= trials ({self.trials}), got {self.trials_budget}")
+        if not isinstance(self.fragile, (int, np.integer)) or isinstance(self.fragile, bool) or self.fragile < 0:
+            raise ValueError(f"fragile must be an integer >= 0, got {self.fragile!r}")
+        if self.power_budget is None:
+            self.power_budget = self.trials_budget
+        if not isinstance(self.power_budget, (int, np.integer)) or self.power_budget < 1:
+            raise ValueError(f"power_budget must be an integer >= 1, got {self.power_budget!r}")
+        if not isinstance(self.oracle, bool):
+            raise ValueError(f"oracle must be True or False, got {self.oracle!r}")
         if not (0 < self.resolution < math.inf):
             raise ValueError(f"resolution must be > 0, got {self.resolution!r}")
         self.trials = self._round(self.trials)
         self.trials_budget = self._round(self.trials_budget, up=False)
+        # never below the random configurations' budget
+        self.power_budget = max(self._round(self.power_budget, up=False), self.trials_budget)
+        if self.pool_budget is None:
+            self.pool_budget = self.power_budget
+        if not isinstance(self.pool_budget, (int, np.integer)) or self.pool_budget < 1:
+            raise ValueError(f"pool_budget must be an integer >= 1, got {self.pool_budget!r}")
+        self.pool_budget = max(self._round(self.pool_budget, up=False), self.power_budget)
         if self.planning_level is None:
             self.planning_level = self.alpha
 
@@ -101,6 +140,11 @@ class Context:
             raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {name!r}")
         kw = dict(PRESETS[name])
         kw.update({k: v for k, v in overrides.items() if v is not None})
+        if overrides.get("trials_budget") is not None and overrides.get("power_budget") is None:
+            # an explicit per-configuration maximum (--trials-budget) holds for every configuration
+            kw["power_budget"] = kw["trials_budget"]
+            kw.setdefault("pool_budget", kw["trials_budget"])
+        kw.setdefault("pool_budget", 2 * kw["power_budget"])
         return cls(quick=(name == "quick"), **kw)
 
     # --- seeds and draws ------------------------------------------------------------------
@@ -174,6 +218,16 @@ class Context:
                                    for k, v in scenario_from_config(config).geometry().items()}
         return self._geometry[key]
 
+    def candidates(self, regime) -> list[dict]:
+        """Corner configurations of ``regime`` (:func:`verify.design.candidates`), cached per
+        regime: claims that share a regime share the grid."""
+        from verify import design
+
+        key = (canonical_json(regime.describe()), id(regime.where))
+        if key not in self._candidates:
+            self._candidates[key] = design.candidates(regime)
+        return self._candidates[key]
+
     @staticmethod
     def evaluate(expr, geometry: dict, prec: int = 30) -> float:
         """Value of a SymPy expression at a geometry; ``ValueError`` outside its conditions."""
@@ -231,26 +285,33 @@ class Context:
 
     def adaptive(self, measure: Callable[[int], tuple[float, float]], scale: float,
                  alternative: str, resolution: float | None = None,
-                 confirm: Callable[[float, float], bool] | None = None) -> tuple[float, float, int]:
+                 confirm: Callable[[float, float], bool] | None = None,
+                 budget: int | None = None, fallback: float | None = None) -> tuple[float, float, int]:
         """Run ``measure(trials) -> (estimate, se)`` with more trials, adaptively, until the
         MDE at ``planning_level`` is at most ``resolution``, or ``confirm(estimate, se)`` is
-        true, or ``trials_budget`` is reached.
+        true, or the budget (``budget``, default ``trials_budget``) is reached.
 
         Each step multiplies the trials by at most 4 (at most :data:`LOOKS` looks in all), aiming
         at the count the measured SE says is needed. Returns ``(estimate, se, trials)``. The MDE
-        rule looks only at the SE, never at the deviation; ``confirm`` (a stop on a *confirmed*
+        rule looks only at the SE, never at the deviation. With ``fallback`` (a coarser MDE, e.g.
+        the run's resolution, for a power-seeking target), a target that the measured SE says
+        needs more than the budget is given up for ``fallback``: trials are spent where they buy
+        power. ``confirm`` (a stop on a *confirmed*
         claim) must be tested at ``planning_level / LOOKS`` so that peeking cannot inflate the
         rate of false confirmations, and it never stops a run that could still fail.
         """
         res = self.resolution if resolution is None else resolution
+        cap = self.trials_budget if budget is None else self._round(int(budget), up=False)
         t = self.trials
         est, se = measure(t)
         for _ in range(LOOKS - 1):
-            if scale == 0 or not math.isfinite(se) or t >= self.trials_budget:
+            if scale == 0 or not math.isfinite(se) or t >= cap:
                 break
             now = stats.mde(se, scale, self.planning_level, self.power, alternative)
+            if fallback is not None and fallback > res and stats.trials_for(now, t, res) > cap:
+                res = fallback
             if now <= res or (confirm is not None and confirm(est, se)):
                 break
-            t = min(self._round(stats.trials_for(now, t, res)), 4 * t, self.trials_budget)
+            t = min(self._round(stats.trials_for(now, t, res)), 4 * t, cap)
             est, se = measure(t)
         return est, se, t

@@ -20,9 +20,14 @@ deterministic.
 
 Sample sizes are drawn relative to the interpolation thresholds: ``n = n_base + margin`` with
 ``n_base = max(max(d_s, d_w) + 1, ceil(n_ratio * max(d_s, d_w)))`` and likewise ``N`` against
-``d_s``. The default margins (>= 12) keep every model well inside its OLS regime: the
-per-trial risks then have finite variance (the inverse-Wishart second moment needs
-``m > d + 3``), so the normal approximation of the tests applies.
+``d_s``. The default margins (>= 8) keep every model inside its OLS regime with
+``m - d - 1 >= 8`` samples to spare: the per-trial risks then have finite moments up to the
+fourth (``E[tr(W^{-1})^k]`` of a ``d x d`` Wishart with ``m`` degrees of freedom is finite iff
+``m - d - 1 > 2k - 2``), so their variance is finite and is estimated consistently, and the
+normal approximation of the tests applies. The low end is deliberately close to the
+thresholds: an off-by-one in a denominator ``n - d - 1`` changes a variance term by
+``1/(n - d - 1)``, at least 1/9 here but only 1/13 at the former margin of 12 -- the regions
+where formulas are fragile must be inside the domain (``notes/verification-power.md``).
 """
 from __future__ import annotations
 
@@ -95,8 +100,8 @@ class Regime:
 
     d_s: tuple = (1, 6)
     d_w: tuple = (1, 6)
-    n_margin: tuple = (12, 48)
-    N_margin: tuple = (12, 72)
+    n_margin: tuple = (8, 48)
+    N_margin: tuple = (8, 72)
     n_ratio: float = 0.0
     N_ratio: float = 0.0
     sigma2: tuple = (0.1, 2.0)
@@ -195,12 +200,18 @@ def target_energies(theta_s=(0.0, 1.0), theta_w=(0.0, 1.0), theta_o=(0.0, 1.0)) 
                                   "seed": st.integers(0, 2**31 - 1)})
 
 
+def base_sizes(d_s: int, d_w: int, regime: Regime | None = None) -> tuple[int, int]:
+    """``(n_base, N_base)``: the smallest sample sizes of the regime before its margins,
+    ``max(max(d_s, d_w) + 1, ceil(n_ratio max(d_s, d_w)))`` and ``max(d_s + 1, ceil(N_ratio d_s))``."""
+    r = regime or Regime()
+    dmax = max(d_s, d_w)
+    return max(dmax + 1, math.ceil(r.n_ratio * dmax)), max(d_s + 1, math.ceil(r.N_ratio * d_s))
+
+
 def sample_sizes(d_s: int, d_w: int, regime: Regime | None = None) -> st.SearchStrategy:
     """``(n, N)`` inside the regime's margins above the interpolation thresholds."""
     r = regime or Regime()
-    dmax = max(d_s, d_w)
-    n_base = max(dmax + 1, math.ceil(r.n_ratio * dmax))
-    N_base = max(d_s + 1, math.ceil(r.N_ratio * d_s))
+    n_base, N_base = base_sizes(d_s, d_w, r)
     return st.tuples(st.integers(n_base + r.n_margin[0], n_base + r.n_margin[1]),
                      st.integers(N_base + r.N_margin[0], N_base + r.N_margin[1]))
 
@@ -294,6 +305,22 @@ def scenario_from_config(config: dict):
     theta = _theta(config, np.asarray(base.V_s), np.asarray(base.V_w))
     return numeric.Scenario(int(config["d_s"]), int(config["d_w"]), int(config["n"]), int(config["N"]),
                             float(config["sigma2"]), theta=theta, **kw)
+
+
+def config_geometry(config: dict) -> dict:
+    """Derived geometry of a configuration, computed directly in the canonical basis.
+
+    The same numbers as :func:`geometry` (``numeric.geometry.derived_geometry`` of the same
+    canonical bases and target) without building a ``numeric.Scenario``: about twenty times
+    faster, for scoring many candidate configurations (``verify.design``). The configuration
+    is not validated."""
+    from numeric.geometry import canonical_bases, derived_geometry
+
+    d_s, d_w = int(config["d_s"]), int(config["d_w"])
+    V_s, V_w = canonical_bases(d_s, d_w, np.asarray(config["cosines"], dtype=float))
+    g = derived_geometry(V_s, V_w, _theta(config, V_s, V_w))
+    g.update(n=int(config["n"]), N=int(config["N"]), d_s=d_s, d_w=d_w, sigma2=float(config["sigma2"]))
+    return g
 
 
 def geometry(config: dict) -> dict:

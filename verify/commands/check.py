@@ -67,6 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output folder for report.md, report.json, junit.xml, plots/ (default %(default)s)")
     parser.add_argument("--no-plots", action="store_true", help="skip the error plots")
     parser.add_argument("--no-shrink", action="store_true", help="do not shrink failing claims")
+    parser.add_argument("--simulation-only", action="store_true",
+                        help="turn the symbolic oracle off: expectation claims are decided by simulation "
+                             "alone (to measure the simulation's own power)")
     parser.add_argument("--engine", default="auto", choices=("auto", "samples", "wishart"),
                         help="simulation engine (default %(default)s)")
     parser.add_argument("--list", action="store_true", help="list the selected claims and exit")
@@ -105,6 +108,7 @@ def run(args) -> int:
                              power=args.power, trials=args.trials, trials_budget=args.trials_budget,
                              examples=args.examples)
         ctx.engine = args.engine
+        ctx.oracle = not args.simulation_only
     except ValueError as exc:
         return _usage(str(exc))
     if not claims:

@@ -1,0 +1,203 @@
+r"""The symbolic oracle: an expectation claim decided against the registered exact theory.
+
+Where a claim's quantity has a registered exact expectation for the claim's law (Gaussian
+features and noise: ``risk.<model>.exact``, ``pgr.exact``, ``opr.exact``,
+``misfit.regime.ols_ols``; every expectation claim's regime keeps teacher and student OLS),
+the claim is a statement about two SymPy expressions, and SymPy decides it outright:
+
+* ``eq``: *equal* when the numerator of ``together(claim - exact)`` expands to 0 after the
+  regime's own restrictions are substituted (a target of zero energy sets every target scalar
+  to 0; an overlap of kind ``none`` only sets :math:`d_{sw} = 0`) -- for rational functions
+  this is a proof -- confirmed by evaluating both at random points of the claim's domain at 50
+  digits; *not equal* when some configuration of the claim's domain separates them (the one
+  where they differ most, relative to the claim's scale, is reported with the difference, at
+  50 digits);
+* ``le`` / ``ge``: *false* where the exact value violates the bound at a configuration of the
+  domain; *proved* when SymPy's assumptions fix the sign of the factored difference;
+* ``approx``: *false* where the exact value is outside the claimed tolerance.
+
+Anything else (equal at every point searched, but not provably so under the regime's
+predicate; a bound SymPy cannot sign) is *undecided*: the oracle then emits no observation
+and the simulation alone decides. The simulation runs in every case: where the oracle has
+decided, it checks the exact theory itself. ``Context.oracle = False`` (``python -m verify
+--simulation-only``) turns the oracle off.
+
+The domain searched is the claim's corner grid (:func:`verify.design.candidates`) together with
+its randomly drawn configurations; each point is screened in float64 and the decisive one is
+re-evaluated with ``theory.evaluate`` (conditions checked) at 50 digits.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from theory.symbols import b_w2s, c_sw, d_sw, m_sw, p_sw, rho_s, rho_w, t2
+from verify import design
+from verify.claims import Observation
+
+#: Registered exact expectation of each quantity (Gaussian features, OLS teacher and student).
+EXACT_THEORY = {"weak": "risk.weak.exact", "strong": "risk.strong.exact",
+                "ceiling": "risk.ceiling.exact", "w2s": "risk.w2s.exact", "pgr": "pgr.exact",
+                "opr": "opr.exact", "misfit": "misfit.regime.ols_ols"}
+PREC = 50
+"""Digits of the decisive evaluations."""
+DIFFERENT = 1e-30
+"""Relative difference (at :data:`PREC` digits) above which two values are different: far
+above the 1e-45 that 50-digit evaluation of two forms of one rational function leaves."""
+SPOT_CHECKS = 5
+_ZERO_TARGET = {rho_s: 0, rho_w: 0, b_w2s: 0, m_sw: 0, t2: 0, c_sw: 0, p_sw: 0}
+
+
+@dataclass
+class Verdict:
+    """What the oracle found: ``status`` in ``pass | fail | undecided``, a readable ``how``, and
+    for a refutation the configuration where claim and exact theory differ most."""
+
+    status: str
+    how: str
+    theory: str | None = None
+    config: dict | None = None
+    details: dict = field(default_factory=dict)
+
+    def observation(self, claim) -> Observation | None:
+        """The deterministic observation of a decided verdict (``None`` if undecided)."""
+        if self.status == "undecided":
+            return None
+        label = f"oracle: E[{claim.quantity}] {_REL[claim.relation]} claim, against {self.theory}"
+        return Observation.check(label, self.status, config=self.config or {},
+                                 details={"oracle": True, "how": self.how, **self.details})
+
+    def describe(self) -> dict:
+        return {"status": self.status, "how": self.how, "theory": self.theory, **self.details}
+
+
+_REL = {"eq": "=", "le": "<=", "ge": ">=", "approx": "~="}
+
+
+def exact_theory(claim) -> str | None:
+    """Registered exact expectation for the claim's quantity and law, or ``None``."""
+    if claim.features != "gaussian" or claim.regime.noise != "gaussian":
+        return None
+    return EXACT_THEORY.get(claim.quantity)
+
+
+def domain_subs(regime) -> dict:
+    """Substitutions the regime forces on the symbols (zero target; no overlap)."""
+    subs = {}
+    if all(r == (0.0, 0.0) for r in (regime.theta_s, regime.theta_w, regime.theta_o)):
+        subs.update(_ZERO_TARGET)
+    if tuple(regime.overlap) == ("none",):
+        subs[d_sw] = 0
+    return subs
+
+
+def identical(a, b) -> bool:
+    r"""``True`` when ``a - b`` is identically 0 as a rational function: the numerator of
+    ``together(a - b)`` expands to 0 (a proof, not a numerical check)."""
+    d = sp.together(sp.sympify(a) - sp.sympify(b))
+    return sp.expand(sp.numer(d)) == 0
+
+
+def _evaluate(expr, cfg, prec=PREC):
+    import theory
+    from verify.strategies import config_geometry
+
+    return theory.evaluate(expr, prec=prec, **config_geometry(cfg))
+
+
+def decide(claim, points: list[dict]) -> Verdict:
+    """Decide ``claim`` against its registered exact expectation over ``points`` (configurations
+    of the claim's domain). ``Verdict("undecided", ...)`` where there is no exact theory."""
+    import mpmath
+    import theory
+
+    name = exact_theory(claim)
+    if name is None:
+        return Verdict("undecided", "no registered exact expectation for this quantity and law")
+    T = theory.formula(name).expr
+    E = claim.expr
+    subs = domain_subs(claim.regime)
+    Ts, Es = T.subs(subs), E.subs(subs)
+    where = f" under {', '.join(f'{k} = {v}' for k, v in subs.items())}" if subs else ""
+    points = [p for p in points if p is not None]
+    if not points:
+        return Verdict("undecided", "no configuration of the claim's domain to search", theory=name)
+    # Screen every point in float64: the signed gap (violation > 0) in units of the scale.
+    arrays = design.geometry_arrays(points)
+    tv, ev = design.values(T, arrays), design.values(E, arrays)
+    sv = np.abs(design.values(claim.scale, arrays)) if claim.scale is not None else np.abs(ev)
+    sv = np.where(sv > 0, sv, 1.0)
+    if claim.relation == "eq":
+        gap = np.abs(tv - ev) / sv
+    elif claim.relation == "ge":
+        gap = (ev - tv) / sv
+    elif claim.relation == "le":
+        gap = (tv - ev) / sv
+    else:
+        tol = design.values(claim.tolerance, arrays)
+        gap = (np.abs(tv - ev) - tol * np.abs(ev)) / sv
+    gap[~np.isfinite(gap)] = -np.inf
+
+    with mpmath.workdps(PREC):
+        for i in np.argsort(-gap, kind="stable")[:5]:
+            if not gap[i] > -1e-9:
+                break
+            cfg = points[int(i)]
+            try:
+                t = _evaluate(T, cfg)
+                e = _evaluate(E, cfg)
+                s = abs(_evaluate(claim.scale, cfg)) if claim.scale is not None else abs(e)
+                tol = _evaluate(claim.tolerance, cfg) if claim.relation == "approx" else 0
+            except ValueError:
+                continue
+            s = s if s != 0 else mpmath.mpf(1)
+            g = {"eq": abs(t - e), "ge": e - t, "le": t - e,
+                 "approx": abs(t - e) - tol * abs(e)}[claim.relation] / s
+            if g > DIFFERENT:
+                rel = float((e - t) / abs(t)) if t != 0 else math.inf
+                return Verdict("fail", f"the claim and {name} differ at this configuration of the "
+                                       f"claim's domain (searched {len(points)} configurations)",
+                               theory=name, config=cfg,
+                               details={"exact": float(t), "claimed": float(e),
+                                        "relative_difference": rel, "gap_in_scale_units": float(g),
+                                        "searched": len(points)})
+    # Nothing separates them at the points searched: a proof, or undecided.
+    if claim.relation == "eq" and identical(Es, Ts):
+        bad = _spot_check(E, T, points)
+        if bad is not None:  # cannot happen for a correct proof; reported, not hidden
+            return Verdict("fail", f"simplification says equal{where} but the values differ", theory=name,
+                           config=bad[0], details={"relative_difference": bad[1]})
+        return Verdict("pass", f"proof: together(claim - {name}) has numerator 0{where}; equal at "
+                               f"{min(SPOT_CHECKS, len(points))} configurations to {PREC - 10} digits",
+                       theory=name)
+    if claim.relation in ("le", "ge"):
+        diff = sp.factor(sp.together(Ts - Es))
+        sign = diff.is_nonnegative if claim.relation == "ge" else diff.is_nonpositive
+        if sign:
+            return Verdict("pass", f"proof: {name} - claim = {diff}{where}, of fixed sign", theory=name)
+    return Verdict("undecided", f"no configuration of {len(points)} separates the claim from {name}, "
+                                "but SymPy does not prove the claim on its whole domain", theory=name,
+                   details={"searched": len(points)})
+
+
+def _spot_check(E, T, points):
+    """First point where ``E`` and ``T`` differ beyond ``10^-(PREC-10)`` relative, or ``None``."""
+    import mpmath
+
+    step = max(len(points) // SPOT_CHECKS, 1)
+    with mpmath.workdps(PREC):
+        for cfg in points[::step][:SPOT_CHECKS]:
+            try:
+                t, e = _evaluate(T, cfg), _evaluate(E, cfg)
+            except ValueError:
+                continue
+            rel = abs(t - e) / (abs(t) if t != 0 else 1)
+            if rel > mpmath.mpf(10) ** (-(PREC - 10)):
+                return cfg, float(rel)
+    return None
+
+
+__all__ = ["Verdict", "decide", "exact_theory", "domain_subs", "identical", "EXACT_THEORY"]
