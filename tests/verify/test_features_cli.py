@@ -72,14 +72,14 @@ def test_bad_files(files, tmp_path, capsys):
     y = np.load(files[2])
     y[3] = np.nan
     np.save(bad, y)
-    assert main(["features", files[0], files[1], str(bad), *ARGS, "--out", str(tmp_path)]) == 2
+    assert main(["features", files[0], files[1], str(bad), *ARGS, "--out", str(tmp_path / "o")]) == 2
     assert "LABELS must be finite" in capsys.readouterr().err
     short = tmp_path / "short.npy"
     np.save(short, np.zeros((10, 3)))
-    assert main(["features", files[0], str(short), files[2], *ARGS, "--out", str(tmp_path)]) == 2
+    assert main(["features", files[0], str(short), files[2], *ARGS, "--out", str(tmp_path / "o")]) == 2
     assert "same rows" in capsys.readouterr().err
     assert main(["features", files[0], files[1], str(tmp_path / "missing.npy"),
-                 "--out", str(tmp_path)]) == 2
+                 "--out", str(tmp_path / "o")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert main(["features", "--out", str(tmp_path)]) == 2
 
@@ -116,3 +116,15 @@ def test_utkface_report(tmp_path):
     assert main(["features", "--utkface", "--out", str(out)]) == 0
     assert (out / "utkface.md").stat().st_size > 0
     assert len(list((out / "utkface").glob("*.png"))) == 46
+
+
+def test_user_file_of_the_same_name_is_never_overwritten(files, tmp_path, capsys):
+    out = tmp_path / "rep"
+    out.mkdir()
+    mine = out / "features.md"               # the user's own file, with one of our names
+    mine.write_text("my notes")
+    assert main(["features", *files, *ARGS, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "features.md" in err and "not written by" in err and "Traceback" not in err
+    assert mine.read_text() == "my notes"
+    assert not (out / "run").exists()        # refused before any computation

@@ -152,9 +152,28 @@ def _validate(args):
         raise ValueError(f"--out {args.out!r} exists and is not a directory")
 
 
+# The names this command writes in --out (besides its run folder, which the run store guards):
+# a user's file of the same name is never overwritten (verify.outputs markers).
+_OUTPUTS = ("features.md", "features.json", "features_N.png", "features_n.png")
+_UTKFACE_OUTPUTS = ("utkface.md", "utkface.json", "utkface")
+
+
+def _own(out, files) -> None:
+    """Record ``files`` (relative paths) in this command's marker before writing them, so that
+    an interrupted run leaves no file of ours unlisted."""
+    from verify.outputs import owned, write_marker
+
+    os.makedirs(out, exist_ok=True)
+    write_marker(out, "features", (owned(out, "features") or set()) | set(files))
+
+
 def run(args) -> int:
+    from verify.outputs import claim_files
+
     try:
         _validate(args)
+        # Before any computation: each name we write is absent or ours (marker).
+        claim_files(args.out, "features", _UTKFACE_OUTPUTS if args.utkface else _OUTPUTS)
     except ValueError as exc:
         return _usage(exc)
     if args.utkface:
@@ -312,6 +331,7 @@ def _run_features(args) -> int:
             e["exact_data"] = pred
         analysis["geometry"] = {k: v for k, v in geo.items() if k != "jackknife"}
     out = Path(args.out)
+    _own(out, _OUTPUTS)
     figures = []
     for x in ("N", "n"):
         name = f"features_{x}.png"
@@ -406,9 +426,12 @@ def _run_utkface(args) -> int:
     t0 = time.monotonic()
     out = Path(args.out)
     parts, figures, summary = [], [], []
-    for i, r in enumerate(analysed()):
+    rows = list(analysed())
+    tags = [f"{i:02d}_{r['row'].replace('+', '_')}" for i, r in enumerate(rows)]
+    _own(out, ["utkface.md", "utkface.json"]
+         + [f"utkface/{t}_{x}.png" for t in tags for x in ("N", "n")])
+    for r, tag in zip(rows, tags):
         a = r["analysis"]
-        tag = f"{i:02d}_{r['row'].replace('+', '_')}"
         figs = []
         for x in ("N", "n"):
             name = f"utkface/{tag}_{x}.png"
