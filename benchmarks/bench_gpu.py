@@ -67,10 +67,10 @@ def engine_flops(design) -> float:
     Add two Cholesky solves ``2 d_s^3/3``, the unlabelled factor's Gram ``2 d_s^3``, the teacher
     function ``2 d_w m`` and ``O(d_s^2)`` triangular products.
     """
-    from numeric.engines.wishart import _plan
+    from numeric.engines.wishart import wishart_plan
 
     m, d_s, d_w = design.m, design.d_s, design.d_w
-    plan = _plan(design)
+    plan = wishart_plan(design)
     t, r, p_a, m_a = plan.t, plan.r, plan.p_a, plan.p_a - 1
     terms = plan.T_s.terms
     if terms is None or any(tt[2] is not None for tt in terms):
@@ -191,9 +191,9 @@ def main(argv=None) -> int:
     sc = Scenario(DIMS["d_s"], DIMS["d_w"], DIMS["n"], DIMS["N"], DIMS["sigma2"], d_sw=DIMS["d_sw"])
     design = build_design(sc)
     flops = engine_flops(design)
-    from numeric.engines.wishart import _plan
+    from numeric.engines.wishart import wishart_plan
 
-    out = {"dims": DIMS, "p": design.m + 1, "p_a": _plan(design).p_a,
+    out = {"dims": DIMS, "p": design.m + 1, "p_a": wishart_plan(design).p_a,
            "model_flops_per_trial": flops,
            "host": platform.node(), "python": sys.version.split()[0]}
     print(f"wishart engine at {DIMS}: p = {design.m + 1}, p_a = {out['p_a']}, "

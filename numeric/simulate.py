@@ -41,9 +41,9 @@ def _default_batch(name, design) -> int:
     if _block_streams(name, design):
         return _BLOCK_STREAM_BATCH
     if name == "wishart":
-        from numeric.engines.wishart import _plan
+        from numeric.engines.wishart import wishart_plan
 
-        per_trial = 16 * _plan(design).p_a ** 2      # the two labelled Bartlett factors
+        per_trial = 16 * wishart_plan(design).p_a ** 2      # the two labelled Bartlett factors
         return int(max(1, min(_DEFAULT_BATCH[name], _WISHART_BATCH_BYTES // per_trial)))
     return _DEFAULT_BATCH[name]
 
@@ -64,9 +64,9 @@ def _regimes(scenario) -> str:
 
 
 def _wishart_paths(scenario) -> str:
-    from numeric.engines.wishart import _plan
+    from numeric.engines.wishart import wishart_plan
 
-    plan = _plan(build_design(scenario))
+    plan = wishart_plan(build_design(scenario))
     p, q = plan.p, plan.q
     n, N, d_s = scenario.n, scenario.N, scenario.d_s
     idle = f", {q} idle weak directions marginalised" if q else ""

@@ -75,9 +75,9 @@ finite-N misfit identity; zero when :math:`\theta \in V_s` (realizability)."""
 TARGET_SUBS = {b_w2s: B_W2S, m_sw: M_SW}
 """Substitution taking the paper-era symbols ``b_w2s, m_sw`` to ``t2, c_sw, p_sw, rho_w``."""
 
-q = sigma2 + rho_w
 # The part of theta outside V_w is independent of phi_w for Gaussian features: label noise of
-# variance rho_w on top of sigma2.
+# variance rho_w on top of sigma2, so the teacher sees noise of variance _Q.
+_Q = sigma2 + rho_w
 
 # --- thresholds ---------------------------------------------------------------------------
 TEACHER_BAND = sp.Le(sp.Abs(n - d_w), 1)
@@ -205,10 +205,10 @@ def teacher_moments(regime: str) -> TeacherMoments:
     _check_regime(regime, "regime")
     cond = _COND["teacher"][regime]
     if regime == "ols":
-        var = q / (n - d_w - 1)
+        var = _Q / (n - d_w - 1)
         return TeacherMoments("ols", sp.Integer(1), p_sw + var * d_sw, PW_ENERGY + var * d_w, cond)
     a, b = haar.alpha(n, d_w), haar.beta(n, d_w)
-    var = q * haar.inverse_gram_trace(n, d_w) / d_w
+    var = _Q * haar.inverse_gram_trace(n, d_w) / d_w
     return TeacherMoments(
         "interp", n / d_w, a * p_sw + b * d_sw * PW_ENERGY + var * d_sw,
         n / d_w * PW_ENERGY + var * d_w, cond,

@@ -68,11 +68,11 @@ def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
     """Labelled side for ``n >= p`` on ``be``; returns NumPy ``beta_w, G_s, r_s``.
 
     Same steps and the same random numbers as
-    :func:`numeric.engines.wishart._labelled_bartlett` (idle weak directions marginalised,
+    :func:`numeric.engines.wishart.labelled_bartlett` (idle weak directions marginalised,
     teacher block and rest) up to the strong solve, which the caller does on the host
     (``d_s x d_s``).
     """
-    from numeric.engines.wishart import _idle_scalars, labelled_draws
+    from numeric.engines.wishart import idle_scalars, labelled_draws
 
     xp = be.xp
     q, d_wr, t, p_a = plan.q, plan.d_wr, plan.t, plan.p_a
@@ -87,7 +87,7 @@ def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
     beta_a_host = to_numpy(beta_a)
     F = xp.zeros((B, p_a, p_a), dtype=R.dtype, device=be.device)
     if q:
-        chi, g = _idle_scalars(gens, n - q + 1, plan.idle.J.size)
+        chi, g = idle_scalars(gens, n - q + 1, plan.idle.J.size)
         psi = phi_t - xp.concat([beta_a, pad], axis=1)
         Kpsi = xp.matmul(K, psi[..., None])[..., 0]
         energy = to_numpy(xp.sum(Kpsi * Kpsi, axis=1))
