@@ -80,7 +80,7 @@ class _Accumulator:
 
     def __init__(self, design, be: Backend, shapes: dict, store: RowStore):
         xp = be.xp
-        self.be, self.store = be, store
+        self.be, self.store, self.design = be, store, design
         self.sums = {k: xp.zeros(s, dtype=xp.float64, device=be.device) for k, s in shapes.items()}
         self.proj_s = DeviceProjector(be, design.proj_s)
         self.proj_w = DeviceProjector(be, design.proj_w)
@@ -93,9 +93,9 @@ class _Accumulator:
         return self.proj_s(Zd), self.proj_w(Zd), self.be.xp.matmul(Zd, self.theta) + ed
 
     def host(self, **extra) -> SimpleNamespace:
-        """The sums as NumPy arrays, with ``store`` and ``extra``: what
+        """The sums as NumPy arrays, with ``store``, ``design`` and ``extra``: what
         :func:`numeric.engines.fitting.teacher_and_strong` and ``finish`` read."""
-        return SimpleNamespace(store=self.store, **{k: np.array(to_numpy(v), dtype=float)
+        return SimpleNamespace(store=self.store, design=self.design, **{k: np.array(to_numpy(v), dtype=float)
                                                     for k, v in self.sums.items()}, **extra)
 
 
