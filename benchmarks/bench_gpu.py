@@ -129,7 +129,7 @@ def _dims(text: str) -> dict:
 
 def bench_samples(args, be, peak: float, cpu_peak: float | None) -> dict:
     """Time the samples engine on the device (and on the CPU with ``--samples-cpu-trials``)."""
-    from numeric.simulate import blas_limit
+    from numeric.blas import blas_limit
 
     dims = args.samples_dims
     sc = Scenario(dims["d_s"], dims["d_w"], dims["n"], dims["N"], dims["sigma2"], d_sw=dims["d_sw"])
@@ -199,7 +199,7 @@ def main(argv=None) -> int:
     print(f"wishart engine at {DIMS}: p = {design.m + 1}, p_a = {out['p_a']}, "
           f"model {flops:.3g} FLOP/trial")
 
-    from numeric.simulate import blas_limit
+    from numeric.blas import blas_limit
 
     be = backend(args.device)
     out["device"] = {"string": args.device, "library": be.name, "label": be.label}

@@ -30,6 +30,7 @@ import numpy as np
 from numeric.engines.fitting import (
     RowStore, complement_pair, finish, rowmat, teacher_and_strong,
 )
+from numeric.engines.samples import reduced_chunks, stream
 from numeric.xp import Backend, to_numpy
 
 __all__ = ["run_samples_device", "DeviceProjector"]
@@ -151,8 +152,6 @@ class DeviceUnlabelled(_Accumulator):
 def _reduced_unlabelled(design, unl: DeviceUnlabelled, gens, total: int) -> None:
     """The reduced Gaussian design's unlabelled rows (strong coordinates and one normal pair,
     as :class:`numeric.engines.samples._ReducedUnlabelled`), accumulated on the device."""
-    from numeric.engines.samples import reduced_chunks
-
     be, xp = unl.be, unl.be.xp
     d_s, m = design.d_s, design.m
     g = rowmat(unl.beta_w, design.B_w.T)
@@ -182,8 +181,6 @@ def run_samples_device(design, gens, n: int, N: int, be: Backend) -> dict:
     Same draws, same fits (on the host, from the accumulated statistics); returns the same
     per-trial NumPy arrays, equal to the NumPy path's up to floating-point rounding.
     """
-    from numeric.engines.samples import stream
-
     lab = DeviceLabelled(design, len(gens), be)
     stream(design, gens, n, lab)
     lab_host = lab.host()

@@ -252,7 +252,7 @@ def wishart_plan(design) -> WishartPlan:
     return design.derived("wishart_plan", WishartPlan)
 
 
-def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
+def run_wishart(design, gens, n: int, N: int, labelled_device=None) -> dict:
     """Run ``len(gens)`` trials of the wishart engine; returns per-trial arrays.
 
     The labelled side takes the Bartlett path when ``n >= p`` and draws its ``n x p`` rows
@@ -264,9 +264,11 @@ def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
     :class:`numeric.engines.draws.BlockDraws`, see :func:`block_streams`) holds the labelled
     draws, then the unlabelled factor or rows, then the pairs.
 
-    ``backend`` (a :class:`numeric.xp.Backend`, e.g. PyTorch on CUDA) runs the labelled
-    Bartlett side, the bulk of the work at large ``d_w``, on that device
-    (:mod:`numeric.engines.wishart_xp`); the rest, and every other path, stays on the host.
+    ``labelled_device(design, plan, gens, n) -> (beta_w, G_s, r_s)``, if given, replaces the
+    labelled Bartlett side (the bulk of the work at large ``d_w``) up to the strong fit: that is
+    how :func:`numeric.engines.wishart_xp.run_wishart_device` runs it on an array-API device
+    (the device module depends on this one, not the other way round). The rest, and every
+    other path, stays on the host.
 
     Raises
     ------
@@ -283,10 +285,8 @@ def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
         # the labelled side takes the generic path (notes/ridge.md, "Engines").
         beta_w, beta_s, G_s, r_s, lab_store = _labelled_rows(design, plan, gens, n,
                                                             bartlett=n >= plan.p)
-    elif n >= plan.p and backend is not None and backend.name != "numpy":
-        from numeric.engines.wishart_xp import labelled_bartlett_device
-
-        beta_w, G_s, r_s = labelled_bartlett_device(design, plan, gens, n, backend)
+    elif n >= plan.p and labelled_device is not None:
+        beta_w, G_s, r_s = labelled_device(design, plan, gens, n)
         beta_s = _strong_fit(design, G_s, r_s, n)
         lab_store = None
     elif n >= plan.p:

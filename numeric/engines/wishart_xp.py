@@ -23,9 +23,13 @@ normals per trial), which bounds the GPU's speed-up: see benchmarks/bench_gpu.py
 """
 from __future__ import annotations
 
+from functools import partial
+
+from numeric.engines.wishart import idle_scalars, labelled_draws, run_wishart
+from numeric.solvers import tri_solve
 from numeric.xp import Backend, to_numpy
 
-__all__ = ["labelled_bartlett_device"]
+__all__ = ["run_wishart_device", "labelled_bartlett_device"]
 
 
 def solve_upper(be: Backend, R, v):
@@ -41,8 +45,6 @@ def solve_upper(be: Backend, R, v):
         for b in range(R.shape[0]):
             out[b] = solve_triangular(R[b], v[b], lower=False)
         return out
-    from numeric.solvers import tri_solve
-
     return tri_solve(R, v)
 
 
@@ -64,6 +66,14 @@ def _tri_gram(be: Backend, R, proj):
     return G, None
 
 
+def run_wishart_device(design, gens, n: int, N: int, be: Backend) -> dict:
+    """:func:`numeric.engines.wishart.run_wishart` with its labelled Bartlett side on ``be``.
+
+    Every other path (rows for ``n < p``, a ridge teacher, the unlabelled side) is the host's.
+    """
+    return run_wishart(design, gens, n, N, labelled_device=partial(labelled_bartlett_device, be=be))
+
+
 def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
     """Labelled side for ``n >= p`` on ``be``; returns NumPy ``beta_w, G_s, r_s``.
 
@@ -72,8 +82,6 @@ def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
     teacher block and rest) up to the strong solve, which the caller does on the host
     (``d_s x d_s``).
     """
-    from numeric.engines.wishart import idle_scalars, labelled_draws
-
     xp = be.xp
     q, d_wr, t, p_a = plan.q, plan.d_wr, plan.t, plan.p_a
     # Drawn on the host by the CPU path's own function: the CPU's stream.

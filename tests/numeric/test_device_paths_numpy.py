@@ -14,7 +14,7 @@ import pytest
 
 from numeric import Scenario
 from numeric.design import build_design
-from numeric.engines import ENGINES
+from numeric.engines import run_engine
 from numeric.seeding import as_seed_sequence, child, trial_generator
 from numeric.xp import Backend
 
@@ -46,7 +46,7 @@ def _run(name, backend):
     gens = [trial_generator(child(as_seed_sequence(5), i)) for i in range(5)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)     # singular Rademacher Grams
-        return ENGINES[engine](build_design(sc), gens, sc.n, sc.N, backend=backend)
+        return run_engine(engine, build_design(sc), gens, sc.n, sc.N, backend=backend)
 
 
 def _digest(out) -> str:
