@@ -346,7 +346,7 @@ class DaskExecutor(Executor):
     name = "dask"
 
     def __init__(self, address: str = "local", workers: int | None = None, client=None):
-        try:
+        try:              # optional dependency (the distributed extra): only for this executor
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:
             raise ImportError("the Dask executor needs dask.distributed: "
@@ -372,7 +372,7 @@ class DaskExecutor(Executor):
         self.address = address
 
     def _run(self, chunks, on_done, stats):
-        from dask.distributed import as_completed
+        from dask.distributed import as_completed     # optional dependency, as in __init__
 
         scattered = {}
         futures = {}

@@ -34,6 +34,7 @@ __all__ = ["run_wishart_device", "labelled_bartlett_device"]
 
 def solve_upper(be: Backend, R, v):
     """Solve upper-triangular ``R x = v`` per trial: ``R`` (B, p, p), ``v`` (B, p)."""
+    # Optional dependencies, imported only for a backend made by that library.
     if be.name == "torch":
         import torch
 
