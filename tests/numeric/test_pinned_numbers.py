@@ -38,6 +38,8 @@ CASES = {
                       "samples"),
     "samples-rademacher": (lambda: Scenario(4, 6, 20, 12, 0.5, d_sw=2.5, features="rademacher"),
                            "samples"),
+    "samples-ridge": (lambda: Scenario(5, 8, 30, 20, 0.7, d_sw=3.0, lambda_w=0.3, lambda_s=0.1),
+                      "samples"),
 }
 
 PINNED = {
@@ -48,6 +50,7 @@ PINNED = {
     'wishart-ridge': '27e5900c2ebaea0f074ea4b8a3ff456024d45bb3f5c9f9932d7687740f87c277',
     'samples-gauss': '246b7decb2a113a6fb880996ff289493cf40b10833d518ad088574c2a106bd7c',
     'samples-rademacher': '558ee81ff11434eeadafac3627eb30a81f81ecfa9f9d8176fbba0c271de5001c',
+    'samples-ridge': 'ce4cae84218808c612477e6cef2e4872194d531ce0a73634db9561ff0b40cebf',
     'tasks': 'ea53edd1368f7c77331eb6a8bb974cf60d65ef728c6d430e527c53c6a359b98c',
     'blocks': '5607cc216e60a080403ee7b03073109a4397f6aafc8550efa9ad4351b6e88a9f',
 }
