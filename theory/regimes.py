@@ -392,7 +392,15 @@ def regime(samples: int, dim: int) -> str:
     return "ols" if samples > dim + 1 else "interp"
 
 
-def _validate(values: dict) -> dict:
+def exact_values(values: dict) -> dict:
+    """``{name: value}`` as ``{symbol: exact value}`` for :func:`evaluate`, validated.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, a value that is not a finite real number, a count that is not a
+        positive integer, ``sigma2 <= 0`` or a negative energy.
+    """
     subs = {}
     for name, v in values.items():
         if name not in BY_NAME:
@@ -434,7 +442,7 @@ def evaluate(name_or_expr, prec: int = 50, **values) -> mpmath.mpf:
     rec = formula(name_or_expr)
     if rec is None and isinstance(name_or_expr, str):
         raise ValueError(f"no registered formula named {name_or_expr!r}")
-    subs = _validate(values)
+    subs = exact_values(values)
     # What this adds to theory.evaluate: within one sample of a threshold the expectation is
     # infinite, which deserves its own exception rather than "condition violated".
     for band, message in (_BANDS.get(rec.name, ()) if rec is not None else ()):
@@ -451,5 +459,5 @@ __all__ = [
     "REGIMES", "SINGLE_MODELS", "MODELS", "InfiniteExpectation", "PW_ENERGY", "B_W2S", "M_SW",
     "R_SW", "TARGET_SUBS", "TEACHER_BAND", "STUDENT_BAND", "TeacherMoments", "teacher_moments",
     "single_risk", "w2s_risk", "misfit", "gain", "misfit_identity_ratio", "gain_misfit_gap",
-    "risk_piecewise", "misfit_piecewise", "regime", "evaluate",
+    "risk_piecewise", "misfit_piecewise", "regime", "evaluate", "exact_values",
 ]
