@@ -67,10 +67,10 @@ def engine_flops(design) -> float:
     Add two Cholesky solves ``2 d_s^3/3``, the unlabelled factor's Gram ``2 d_s^3``, the teacher
     function ``2 d_w m`` and ``O(d_s^2)`` triangular products.
     """
-    from numeric.engines.wishart import _plan
+    from numeric.engines.wishart import wishart_plan
 
     m, d_s, d_w = design.m, design.d_s, design.d_w
-    plan = _plan(design)
+    plan = wishart_plan(design)
     t, r, p_a, m_a = plan.t, plan.r, plan.p_a, plan.p_a - 1
     terms = plan.T_s.terms
     if terms is None or any(tt[2] is not None for tt in terms):
@@ -129,7 +129,7 @@ def _dims(text: str) -> dict:
 
 def bench_samples(args, be, peak: float, cpu_peak: float | None) -> dict:
     """Time the samples engine on the device (and on the CPU with ``--samples-cpu-trials``)."""
-    from numeric.simulate import blas_limit
+    from numeric.blas import blas_limit
 
     dims = args.samples_dims
     sc = Scenario(dims["d_s"], dims["d_w"], dims["n"], dims["N"], dims["sigma2"], d_sw=dims["d_sw"])
@@ -191,15 +191,15 @@ def main(argv=None) -> int:
     sc = Scenario(DIMS["d_s"], DIMS["d_w"], DIMS["n"], DIMS["N"], DIMS["sigma2"], d_sw=DIMS["d_sw"])
     design = build_design(sc)
     flops = engine_flops(design)
-    from numeric.engines.wishart import _plan
+    from numeric.engines.wishart import wishart_plan
 
-    out = {"dims": DIMS, "p": design.m + 1, "p_a": _plan(design).p_a,
+    out = {"dims": DIMS, "p": design.m + 1, "p_a": wishart_plan(design).p_a,
            "model_flops_per_trial": flops,
            "host": platform.node(), "python": sys.version.split()[0]}
     print(f"wishart engine at {DIMS}: p = {design.m + 1}, p_a = {out['p_a']}, "
           f"model {flops:.3g} FLOP/trial")
 
-    from numeric.simulate import blas_limit
+    from numeric.blas import blas_limit
 
     be = backend(args.device)
     out["device"] = {"string": args.device, "library": be.name, "label": be.label}

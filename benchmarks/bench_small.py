@@ -117,7 +117,7 @@ def main(argv=None) -> int:
 
     import numeric
     from numeric.design import build_design
-    from numeric.engines.wishart import _plan, block_streams
+    from numeric.engines.wishart import block_streams, wishart_plan
     base, tmp = load_base(args.base)
     print(f"# baseline {args.base} from {tmp}; {args.repeats} repeats, minimum kept; "
           f"load average {os.getloadavg()[0]:.1f}")
@@ -134,7 +134,7 @@ def main(argv=None) -> int:
             repeats = args.repeats
             sc_new = numeric.Scenario(d_s, d_w, n, N, s2, d_sw=dsw)
             sc_old = base.Scenario(d_s, d_w, n, N, s2, d_sw=dsw)
-            p = _plan(build_design(sc_new)).p
+            p = wishart_plan(build_design(sc_new)).p
             streams = "block" if block_streams(build_design(sc_new)) else "trial"
             pats_new, pats_old = _patterns(numeric, sc_new, trials), _patterns(base, sc_old, trials)
             flo = None if large else floor_per_trial(p)

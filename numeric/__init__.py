@@ -7,9 +7,8 @@ from numeric.laws import Law, parse_law
 from numeric.result import SimulationResult
 from numeric.scenario import GEOMETRY_KEYS, Scenario
 from numeric.seeding import TRIAL_BLOCK, as_seed_sequence
-from numeric.simulate import (
-    choose_engine, simulate, simulate_block, simulate_blocks, simulate_many,
-)
+from numeric.engine_choice import choose_engine
+from numeric.simulate import simulate, simulate_block, simulate_blocks, simulate_many
 
 __all__ = [
     "Scenario", "simulate", "simulate_block", "simulate_blocks", "simulate_many", "SimulationResult", "TRIAL_BLOCK",

@@ -17,7 +17,7 @@ many; it adds ``fold**2`` to every excess risk.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -109,6 +109,20 @@ class Design:
     """Ridge penalty of the teacher (0: min-norm least squares; notes/ridge-engines.md)."""
     lambda_s: float = 0.0
     """Ridge penalty of the strong baseline, ceiling and student."""
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, key: str, build):
+        """``build(self)``, computed once per design and kept under ``key``.
+
+        For per-design constants an engine derives from the design (the wishart engine's
+        :class:`numeric.engines.wishart.WishartPlan`); designs are cached per scenario
+        (:func:`build_design`), so such constants are built once per scenario too.
+        """
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = build(self)
+            return value
 
     @property
     def d_s(self) -> int:

@@ -32,6 +32,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from functools import partial
 
+from numeric.blas import blas_limit
+from numeric.store import RunStore
+from numeric.tasks import run_blocks
+
 __all__ = ["Chunk", "ExecutionStats", "Executor", "SerialExecutor", "ProcessExecutor",
            "DaskExecutor", "make_executor", "run_chunk", "default_workers", "using", "ambient"]
 
@@ -45,22 +49,18 @@ def using(executor=None, store=None, device=None):
 
     ``device`` is a preference: simulations that name no device use it (either engine).
     With a serial executor (or none) BLAS is limited to one thread for the block, as each
-    simulation would do anyway (:func:`numeric.simulate.blas_limit`).
+    simulation would do anyway (:func:`numeric.blas.blas_limit`).
 
     This lets a command route every simulation of code it does not own (claims, plots, the
     paper study) through one executor and one run folder, like ``joblib.parallel_backend``.
     ``store`` may be a :class:`numeric.store.RunStore` or a folder path.
     """
     if store is not None:
-        from numeric.store import RunStore
-
         if not isinstance(store, RunStore):
             store = RunStore(store)
     token = _AMBIENT.set((executor, store, device))
     # A serial executor runs every task here, each under a one-thread BLAS limit: set it once
     # for the block, so that the many small tasks of a check run do not each pay for it.
-    from numeric.simulate import blas_limit    # here: numeric.simulate imports this module
-
     limit = blas_limit(1) if executor is None or isinstance(executor, SerialExecutor) \
         else contextlib.nullcontext()
     try:
@@ -117,8 +117,6 @@ class Chunk:
 
 def run_chunk(chunk: Chunk) -> list:
     """Run every task of ``chunk``; returns one per-trial dict per block (worker entry point)."""
-    from numeric.simulate import _blocks
-
     sc = _WORKER_SCENARIOS.get(chunk.digest)
     if sc is None:
         sc = chunk.scenario
@@ -127,7 +125,7 @@ def run_chunk(chunk: Chunk) -> list:
             _WORKER_SCENARIOS.popitem(last=False)
     else:
         _WORKER_SCENARIOS.move_to_end(chunk.digest)
-    return _blocks(sc, chunk.root, chunk.blocks, chunk.engine, chunk.device)
+    return run_blocks(sc, chunk.root, chunk.blocks, chunk.engine, chunk.device)
 
 
 @dataclass
@@ -348,7 +346,7 @@ class DaskExecutor(Executor):
     name = "dask"
 
     def __init__(self, address: str = "local", workers: int | None = None, client=None):
-        try:
+        try:              # optional dependency (the distributed extra): only for this executor
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:
             raise ImportError("the Dask executor needs dask.distributed: "
@@ -374,7 +372,7 @@ class DaskExecutor(Executor):
         self.address = address
 
     def _run(self, chunks, on_done, stats):
-        from dask.distributed import as_completed
+        from dask.distributed import as_completed     # optional dependency, as in __init__
 
         scattered = {}
         futures = {}

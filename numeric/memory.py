@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+from numeric.seeding import TRIAL_BLOCK
+
 __all__ = ["available_bytes", "scenario_bytes", "simulation_bytes", "check_fits"]
 
 #: Share of the available memory an allocation may claim.
@@ -42,8 +44,6 @@ def scenario_bytes(d_s: int, d_w: int) -> int:
 
 def simulation_bytes(d_s: int, d_w: int, engine: str) -> int:
     """Peak bytes of one task of ``engine`` (``"wishart"`` or ``"samples"``), bases included."""
-    from numeric.seeding import TRIAL_BLOCK
-
     d = d_s + d_w
     if engine == "wishart":
         work = 2 * 8 * TRIAL_BLOCK * (d_s * d_s + d_w * d_w)

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from numeric import scenario_io
 from numeric.geometry import (
     canonical_bases, canonical_reduction, cosines_from_d_sw, derived_geometry, orthonormalise,
     principal_cosines,
@@ -326,18 +327,15 @@ class Scenario:
     @classmethod
     def load(cls, path) -> "Scenario":
         """Load from a ``.toml`` or ``.json`` file (see :mod:`numeric.scenario_io`)."""
-        from numeric.scenario_io import load_scenario
-        return load_scenario(path)
+        return scenario_io.load_scenario(path, cls)
 
     def save(self, path) -> None:
         """Save atomically to a ``.toml`` or ``.json`` file (see :mod:`numeric.scenario_io`)."""
-        from numeric.scenario_io import save_scenario
-        save_scenario(self, path)
+        scenario_io.save_scenario(self, path)
 
     def to_dict(self) -> dict:
         """Plain-data form (the file schema)."""
-        from numeric.scenario_io import scenario_to_dict
-        return scenario_to_dict(self)
+        return scenario_io.scenario_to_dict(self)
 
 
 #: Range of a nonzero noise variance or target energy: risks scale with them, and the

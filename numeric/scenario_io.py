@@ -13,6 +13,10 @@ Schema (top-level keys):
 * extension for explicit bases: ``V_s`` and ``V_w`` (arrays of rows, D x d) with ``theta`` in
   the same ambient coordinates; then ``cosines``/``d_sw``/``[target]`` must be absent and
   ``d_s``/``d_w`` must match the bases.
+
+This module knows the schema, not the class: the readers build with the class they are given
+(:meth:`numeric.Scenario.load` passes itself), so that :mod:`numeric.scenario` can import this
+module and not the other way round.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
+import tomli_w
 
 from numeric.store import atomic_write_bytes
 
@@ -38,15 +43,15 @@ def _format(path: Path) -> str:
     return ext[1:]
 
 
-def scenario_from_dict(data: dict):
-    """Build a :class:`~numeric.Scenario` from the file schema (see module docstring)."""
-    sc = _from_dict(data)
+def scenario_from_dict(data: dict, scenario_cls):
+    """Build a ``scenario_cls`` (:class:`~numeric.Scenario`) from the file schema (see module
+    docstring)."""
+    sc = _from_dict(data, scenario_cls)
     pen = {k: data[k] for k in ("lambda_w", "lambda_s") if k in data}
     return sc.replace(**pen) if pen else sc
 
 
-def _from_dict(data: dict):
-    from numeric.scenario import Scenario
+def _from_dict(data: dict, Scenario):
     if not isinstance(data, dict):
         raise ValueError("scenario data must be a table/object")
     unknown = set(data) - _KEYS
@@ -109,8 +114,8 @@ def scenario_to_dict(scenario) -> dict:
     return out
 
 
-def load_scenario(path):
-    """Read a scenario from a ``.toml`` or ``.json`` file."""
+def load_scenario(path, scenario_cls):
+    """Read a ``scenario_cls`` (:class:`~numeric.Scenario`) from a ``.toml`` or ``.json`` file."""
     path = Path(path)
     fmt = _format(path)
     with open(path, "rb") as fh:
@@ -118,7 +123,7 @@ def load_scenario(path):
             data = tomllib.load(fh) if fmt == "toml" else json.load(fh)
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"{path}: not valid {fmt.upper()}: {exc}") from None
-    return scenario_from_dict(data)
+    return scenario_from_dict(data, scenario_cls)
 
 
 def save_scenario(scenario, path) -> None:
@@ -127,7 +132,6 @@ def save_scenario(scenario, path) -> None:
     fmt = _format(path)
     data = scenario_to_dict(scenario)
     if fmt == "toml":
-        import tomli_w
         text = tomli_w.dumps(data)
     else:
         text = json.dumps(data, indent=1)

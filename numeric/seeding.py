@@ -23,8 +23,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["TRIAL_BLOCK", "as_seed_sequence", "block_generator", "child", "trial_generator",
-           "trial_seed_sequences"]
+__all__ = ["TRIAL_BLOCK", "as_seed_sequence", "block_generator", "child", "seed_blocks",
+           "trial_generator", "trial_seed_sequences"]
 
 TRIAL_BLOCK = 16
 """Number of trials per seed block."""
@@ -70,6 +70,13 @@ def child(parent: np.random.SeedSequence, index: int) -> np.random.SeedSequence:
         spawn_key=tuple(parent.spawn_key) + (int(index),),
         pool_size=parent.pool_size,
     )
+
+
+def seed_blocks(trials: int) -> list:
+    """The seed blocks of ``trials`` trials: ``[(b, trials_in_block_b), ...]``, every block
+    full but the last."""
+    return [(b, min(TRIAL_BLOCK, trials - b * TRIAL_BLOCK))
+            for b in range(-(-trials // TRIAL_BLOCK))]
 
 
 def trial_seed_sequences(root: np.random.SeedSequence, trial_indices) -> list:

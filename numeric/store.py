@@ -28,6 +28,7 @@ task layout, never anything else in the folder.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata as md
 import json
 import os
 import re
@@ -64,8 +65,6 @@ def package_version() -> str:
     """
     global _VERSION
     if _VERSION is None:
-        import importlib.metadata as md
-
         try:
             v = md.version("w2s-verifier")
         except md.PackageNotFoundError:

@@ -13,6 +13,7 @@ CuPy, PyTorch and ``array_api_compat`` are optional and imported only when asked
 """
 from __future__ import annotations
 
+import importlib
 import time
 from dataclasses import dataclass
 
@@ -58,8 +59,6 @@ class Backend:
 
 
 def _compat(name):
-    import importlib
-
     try:
         return importlib.import_module(f"array_api_compat.{name}")
     except ImportError:
@@ -71,7 +70,7 @@ def _compat(name):
 
 def _torch(index: str | None, want_cuda: bool) -> Backend:
     try:
-        import torch
+        import torch          # optional dependency: imported only when a device asks for it
     except ImportError:
         raise ImportError("device needs PyTorch: pip install torch (a CUDA build for a GPU)") \
             from None
@@ -85,7 +84,7 @@ def _torch(index: str | None, want_cuda: bool) -> Backend:
 
 def _cupy(index: str | None) -> Backend:
     try:
-        import cupy
+        import cupy           # optional dependency: imported only when a device asks for it
     except ImportError:
         raise ImportError("device needs CuPy: pip install cupy-cuda12x (or the build for your CUDA)") \
             from None
@@ -153,6 +152,7 @@ def synchronize(be: Backend) -> None:
     """Wait for queued device work (GPU kernels are asynchronous); a no-op on the CPU."""
     if not be.is_gpu:
         return
+    # Optional dependencies: only a backend made by that library gets here.
     if be.name == "torch":
         import torch
         torch.cuda.synchronize(be.device)

@@ -126,7 +126,7 @@ class Threshold:
 
     def holds(self, **values) -> bool:
         """Exact truth of the property at fully specified values (``variable`` included)."""
-        subs = _exact_values(values)
+        subs = exact_values(values)
         _check_conditions(self.conditions + self.defined, subs)
         m = sp.cancel(sp.together(self.margin.xreplace(subs)))
         if m.free_symbols:
@@ -149,7 +149,7 @@ class Threshold:
             If a value is missing or violates a validity condition (the message names it).
         """
         values = {k: v for k, v in values.items() if k != self.variable.name}
-        subs = _exact_values(values)
+        subs = exact_values(values)
         x = self.variable
         fixed = [c for c in self.conditions if x not in c.free_symbols]
         _check_conditions(fixed, subs)
@@ -209,7 +209,17 @@ def _to_exact(name: str, value):
     return to_exact(name, value, symbolic=True)
 
 
-def _exact_values(values: dict) -> dict:
+def exact_values(values: dict) -> dict:
+    """``{name: value}`` as ``{symbol: exact value}`` for this module's formulas.
+
+    Names are those of :data:`theory.symbols.BY_NAME` plus ``target`` and ``eps``; values go
+    through the package's one converter (:func:`theory.validation.to_exact`, symbols pass).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a value that is not a real number or a symbol.
+    """
     known = dict(BY_NAME, target=target, eps=eps)
     out = {}
     for name, value in values.items():
@@ -603,8 +613,8 @@ def opr_region(form: str = "exact", bias: bool = True) -> Region:
     conds = _conditions(cs, cx, ((sp.Gt(N, offset),) if form == "paper" else ()), bias=bias)
     th = _linear_threshold(es - ex, N, offset, f"opr_gt_1.{_tag(form, bias)}", True, conds,
                            "pseudo-labels N above which E ER_w2s < E ER_s (OPR > 1)")
-    # reduce_inequalities gives the n-range of A'(n) > 0 in the variance-only exact case,
-    # where A' is a rational function of n alone; in general it is left as the condition.
+    # The n-range of A'(n) > 0 stays a condition here; at concrete values of the other
+    # parameters, n_range_for_opr solves it exactly.
     return Region(th.critical, th.exists, th, conds,
                   "(n, N) with OPR > 1: n_condition and N > boundary")
 
@@ -613,7 +623,7 @@ def n_range_for_opr(form: str = "exact", **values) -> sp.Set:
     """Exact set of n (at concrete values of everything but n and N) on which some N gives
     OPR > 1, from ``reduce_rational_inequalities`` of :math:`A'(n) > 0` on the valid domain."""
     reg = opr_region(form, bias=True)
-    subs = _exact_values({k: v for k, v in values.items() if k not in ("n", "N")})
+    subs = exact_values({k: v for k, v in values.items() if k not in ("n", "N")})
     X = sp.Dummy("n", real=True)
     rels = [X > 0]
     for c in reg.conditions:
@@ -627,4 +637,5 @@ __all__ = [
     "FORMS", "STATUSES", "VARIANCE_ONLY", "BIAS_CONDITIONS", "Threshold", "Verdict", "Region",
     "pseudo_labels_to_beat_teacher", "pseudo_labels_for_pgr", "labels_for_opr",
     "labels_to_reach_risk", "label_saving", "opr_region", "n_range_for_opr", "target", "eps",
+    "exact_values",
 ]

@@ -75,9 +75,9 @@ finite-N misfit identity; zero when :math:`\theta \in V_s` (realizability)."""
 TARGET_SUBS = {b_w2s: B_W2S, m_sw: M_SW}
 """Substitution taking the paper-era symbols ``b_w2s, m_sw`` to ``t2, c_sw, p_sw, rho_w``."""
 
-q = sigma2 + rho_w
 # The part of theta outside V_w is independent of phi_w for Gaussian features: label noise of
-# variance rho_w on top of sigma2.
+# variance rho_w on top of sigma2, so the teacher sees noise of variance _Q.
+_Q = sigma2 + rho_w
 
 # --- thresholds ---------------------------------------------------------------------------
 TEACHER_BAND = sp.Le(sp.Abs(n - d_w), 1)
@@ -205,10 +205,10 @@ def teacher_moments(regime: str) -> TeacherMoments:
     _check_regime(regime, "regime")
     cond = _COND["teacher"][regime]
     if regime == "ols":
-        var = q / (n - d_w - 1)
+        var = _Q / (n - d_w - 1)
         return TeacherMoments("ols", sp.Integer(1), p_sw + var * d_sw, PW_ENERGY + var * d_w, cond)
     a, b = haar.alpha(n, d_w), haar.beta(n, d_w)
-    var = q * haar.inverse_gram_trace(n, d_w) / d_w
+    var = _Q * haar.inverse_gram_trace(n, d_w) / d_w
     return TeacherMoments(
         "interp", n / d_w, a * p_sw + b * d_sw * PW_ENERGY + var * d_sw,
         n / d_w * PW_ENERGY + var * d_w, cond,
@@ -392,7 +392,15 @@ def regime(samples: int, dim: int) -> str:
     return "ols" if samples > dim + 1 else "interp"
 
 
-def _validate(values: dict) -> dict:
+def exact_values(values: dict) -> dict:
+    """``{name: value}`` as ``{symbol: exact value}`` for :func:`evaluate`, validated.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, a value that is not a finite real number, a count that is not a
+        positive integer, ``sigma2 <= 0`` or a negative energy.
+    """
     subs = {}
     for name, v in values.items():
         if name not in BY_NAME:
@@ -434,7 +442,7 @@ def evaluate(name_or_expr, prec: int = 50, **values) -> mpmath.mpf:
     rec = formula(name_or_expr)
     if rec is None and isinstance(name_or_expr, str):
         raise ValueError(f"no registered formula named {name_or_expr!r}")
-    subs = _validate(values)
+    subs = exact_values(values)
     # What this adds to theory.evaluate: within one sample of a threshold the expectation is
     # infinite, which deserves its own exception rather than "condition violated".
     for band, message in (_BANDS.get(rec.name, ()) if rec is not None else ()):
@@ -451,5 +459,5 @@ __all__ = [
     "REGIMES", "SINGLE_MODELS", "MODELS", "InfiniteExpectation", "PW_ENERGY", "B_W2S", "M_SW",
     "R_SW", "TARGET_SUBS", "TEACHER_BAND", "STUDENT_BAND", "TeacherMoments", "teacher_moments",
     "single_risk", "w2s_risk", "misfit", "gain", "misfit_identity_ratio", "gain_misfit_gap",
-    "risk_piecewise", "misfit_piecewise", "regime", "evaluate",
+    "risk_piecewise", "misfit_piecewise", "regime", "evaluate", "exact_values",
 ]

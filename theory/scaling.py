@@ -18,7 +18,7 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
-from theory.complexity import VARIANCE_ONLY, _exact_values
+from theory.complexity import VARIANCE_ONLY, exact_values
 from theory.formulas import formula, opr, pgr, risk
 from theory.symbols import N, n
 
@@ -189,7 +189,7 @@ def local_exponent(expansion: Expansion, points, **values) -> float:
     pts = [sp.Integer(p) if float(p).is_integer() else sp.Rational(repr(float(p))) for p in points]
     if len(set(pts)) < 2:
         raise ValueError(f"points must hold at least two distinct values, got {points!r}")
-    subs = _exact_values({k: v for k, v in values.items() if k != expansion.variable.name})
+    subs = exact_values({k: v for k, v in values.items() if k != expansion.variable.name})
     ex = sp.together(expansion.excess().subs(subs))
     xs, ys = [], []
     for p in pts:

@@ -127,7 +127,7 @@ def reduced_chunks(design, gens, total):
         done += rows
 
 
-def run_samples(design, gens, n: int, N: int, backend=None) -> dict:
+def run_samples(design, gens, n: int, N: int) -> dict:
     """Run ``len(gens)`` trials of the samples engine; returns per-trial arrays.
 
     Parameters
@@ -137,19 +137,12 @@ def run_samples(design, gens, n: int, N: int, backend=None) -> dict:
         One generator per trial (the batch is ``len(gens)``).
     n, N : int
         Labelled and unlabelled sample sizes.
-    backend : numeric.xp.Backend, optional
-        Accumulate the Grams and moments on this array-API device (see the module
-        docstring); ``None`` or a NumPy backend runs everything in NumPy.
 
     Returns
     -------
     dict
         Per-trial arrays ``weak, strong, ceiling, w2s, misfit`` of length ``len(gens)``.
     """
-    if backend is not None and backend.name != "numpy":
-        from numeric.engines.samples_xp import run_samples_device
-
-        return run_samples_device(design, gens, n, N, backend)
     lab = LabelledStats(design, len(gens))
     stream(design, gens, n, lab)
     beta_w, beta_s = teacher_and_strong(lab, n)

@@ -30,6 +30,7 @@ import numpy as np
 from numeric.engines.fitting import (
     RowStore, complement_pair, finish, rowmat, teacher_and_strong,
 )
+from numeric.engines.samples import reduced_chunks, stream
 from numeric.xp import Backend, to_numpy
 
 __all__ = ["run_samples_device", "DeviceProjector"]
@@ -80,7 +81,7 @@ class _Accumulator:
 
     def __init__(self, design, be: Backend, shapes: dict, store: RowStore):
         xp = be.xp
-        self.be, self.store = be, store
+        self.be, self.store, self.design = be, store, design
         self.sums = {k: xp.zeros(s, dtype=xp.float64, device=be.device) for k, s in shapes.items()}
         self.proj_s = DeviceProjector(be, design.proj_s)
         self.proj_w = DeviceProjector(be, design.proj_w)
@@ -93,9 +94,9 @@ class _Accumulator:
         return self.proj_s(Zd), self.proj_w(Zd), self.be.xp.matmul(Zd, self.theta) + ed
 
     def host(self, **extra) -> SimpleNamespace:
-        """The sums as NumPy arrays, with ``store`` and ``extra``: what
+        """The sums as NumPy arrays, with ``store``, ``design`` and ``extra``: what
         :func:`numeric.engines.fitting.teacher_and_strong` and ``finish`` read."""
-        return SimpleNamespace(store=self.store, **{k: np.array(to_numpy(v), dtype=float)
+        return SimpleNamespace(store=self.store, design=self.design, **{k: np.array(to_numpy(v), dtype=float)
                                                     for k, v in self.sums.items()}, **extra)
 
 
@@ -151,8 +152,6 @@ class DeviceUnlabelled(_Accumulator):
 def _reduced_unlabelled(design, unl: DeviceUnlabelled, gens, total: int) -> None:
     """The reduced Gaussian design's unlabelled rows (strong coordinates and one normal pair,
     as :class:`numeric.engines.samples._ReducedUnlabelled`), accumulated on the device."""
-    from numeric.engines.samples import reduced_chunks
-
     be, xp = unl.be, unl.be.xp
     d_s, m = design.d_s, design.m
     g = rowmat(unl.beta_w, design.B_w.T)
@@ -182,8 +181,6 @@ def run_samples_device(design, gens, n: int, N: int, be: Backend) -> dict:
     Same draws, same fits (on the host, from the accumulated statistics); returns the same
     per-trial NumPy arrays, equal to the NumPy path's up to floating-point rounding.
     """
-    from numeric.engines.samples import stream
-
     lab = DeviceLabelled(design, len(gens), be)
     stream(design, gens, n, lab)
     lab_host = lab.host()

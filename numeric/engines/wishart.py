@@ -66,7 +66,8 @@ from numeric.engines.fitting import (
 from numeric.solvers import min_norm_rows, min_norm_solve, ridge_solve, tri_solve
 
 __all__ = ["run_wishart", "bartlett_rows", "IdleWeak", "strong_statistics", "block_streams",
-           "BLOCK_STREAM_MAX_P"]
+           "BLOCK_STREAM_MAX_P", "WishartPlan", "wishart_plan", "labelled_bartlett",
+           "labelled_draws", "idle_scalars"]
 
 BLOCK_STREAM_MAX_P = 64
 r"""Designs with at most this many drawn coordinates plus the label column (``p = m + 1``) draw
@@ -79,7 +80,7 @@ trial."""
 def block_streams(design) -> bool:
     """Whether the trials of ``design`` draw from one stream per seed block (see
     :data:`BLOCK_STREAM_MAX_P` and :mod:`numeric.engines.draws`)."""
-    return _plan(design).p <= BLOCK_STREAM_MAX_P
+    return wishart_plan(design).p <= BLOCK_STREAM_MAX_P
 
 
 def bartlett_rows(gens, p: int, rows: int, keep: int | None = None) -> np.ndarray:
@@ -118,7 +119,7 @@ def _gaussian_rows(gens, p: int, rows: int) -> np.ndarray:
     return as_draws(gens).normal((rows, p))
 
 
-class _FastPlan:
+class WishartPlan:
     r"""Per-design constants of the fast path.
 
     The labelled side works in the coordinates ``v = [u, a]``: ``u`` are the ``q`` *idle*
@@ -246,15 +247,12 @@ def _tri_gram(R: np.ndarray, proj: Projector) -> tuple[np.ndarray, np.ndarray | 
     return G, None
 
 
-def _plan(design) -> _FastPlan:
-    plan = getattr(design, "_wishart_plan", None)
-    if plan is None:
-        plan = _FastPlan(design)
-        design._wishart_plan = plan
-    return plan
+def wishart_plan(design) -> WishartPlan:
+    """The :class:`WishartPlan` of ``design``, built once per design (:meth:`Design.derived`)."""
+    return design.derived("wishart_plan", WishartPlan)
 
 
-def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
+def run_wishart(design, gens, n: int, N: int, labelled_device=None) -> dict:
     """Run ``len(gens)`` trials of the wishart engine; returns per-trial arrays.
 
     The labelled side takes the Bartlett path when ``n >= p`` and draws its ``n x p`` rows
@@ -266,9 +264,11 @@ def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
     :class:`numeric.engines.draws.BlockDraws`, see :func:`block_streams`) holds the labelled
     draws, then the unlabelled factor or rows, then the pairs.
 
-    ``backend`` (a :class:`numeric.xp.Backend`, e.g. PyTorch on CUDA) runs the labelled
-    Bartlett side, the bulk of the work at large ``d_w``, on that device
-    (:mod:`numeric.engines.wishart_xp`); the rest, and every other path, stays on the host.
+    ``labelled_device(design, plan, gens, n) -> (beta_w, G_s, r_s)``, if given, replaces the
+    labelled Bartlett side (the bulk of the work at large ``d_w``) up to the strong fit: that is
+    how :func:`numeric.engines.wishart_xp.run_wishart_device` runs it on an array-API device
+    (the device module depends on this one, not the other way round). The rest, and every
+    other path, stays on the host.
 
     Raises
     ------
@@ -278,21 +278,19 @@ def run_wishart(design, gens, n: int, N: int, backend=None) -> dict:
     if not (design.features.is_gaussian and design.noise.is_gaussian) or design.C_w is None:
         raise ValueError("engine='wishart' needs features='gaussian' and noise='gaussian' "
                          "(and a reduced design)")
-    plan = _plan(design)
+    plan = wishart_plan(design)
     gens = as_draws(gens)
     if design.lambda_w > 0:
         # Ridge teacher: the idle-direction marginalisation (section 7) is an OLS argument, so
         # the labelled side takes the generic path (notes/ridge.md, "Engines").
         beta_w, beta_s, G_s, r_s, lab_store = _labelled_rows(design, plan, gens, n,
                                                             bartlett=n >= plan.p)
-    elif n >= plan.p and backend is not None and backend.name != "numpy":
-        from numeric.engines.wishart_xp import labelled_bartlett_device
-
-        beta_w, G_s, r_s = labelled_bartlett_device(design, plan, gens, n, backend)
+    elif n >= plan.p and labelled_device is not None:
+        beta_w, G_s, r_s = labelled_device(design, plan, gens, n)
         beta_s = _strong_fit(design, G_s, r_s, n)
         lab_store = None
     elif n >= plan.p:
-        beta_w, beta_s, G_s, r_s = _labelled_bartlett(design, plan, gens, n)
+        beta_w, beta_s, G_s, r_s = labelled_bartlett(design, plan, gens, n)
         lab_store = None
     else:
         beta_w, beta_s, G_s, r_s, lab_store = _labelled_rows(design, plan, gens, n)
@@ -321,7 +319,7 @@ def _labelled_rows(design, plan, gens, n: int, bartlett: bool = False):
     return beta_w, beta_s, lab.G_s, lab.r_s, lab.store
 
 
-def _labelled_bartlett(design, plan, gens, n: int):
+def labelled_bartlett(design, plan, gens, n: int):
     r"""Labelled side for ``n >= p``, with the idle weak directions marginalised.
 
     Coordinates: the teacher block ``t = [a_w, f]`` (the weak features that are not idle and
@@ -358,7 +356,7 @@ def _labelled_bartlett(design, plan, gens, n: int):
     beta_a = tri_solve(R, h)[:, :d_wr]
     F = np.zeros((B, p_a, p_a))
     if q:
-        chi, g = _idle_scalars(gens, n - q + 1, plan.idle.J.size)
+        chi, g = idle_scalars(gens, n - q + 1, plan.idle.J.size)
         psi = np.broadcast_to(plan.phi_t, (B, t)).copy()
         psi[:, :d_wr] -= beta_a
         Kpsi = (K @ psi[..., None])[..., 0]
@@ -408,11 +406,11 @@ def strong_statistics(F: np.ndarray, plan) -> tuple[np.ndarray, np.ndarray]:
 
 
 def labelled_draws(gens, plan, n: int):
-    """The labelled factors ``R, K, V, R_r`` of :func:`_labelled_bartlett`, in stream order.
+    """The labelled factors ``R, K, V, R_r`` of :func:`labelled_bartlett`, in stream order.
 
     Per trial the stream holds ``R`` (Bartlett, :math:`W_t(n-q)`), ``K`` (``None`` when
     ``q = 0``), ``V`` (``t x r`` normals), ``R_r`` (Bartlett, :math:`W_r(n-t)`); the idle
-    scalars (:func:`_idle_scalars`) come after. The host and device paths both draw here, so
+    scalars (:func:`idle_scalars`) come after. The host and device paths both draw here, so
     they consume the same random numbers.
     """
     t, q = plan.t, plan.q
@@ -432,7 +430,7 @@ def _idle_factor(gens, t: int, q: int):
     return _gaussian_rows(gens, t, q)
 
 
-def _idle_scalars(gens, df: int, k: int):
+def idle_scalars(gens, df: int, k: int):
     r"""Per trial one :math:`\chi^2_{df}` and ``k`` standard normals (the idle direction)."""
     src = as_draws(gens)
     return src.chisquare(float(df)), src.normal(k)

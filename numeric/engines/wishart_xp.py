@@ -23,13 +23,18 @@ normals per trial), which bounds the GPU's speed-up: see benchmarks/bench_gpu.py
 """
 from __future__ import annotations
 
+from functools import partial
+
+from numeric.engines.wishart import idle_scalars, labelled_draws, run_wishart
+from numeric.solvers import tri_solve
 from numeric.xp import Backend, to_numpy
 
-__all__ = ["labelled_bartlett_device"]
+__all__ = ["run_wishart_device", "labelled_bartlett_device"]
 
 
 def solve_upper(be: Backend, R, v):
     """Solve upper-triangular ``R x = v`` per trial: ``R`` (B, p, p), ``v`` (B, p)."""
+    # Optional dependencies, imported only for a backend made by that library.
     if be.name == "torch":
         import torch
 
@@ -41,8 +46,6 @@ def solve_upper(be: Backend, R, v):
         for b in range(R.shape[0]):
             out[b] = solve_triangular(R[b], v[b], lower=False)
         return out
-    from numeric.solvers import tri_solve
-
     return tri_solve(R, v)
 
 
@@ -64,16 +67,22 @@ def _tri_gram(be: Backend, R, proj):
     return G, None
 
 
+def run_wishart_device(design, gens, n: int, N: int, be: Backend) -> dict:
+    """:func:`numeric.engines.wishart.run_wishart` with its labelled Bartlett side on ``be``.
+
+    Every other path (rows for ``n < p``, a ridge teacher, the unlabelled side) is the host's.
+    """
+    return run_wishart(design, gens, n, N, labelled_device=partial(labelled_bartlett_device, be=be))
+
+
 def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
     """Labelled side for ``n >= p`` on ``be``; returns NumPy ``beta_w, G_s, r_s``.
 
     Same steps and the same random numbers as
-    :func:`numeric.engines.wishart._labelled_bartlett` (idle weak directions marginalised,
+    :func:`numeric.engines.wishart.labelled_bartlett` (idle weak directions marginalised,
     teacher block and rest) up to the strong solve, which the caller does on the host
     (``d_s x d_s``).
     """
-    from numeric.engines.wishart import _idle_scalars, labelled_draws
-
     xp = be.xp
     q, d_wr, t, p_a = plan.q, plan.d_wr, plan.t, plan.p_a
     # Drawn on the host by the CPU path's own function: the CPU's stream.
@@ -87,7 +96,7 @@ def labelled_bartlett_device(design, plan, gens, n: int, be: Backend):
     beta_a_host = to_numpy(beta_a)
     F = xp.zeros((B, p_a, p_a), dtype=R.dtype, device=be.device)
     if q:
-        chi, g = _idle_scalars(gens, n - q + 1, plan.idle.J.size)
+        chi, g = idle_scalars(gens, n - q + 1, plan.idle.J.size)
         psi = phi_t - xp.concat([beta_a, pad], axis=1)
         Kpsi = xp.matmul(K, psi[..., None])[..., 0]
         energy = to_numpy(xp.sum(Kpsi * Kpsi, axis=1))

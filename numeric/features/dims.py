@@ -66,7 +66,7 @@ import numpy as np
 
 __all__ = [
     "CorrelationDim", "authors_draws", "authors_from_moments", "chance_moments", "chance_band", "correlation_dim", "intrinsic_dim",
-    "second_moment", "spectrum", "synthetic_pair", "INTRINSIC_METHODS", "CORRELATION_METHODS",
+    "second_moment", "spectrum", "synthetic_pair", "t_quantile", "INTRINSIC_METHODS", "CORRELATION_METHODS",
 ]
 
 INTRINSIC_METHODS = ("authors", "centred", "participation")
@@ -251,7 +251,7 @@ def _t_cdf(t: float, df: int) -> float:
     return 0.5 + 0.5 * s * acc
 
 
-def _t_quantile(p: float, df: int) -> float:
+def t_quantile(p: float, df: int) -> float:
     """Student t quantile by bisection on :func:`_t_cdf` (monotone), to ~1e-12."""
     lo, hi = -1e3, 1e3
     for _ in range(200):
@@ -524,7 +524,7 @@ def correlation_dim(F_w, F_s, d_w: int, d_s: int, method: str = "function", seed
             drop = lambda M, Mg: (n * M - ng * Mg) / (n - ng)  # noqa: E731 - local shorthand
             reps[g], _ = _function_raw(drop(Mww, mw), drop(Mss, ms), drop(Mws, mx), d_w, d_s, eps)
         se = math.sqrt((groups - 1) / groups * np.sum((reps - reps.mean()) ** 2))
-        crit = _t_quantile(0.5 + level / 2, groups - 1)
+        crit = t_quantile(0.5 + level / 2, groups - 1)
         details = {"ci_method": "jackknife", "se": se, "t": crit}
     else:
         # Model interval: if the maps share k dimensions and the rest is unrelated, raw - k is

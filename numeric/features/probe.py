@@ -46,12 +46,15 @@ worker count or the order in which splits run.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import numbers
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.linalg import LinAlgError
 from scipy.linalg import cho_factor, cho_solve
+from threadpoolctl import threadpool_limits
 
 from numeric.result import summarise
 from numeric.seeding import as_seed_sequence, child, trial_generator, trial_seed_sequences
@@ -254,8 +257,6 @@ _FORKED: _Problem | None = None
 
 
 def _split_in_worker(j):
-    from threadpoolctl import threadpool_limits
-
     with threadpool_limits(1):
         return j, _split(_FORKED, j)
 
@@ -263,9 +264,6 @@ def _split_in_worker(j):
 def _run_splits(prob: _Problem, splits, workers: int) -> list:
     if workers <= 1 or len(splits) < 2:
         return [_split(prob, j) for j in splits]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     global _FORKED
     # Forked workers inherit the feature matrices (copy-on-write): nothing is pickled per split.
     _FORKED = prob

@@ -13,7 +13,7 @@ from numeric.features import (
     correlation_dim, intrinsic_dim, second_moment,
     synthetic_pair,
 )
-from numeric.features.dims import _t_quantile
+from numeric.features.dims import t_quantile
 from tests.numeric._stats import FAMILY_ALPHA
 
 
@@ -156,7 +156,7 @@ def test_result_is_a_frozen_dataclass_with_json_view():
 
 def test_t_quantile_and_chance_band():
     for df in (1, 2, 3, 4, 7, 19, 40):
-        assert _t_quantile(0.975, df) == pytest.approx(stats.t.ppf(0.975, df), rel=1e-9)
+        assert t_quantile(0.975, df) == pytest.approx(stats.t.ppf(0.975, df), rel=1e-9)
     lo, hi = chance_band(10, 20, 100, level=0.95)
     mean, var = chance_moments(10, 20, 100)
     assert (lo + hi) / 2 == pytest.approx(mean) and (hi - lo) / 2 == pytest.approx(1.959964 * var ** 0.5)

@@ -14,7 +14,7 @@ from scipy import stats
 from numeric import Scenario, simulate
 from numeric.design import build_design
 from numeric.engines.wishart import (
-    IdleWeak, _labelled_bartlett, _plan, strong_statistics,
+    IdleWeak, labelled_bartlett, wishart_plan, strong_statistics,
 )
 from numeric.seeding import trial_generator
 
@@ -79,11 +79,11 @@ def test_labelled_side_matches_full_bartlett(name):
     T = 20_000
     sc = CASES[name]()
     design = build_design(sc)
-    plan = _plan(design)
+    plan = wishart_plan(design)
     assert 0 < plan.q and sc.n >= plan.p
     assert (plan.q >= plan.p_a) == (name == "idle-bartlett")
     gens = [trial_generator(s) for s in np.random.SeedSequence(11).spawn(T)]
-    beta_w, beta_s, _, _ = _labelled_bartlett(design, plan, gens, sc.n)
+    beta_w, beta_s, _, _ = labelled_bartlett(design, plan, gens, sc.n)
     ref_w, ref_s = _reference_labelled(design, sc.n, T, np.random.default_rng(12))
     a = _summaries(design, plan.idle, beta_w, beta_s)
     b = _summaries(design, plan.idle, ref_w, ref_s)
@@ -102,9 +102,9 @@ def test_full_bartlett_check_has_power():
     T = 20_000
     sc = CASES["idle-bartlett"]()
     design = build_design(sc)
-    plan = _plan(design)
+    plan = wishart_plan(design)
     gens = [trial_generator(s) for s in np.random.SeedSequence(13).spawn(T)]
-    beta_w, beta_s, _, _ = _labelled_bartlett(design, plan, gens, sc.n)
+    beta_w, beta_s, _, _ = labelled_bartlett(design, plan, gens, sc.n)
     wrong = build_design(sc.replace(sigma2=1.06 * sc.sigma2), reduce=True)
     ref_w, ref_s = _reference_labelled(wrong, sc.n, T, np.random.default_rng(14))
     a = _summaries(design, plan.idle, beta_w, beta_s)
@@ -140,7 +140,7 @@ def test_idle_weak_geometry():
     assert np.abs(basis.T @ d.B_s).max() < 1e-12              # rounding of the SVD basis
     assert np.abs(basis.T @ d.theta).max() < 1e-12
     # the plan's a coordinates and the idle ones together are orthonormal and complete
-    plan = _plan(d)
+    plan = wishart_plan(d)
     assert (plan.q, plan.d_wr, plan.p_a) == (149, 51, 102)
     # no target in the strong-blind block: every strong-blind direction is idle
     d0 = build_design(Scenario(3, 9, 25, 6, 0.3, cosines=[0.8, 0.0, 0.0]))
@@ -159,7 +159,7 @@ def test_single_blind_direction_with_target_is_not_idle():
     theta = np.zeros(5)                                # canonical: 2 strong, 2 weak, 1 extra
     theta[[0, 3]] = [0.4, 0.3]                         # strong coordinate 0, blind weak dir 1
     sc = Scenario(2, 2, 30, 8, 0.2, cosines=[1.0, 0.0], theta=theta)
-    plan = _plan(build_design(sc))
+    plan = wishart_plan(build_design(sc))
     assert plan.idle.J.size == 1 and plan.q == 0
     res = simulate(sc, 400, seed=2, engine="wishart").per_trial
     assert np.all(np.isfinite(res["weak"]))
@@ -171,7 +171,7 @@ def test_single_blind_direction_with_target_is_not_idle():
 def test_strong_statistics_equal_the_explicit_rotation(name):
     """Exact algebra: the rank-two update equals the Gram of F diag(I, H) T_s (same F)."""
     design = build_design(CASES[name]())
-    plan = _plan(design)
+    plan = wishart_plan(design)
     assert plan.w is not None                       # the Householder branch is exercised
     H = np.eye(plan.p_a - plan.d_wr) - 2.0 * np.outer(plan.w, plan.w)
     D = np.eye(plan.p_a)
@@ -193,7 +193,7 @@ def test_noiseless_realizable_target_has_no_label_direction():
     theta = np.zeros(7)
     theta[:2] = [0.3, -0.2]
     sc = Scenario(2, 4, 20, 8, 0.0, cosines=[1.0, 1.0], theta=theta)
-    plan = _plan(build_design(sc))
+    plan = wishart_plan(build_design(sc))
     assert plan.w is None and plan.t == plan.d_wr and plan.q == 2
     res = simulate(sc, 20, seed=3, engine="wishart").per_trial
     for k in ("weak", "strong", "ceiling", "w2s"):

@@ -21,7 +21,7 @@ TENTH = sp.Rational(*(0.1).as_integer_ratio())
     (mpmath.mpf(0.1), TENTH), (sp.Float(0.1), TENTH), (sp.Rational(1, 3), sp.Rational(1, 3)),
     (np.array(2.0), sp.Integer(2)),
 ])
-def test_to_exact_values(value, exact):
+def test_toexact_values(value, exact):
     assert to_exact("x", value) == exact
 
 
@@ -41,8 +41,8 @@ def test_the_same_float_is_the_same_rational_everywhere():
     geom = dict(n=50, d_w=10, rho_w=0.1, sigma2=0.1)
     exact = theory.evaluate_exact("risk.weak.exact", **geom)
     assert exact == theory.evaluate_exact("risk.weak.exact", **{**geom, "rho_w": TENTH, "sigma2": TENTH})
-    assert regimes._validate({"sigma2": 0.1})[theory.symbols.sigma2] == TENTH
-    assert complexity._exact_values({"sigma2": 0.1})[theory.symbols.sigma2] == TENTH
+    assert regimes.exact_values({"sigma2": 0.1})[theory.symbols.sigma2] == TENTH
+    assert complexity.exact_values({"sigma2": 0.1})[theory.symbols.sigma2] == TENTH
 
 
 @pytest.mark.parametrize("call, message", [
@@ -54,7 +54,7 @@ def test_the_same_float_is_the_same_rational_everywhere():
      "n must be an array of real numbers, got None"),
     (lambda: theory.lambdify_numpy("risk.weak.exact")(n="2000", d_w=10, rho_w=0.1, sigma2=1),
      "n must be an array of real numbers, got '2000'"),
-    (lambda: regimes._validate({"d_sw": "3"}), "d_sw must be a finite real number, got '3'"),
+    (lambda: regimes.exact_values({"d_sw": "3"}), "d_sw must be a finite real number, got '3'"),
     (lambda: complexity.pseudo_labels_to_beat_teacher().at(n=None, d_s=5, d_w=10, sigma2=1),
      "n must be a finite real number, got None"),
 ])

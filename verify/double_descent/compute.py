@@ -29,6 +29,9 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+import theory
+from theory.regimes import InfiniteExpectation, regime
+
 MODELS = ("weak", "strong", "w2s")
 SIM_GAP = 4
 """Minimum distance from a threshold of every fit behind a simulated point."""
@@ -102,14 +105,19 @@ def _fits(model: str):
             "w2s": (("n", "d_w"), ("N", "d_s"))}[model]
 
 
-def _regime(m, d):
-    return np.where(m > d + 1, "ols", np.where(m < d - 1, "interp", "band"))
+def _regime(m, d) -> np.ndarray:
+    """:func:`theory.regimes.regime` of each sample size in ``m`` against dimension ``d``,
+    ``"band"`` where the expectation is infinite (within one sample of the threshold)."""
+    def one(samples):
+        try:
+            return regime(samples, d)
+        except InfiniteExpectation:
+            return "band"
+    return np.array([one(int(v)) for v in np.ravel(m)]).reshape(np.shape(m))
 
 
 @lru_cache(maxsize=None)
 def _lambda(name: str):
-    import theory
-
     expr = theory.formula(name).expr
     syms = sorted(expr.free_symbols, key=lambda s: s.name)
     return [s.name for s in syms], sp.lambdify(syms, expr, "numpy")
