@@ -134,3 +134,26 @@ def test_statistical_claims_pass_at_default_size(name):
     ctx = Context.preset("default", seed=11)
     (res,) = run_claims([_by_name(name)], ctx, shrink=False).results
     assert res.status == "pass", [o.to_dict() for o in res.observations]
+
+
+def test_overshoot_point_avoids_the_pgr_pole():
+    """Issue 16, seed 7: with d_s > d_w the ceiling barely beats the teacher at small N, the exact
+    PGR has a pole there and its argmax (N = 22, PGR 38) sat at 0/0, where no budget decides.
+    The chosen N keeps the teacher-to-ceiling gap >= 1/4 of the teacher's risk and still
+    overshoots the limit."""
+    import theory
+    vals = dict(n=65, d_s=8, d_w=6, d_sw=0.90566**2 + 0.251061**2 + 0.012219**2, sigma2=0.525964)
+    f = theory.lambdify_numpy(theory.pgr("exact").subs(K.VAR))
+    weak = float(theory.lambdify_numpy(theory.risk("weak", "exact").subs(K.VAR))(**vals))
+    ceiling = theory.lambdify_numpy(theory.risk("ceiling", "exact").subs(K.VAR))
+    Ns = np.arange(16, 320)
+    curve = f(N=Ns, **vals)
+    limit = 1 - vals["d_sw"] / vals["d_w"]
+    assert int(Ns[np.argmax(curve)]) < 30 and np.max(curve) > 10          # the pole
+    N, pred = K._overshoot_point(Ns, curve, weak - ceiling(N=Ns, **vals), weak, limit)
+    gap = weak - float(ceiling(N=N, **vals))
+    assert gap >= 0.25 * weak
+    assert pred == pytest.approx(float(f(N=N, **vals))) and pred > limit
+    # no N with such a gap has a larger expected contrast (PGR - limit) * gap
+    ok = weak - ceiling(N=Ns, **vals) >= 0.25 * weak
+    assert (pred - limit) * gap >= np.max(((curve - limit) * (weak - ceiling(N=Ns, **vals)))[ok]) - 1e-12

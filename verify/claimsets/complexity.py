@@ -594,6 +594,35 @@ def _wls(x, y, w) -> tuple[float, float, float]:
     return slope, 1.0 / math.sqrt(sxx), chi2
 
 
+def _overshoot_point(Ns, curve, gap, weak, limit, min_gap=0.25):
+    r"""The label count at which to test PGR > its limit, chosen from the exact theory alone.
+
+    PGR is a ratio of expected risk differences,
+    :math:`(R_w - R_{w2s}) / (R_w - R_c)`; where the teacher-to-ceiling gap :math:`R_w - R_c`
+    is near 0 (a ceiling barely better than the teacher, e.g. ``d_s > d_w`` at small ``N``) the
+    exact PGR has a pole, so the argmax of the PGR curve sits at 0/0, where the ratio estimator's
+    standard error (which scales as :math:`1 / (R_w - R_c)`) explodes and no budget decides.
+    The test of :math:`\mathrm{PGR} > L` is, for a positive gap, the test of the linear contrast
+    :math:`(R_w - R_{w2s}) - L (R_w - R_c) = (\mathrm{PGR} - L)(R_w - R_c) > 0`, whose per-trial
+    spread is of the order of the teacher's risk. So among the ``N`` whose gap is at least
+    ``min_gap`` of the teacher's risk (the ratio is then well defined and its SE bounded), pick
+    the one maximising that contrast in units of :math:`R_w`; if none has such a gap, the largest
+    gap. No simulated number is used, so the test at that ``N`` is as honest as at any other.
+
+    Returns
+    -------
+    (N, predicted PGR at N)
+    """
+    gap = np.asarray(gap, dtype=float)
+    ok = gap >= min_gap * weak
+    if not ok.any():
+        i = int(np.argmax(gap))
+    else:
+        contrast = np.where(ok, (curve - limit) * gap / weak, -np.inf)
+        i = int(np.argmax(contrast))
+    return int(Ns[i]), float(curve[i])
+
+
 class PgrAboveLimit(CustomClaim):
     r"""Simulation confirms the overshoot: at n > 2 d_w + 1 and the N maximising the exact PGR,
     the ratio of expected risks PGR is above its :math:`N \to \infty` limit (one-sided,
@@ -609,16 +638,17 @@ class PgrAboveLimit(CustomClaim):
                      sigma2=(0.5, 2.0), theta_s=(0.0, 0.0), theta_w=(0.0, 0.0), theta_o=(0.0, 0.0),
                      overlap=("random",), where=lambda g: g["d_sw"] <= g["d_w"] / 2)
         f = theory.lambdify_numpy(theory.pgr("exact").subs(VAR))
+        weak = theory.lambdify_numpy(theory.risk("weak", "exact").subs(VAR))
+        ceiling = theory.lambdify_numpy(theory.risk("ceiling", "exact").subs(VAR))
         out = []
         for cfg in ctx.draw(configs(reg), _configs(ctx), "overshoot", self.name):
             g = geometry_of(cfg)
             Ns = np.arange(cfg["d_s"] + 8, 40 * cfg["d_s"])
             vals = {k: v for k, v in _geom_values(g).items() if k in ("n", "d_s", "d_w", "d_sw", "sigma2")}
             curve = f(N=Ns, **vals)
-            NN = int(Ns[int(np.argmax(curve))])
-            c = {**cfg, "N": NN}
             limit = 1 - g["d_sw"] / g["d_w"]
-            pred = float(np.max(curve))
+            NN, pred = _overshoot_point(Ns, curve, weak(**vals) - ceiling(N=Ns, **vals), weak(**vals), limit)
+            c = {**cfg, "N": NN}
 
             def measure(t, c=c):
                 pt = ctx.simulate(c, t)
