@@ -247,7 +247,8 @@ def _second_pass(claim, ctx, sims, plans):
 
     The claim's pool is the sum of its configurations' budgets; observations that ended short of
     power (:func:`_short`) and whose measured SE says that ``ctx.pool_budget`` trials (within
-    what the others left) would give it are re-observed, in order, with that budget. The extension continues the same deterministic stream
+    what the others left; for an equivalence, ``ctx.pool_budget`` itself) would give it are
+    re-observed, in order, with that budget. The extension continues the same deterministic stream
     (``Context.simulate`` only appends seed blocks), and the stopping rule is the first pass's:
     it looks at the SE, and confirms a bound or an equivalence only at ``planning_level /
     LOOKS``, so the extra look cannot turn a false claim into a rejection-free pass any more
@@ -256,8 +257,13 @@ def _second_pass(claim, ctx, sims, plans):
     pool = sum(budgets) - sum(o.trials for o in sims)
     out = list(sims)
     for i, (o, (cfg, role, target, _b)) in enumerate(zip(sims, plans)):
-        need = _short(claim, ctx, o) if pool > 0 else None
-        cap = min(ctx.pool_budget, o.trials + pool)
+        # An equivalence (``approx``) passes only by confirmation at every configuration, so one
+        # short of it is inconclusive whatever the others did: it gets the per-configuration
+        # maximum of the second pass, not only what the claim's other configurations left (a
+        # power-seeking one that confirmed early leaves little). Still sized from its SE alone.
+        equivalence = o.alternative == "equivalence"
+        need = _short(claim, ctx, o) if (pool > 0 or equivalence) else None
+        cap = ctx.pool_budget if equivalence else min(ctx.pool_budget, o.trials + pool)
         # only where the extra trials can buy the power: a need beyond the cap is left alone
         if need is None or cap <= o.trials or need > cap:
             continue

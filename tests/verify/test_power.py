@@ -168,3 +168,24 @@ def test_wrong_formulas_fail_by_simulation_alone_and_right_ones_pass(seed):
     status = {r.name: r.status for r in res.results}
     assert all(status[c.name] == "fail" for c in wrong), status
     assert all(status[c.name] == "pass" for c in right), status
+
+
+def test_a_short_equivalence_gets_the_second_pass_maximum():
+    """Issue 16, seed 4: at the full quick family's planning level the random draw d_s = d_w = 2,
+    d_sw = 0 of core.paper.w2s.variance (true deviation 3 % of a 10 % tolerance, per-trial
+    spread ~180 % of the mean) ended its 8192 trials short of confirmation, and the claim's
+    leftover pool (a power-seeking configuration had confirmed early) was below its SE-sized
+    need, so it stayed inconclusive. An equivalence passes only by confirmation, so a short one
+    gets up to ``pool_budget`` trials, still sized from its SE alone."""
+    from verify.claims import registry
+    from verify.expectation import run_expectation
+
+    claim = next(c for c in CORE if c.name == "core.paper.w2s.variance")
+    ctx = Context.preset("quick", seed=4)
+    ctx.planning_level = ctx.alpha / sum(max(int(c.plan(ctx)), 0) for c in registry())
+    obs = [o for o in run_expectation(claim, ctx) if o.alternative == "equivalence"]
+    extended = [o for o in obs if o.details.get("second_pass")]
+    assert extended, [(o.config, o.trials) for o in obs]
+    for o in extended:
+        assert o.details["second_pass"]["budget"] == ctx.pool_budget
+        assert o.details["second_pass"]["first_trials"] < o.trials <= ctx.pool_budget
