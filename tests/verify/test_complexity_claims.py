@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import numeric
-from verify import Context, run_claims
+import theory
+from verify import Context, run_claims, stats
 from verify.claims import registry
 from verify.claimsets import complexity as K
 
@@ -141,7 +142,6 @@ def test_overshoot_point_avoids_the_pgr_pole():
     PGR has a pole there and its argmax (N = 22, PGR 38) sat at 0/0, where no budget decides.
     The chosen N keeps the teacher-to-ceiling gap >= 1/4 of the teacher's risk and still
     overshoots the limit."""
-    import theory
     vals = dict(n=65, d_s=8, d_w=6, d_sw=0.90566**2 + 0.251061**2 + 0.012219**2, sigma2=0.525964)
     f = theory.lambdify_numpy(theory.pgr("exact").subs(K.VAR))
     weak = float(theory.lambdify_numpy(theory.risk("weak", "exact").subs(K.VAR))(**vals))
@@ -157,3 +157,19 @@ def test_overshoot_point_avoids_the_pgr_pole():
     # no N with such a gap has a larger expected contrast (PGR - limit) * gap
     ok = weak - ceiling(N=Ns, **vals) >= 0.25 * weak
     assert (pred - limit) * gap >= np.max(((curve - limit) * (weak - ceiling(N=Ns, **vals)))[ok]) - 1e-12
+
+
+@pytest.mark.slow
+def test_scaling_slope_second_pass_reaches_the_resolution():
+    """Issue 16, seed 12: at the full quick family's planning level the log(N) slope's MDE was
+    0.142 > 0.125 (the large-N points hit the per-point budget); the slope-level second pass
+    extends those points' streams up to the pool budget, after which the MDE is below it."""
+    ctx = Context.preset("quick", seed=12)
+    m_full = sum(max(int(c.plan(ctx)), 0) for c in registry())
+    claim = _by_name("complexity.scaling.w2s_in_N")
+    ctx.planning_level = ctx.alpha / m_full
+    obs = claim.run(ctx)
+    assert len(obs) == 2
+    assert any(r.get("second_pass") for r in obs[0].details["rows"])
+    for o in obs:
+        assert stats.mde(o.stderr, 1.0, ctx.planning_level, ctx.power, "two-sided") <= 0.125
