@@ -473,11 +473,8 @@ def run_w2s(F_w, F_s, y, n, N, trials, seed=None, ridge=1e-6, test_size=None, *,
                 "label_noise": label_noise, "solver": solver,
                 "sketch_rank": None if sketch_rank is None else int(sketch_rank),
                 "splits": split_list}
-    return ProbeResult(per_split=per, mean=s["mean"], stderr=s["stderr"],
-                       pgr_of_means=s["pgr_of_means"], pgr_of_means_se=s["pgr_of_means_se"],
-                       opr_of_means=s["opr_of_means"], opr_of_means_se=s["opr_of_means_se"],
-                       mean_of_pgr=s["mean_of_pgr"], mean_of_opr=s["mean_of_opr"], n=n, N=N,
-                       trials=len(split_list), ridge=ridge, settings=settings)
+    return ProbeResult(per_split=per, n=n, N=N, trials=len(split_list), ridge=ridge,
+                       settings=settings, **s)
 
 
 def _entropy(root):
