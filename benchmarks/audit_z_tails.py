@@ -129,7 +129,8 @@ def clopper_pearson(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
 
 def collect(quick: bool, seed: int, patterns=None) -> dict:
     from verify import stats
-    from verify.claims import registry, select
+    from verify.claims import select
+    from verify.claimsets import registry
     from verify.context import Context
     from verify.runner import run_claims
 

@@ -12,7 +12,7 @@ indented line per observation.
 """
 import sys
 
-from verify.claims import registry
+from verify.claimsets import registry
 from verify.context import Context
 from verify.runner import run_claims
 

@@ -10,7 +10,10 @@ from theory.conditions import conditions, denominators
 from theory.evaluation import evaluate, evaluate_exact, lambdify_numpy
 from theory.formulas import (
     FORMS,
+    MEANS,
     MODELS,
+    QUANTITIES,
+    RATIOS,
     Formula,
     formula,
     opr,
@@ -26,7 +29,7 @@ from theory.identities import SpotCheck, random_point, spot_check
 from theory.latex import latex
 
 __all__ = [
-    "symbols", "FORMS", "MODELS", "Formula", "formula", "opr", "opr_lower_bound", "pgr",
+    "symbols", "FORMS", "MODELS", "RATIOS", "QUANTITIES", "MEANS", "Formula", "formula", "opr", "opr_lower_bound", "pgr",
     "pgr_lower_bound", "register", "registered_names", "risk", "w2s_decomposition",
     "conditions", "denominators", "evaluate", "evaluate_exact", "lambdify_numpy", "latex",
     "SpotCheck", "random_point", "spot_check",

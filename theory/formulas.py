@@ -21,7 +21,16 @@ import sympy as sp
 
 from theory.symbols import N, b_w2s, d_s, d_sw, d_w, m_sw, n, rho_s, rho_w, sigma2
 
+#: The quantity names, defined here once for theory and verify (numeric keeps its own
+#: per-trial keys, ``numeric.result.PER_TRIAL_KEYS``, as it cannot import theory).
 MODELS = ("weak", "strong", "ceiling", "w2s")
+"""The four fits, by the names of their excess risks."""
+RATIOS = ("pgr", "opr")
+"""Ratios of expected risks: performance gap recovered, outperforming ratio."""
+QUANTITIES = MODELS + RATIOS
+"""Every quantity with a registered formula."""
+MEANS = MODELS + ("misfit",)
+"""The per-trial quantities a simulation returns, each estimated by its mean."""
 FORMS = ("exact", "paper", "asymptotic")
 
 

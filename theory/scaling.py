@@ -19,10 +19,9 @@ import mpmath
 import sympy as sp
 
 from theory.complexity import VARIANCE_ONLY, exact_values
-from theory.formulas import formula, opr, pgr, risk
+from theory.formulas import QUANTITIES, formula, opr, pgr, risk
 from theory.symbols import N, n
 
-QUANTITIES = ("w2s", "pgr", "opr", "weak", "strong", "ceiling")
 VARIABLES = {"N": N, "n": n}
 FORMS = ("exact", "paper")
 

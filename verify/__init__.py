@@ -12,7 +12,7 @@ import importlib
 
 _EXPORTS = {
     "Claim": "verify.claims", "CustomClaim": "verify.claims", "Observation": "verify.claims",
-    "SymbolicClaim": "verify.claims", "load_claims_file": "verify.claims", "registry": "verify.claims",
+    "SymbolicClaim": "verify.claims", "load_claims_file": "verify.claims", "registry": "verify.claimsets",
     "select": "verify.claims", "Context": "verify.context", "ClaimResult": "verify.runner",
     "RunResult": "verify.runner", "run_claims": "verify.runner",
 }

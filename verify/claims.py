@@ -41,134 +41,27 @@ having its expected outcome when it fails. Exit code 0 means every claim had its
 """
 from __future__ import annotations
 
+import fnmatch
+import importlib.util
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+import os
+import traceback
 
 import sympy as sp
 
-QUANTITIES = ("weak", "strong", "ceiling", "w2s", "pgr", "opr", "misfit")
+import theory
+from theory.formulas import MEANS, RATIOS
+from theory.symbols import BY_NAME
+from verify.expectation import run_expectation, shrink_expectation
+from verify.observation import NUMERICAL_FLOOR, RELATION_ALTERNATIVE, STATUSES, Observation
+from verify.strategies import as_regime, check_law
+from verify.symbolic import run_symbolic
+
+QUANTITIES = MEANS + RATIOS
+"""What an expectation claim may be about."""
 RELATIONS = ("eq", "le", "ge", "approx")
 SYMBOLIC_RELATIONS = ("eq", "le", "ge", "lt", "gt", "limit")
-STATUSES = ("pass", "fail", "inconclusive")
-NUMERICAL_FLOOR = 1e-9
-"""Relative floor (in units of an observation's scale) added to the SE of every test: far above
-float rounding of the theory value, far below any statistical resolution."""
 EXPECTS = ("pass", "fail")
-# alternative of the falsifying test for each relation of an expectation claim
-RELATION_ALTERNATIVE = {"eq": "two-sided", "ge": "less", "le": "greater", "approx": "equivalence"}
-
-
-@dataclass
-class Observation:
-    """One checked hypothesis (statistical) or one deterministic check of a claim.
-
-    Parameters
-    ----------
-    label : str
-        What was tested, e.g. ``"E[ER_w] = exact"`` or ``"A < B at N = N* - 5"``.
-    config : dict
-        JSON-serialisable configuration (enough to reproduce the check).
-    alternative : {"two-sided", "less", "greater", "equivalence", "none"}
-        Direction in which the claim is rejected; ``"none"`` for deterministic checks.
-    estimate, stderr, theory : float
-        Simulated estimate, its standard error, and the claimed value (or bound).
-    scale : float
-        Unit of deviations and of the minimum detectable deviation (MDE); default ``|theory|``.
-    margin : float
-        Absolute equivalence margin (``alternative="equivalence"`` only).
-    resolution : float
-        Largest acceptable MDE in units of ``scale``; a check with less power is inconclusive.
-    p_value : float
-        p-value of the test that rejects the claim (enters the run's Holm family).
-    pass_p_value : float, optional
-        p-value of a confirmatory test; if given, ``pass`` requires it to be <= ``alpha / m``.
-    status : {"pass", "fail", "inconclusive"}
-        Set by the claim only for deterministic checks; by the runner otherwise.
-    trials : int
-        Monte Carlo trials behind the estimate.
-    details : dict
-        Anything else worth reporting (JSON-serialisable).
-    """
-
-    label: str
-    config: dict = field(default_factory=dict)
-    alternative: str = "none"
-    estimate: float | None = None
-    stderr: float | None = None
-    theory: float | None = None
-    scale: float | None = None
-    margin: float | None = None
-    resolution: float | None = None
-    p_value: float | None = None
-    pass_p_value: float | None = None
-    status: str | None = None
-    trials: int | None = None
-    details: dict = field(default_factory=dict)
-    # filled in by the runner
-    claim: str = ""
-    holm_threshold: float | None = None
-    rejected: bool | None = None
-    level: float | None = None
-    mde: float | None = None
-
-    @classmethod
-    def test(cls, label: str, estimate: float, stderr: float, theory: float, alternative: str,
-             *, config: dict | None = None, scale: float | None = None, margin: float = 0.0,
-             resolution: float | None = None, trials: int | None = None,
-             details: dict | None = None) -> "Observation":
-        """A statistical observation with its falsifying p-value and, where one exists, its
-        confirmatory p-value (TOST for ``equivalence``; the strict bound for ``less`` /
-        ``greater``). ``scale`` defaults to ``|theory|`` (or 1 if that is 0)."""
-        from verify import stats
-
-        if alternative == "none":
-            raise ValueError("alternative must be a statistical alternative, not 'none'")
-        for nm, v in (("estimate", estimate), ("stderr", stderr), ("theory", theory)):
-            if v is None or not math.isfinite(v):
-                raise ValueError(f"{nm} must be a finite number, got {v!r}")
-        if scale is None:
-            scale = abs(theory) if theory != 0 else 1.0
-        # Theory values are computed from float geometry (cosines, energies), so they carry
-        # rounding of order 1e-16 * scale; a quantity that is exactly 0 (identical subspaces)
-        # comes out as ~1e-17 while its simulation has an SE at rounding level too. A floor far
-        # above rounding and far below any statistical resolution keeps such ties from being
-        # read as rejections.
-        se_test = math.hypot(stderr, NUMERICAL_FLOOR * scale)
-        pv = stats.p_value(estimate, se_test, theory, alternative, margin)
-        if alternative == "equivalence":
-            pp = stats.equivalence_pass_p(estimate, se_test, theory, margin)
-        elif alternative in ("less", "greater"):
-            # a bound is confirmed when the estimate is significantly on the claimed side of it
-            pp = stats.p_value(estimate, se_test, theory, "greater" if alternative == "less" else "less")
-        else:
-            pp = None
-        return cls(label=label, config=dict(config or {}), alternative=alternative,
-                   estimate=float(estimate), stderr=float(stderr), theory=float(theory),
-                   scale=float(scale), margin=float(margin) if alternative == "equivalence" else None,
-                   resolution=resolution, p_value=pv, pass_p_value=pp, trials=trials,
-                   details=dict(details or {}))
-
-    @classmethod
-    def check(cls, label: str, status: str, *, config: dict | None = None,
-              details: dict | None = None, **values) -> "Observation":
-        """A deterministic observation (not in the Holm family) with the given status."""
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
-        return cls(label=label, config=dict(config or {}), alternative="none", status=status,
-                   details=dict(details or {}), **values)
-
-    @property
-    def deviation(self) -> float | None:
-        """Signed deviation (estimate - theory) in units of ``scale``."""
-        if self.estimate is None or self.theory is None:
-            return None
-        return (self.estimate - self.theory) / (self.scale or 1.0)
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["deviation"] = self.deviation
-        return d
 
 
 class CustomClaim:
@@ -198,9 +91,10 @@ class CustomClaim:
     ``run(ctx) -> list[Observation]``: perform the check. Statistical observations come from
     :meth:`Observation.test` and are left without a status; deterministic ones come from
     :meth:`Observation.check`. Randomness must come from ``ctx.seed_sequence(...)`` or
-    ``ctx.simulate(...)`` so that the run is reproducible. Raise ``ValueError`` for invalid
-    configuration; any other exception is reported as an ``error`` observation
-    (status ``inconclusive``) and does not stop the run.
+    ``ctx.simulate(...)`` so that the run is reproducible. An exception is reported as an
+    ``error`` observation (status ``inconclusive``) and does not stop the run, except an
+    ``OSError``: an I/O error of the run (a full run folder), not an outcome of the claim,
+    which stops it.
 
     ``counterexample(ctx, observation) -> dict | None``: optional; called for a failing
     observation to shrink it to a minimal counterexample. Default: ``None`` (the failing
@@ -253,8 +147,6 @@ def _validate_name(name) -> None:
 def _as_expr(expr) -> tuple[sp.Expr, str | None]:
     """A SymPy expression from an expression, a number or a registered formula name."""
     if isinstance(expr, str):
-        import theory
-
         rec = theory.formula(expr)
         if rec is None:
             raise ValueError(f"expr {expr!r} is not a registered formula name "
@@ -264,20 +156,13 @@ def _as_expr(expr) -> tuple[sp.Expr, str | None]:
         e = sp.sympify(expr)
     except (sp.SympifyError, TypeError) as exc:
         raise ValueError(f"expr must be a SymPy expression or a formula name, got {expr!r}") from exc
-    try:
-        import theory
-
-        rec = theory.formula(e)
-    except Exception:  # pragma: no cover - theory always importable in this project
-        rec = None
+    rec = theory.formula(e)
     return e, (rec.name if rec is not None else None)
 
 
 def _known_symbols(expr, what: str) -> None:
     """Reject, at construction, an expression in symbols no configuration supplies (a typo
     would otherwise end as an INCONCLUSIVE claim after the whole simulation)."""
-    from theory.symbols import BY_NAME
-
     unknown = sorted(s.name for s in getattr(expr, "free_symbols", ()) if s.name not in BY_NAME)
     if unknown:
         raise ValueError(f"{what} uses unknown symbol(s) {unknown}; the known ones are "
@@ -327,8 +212,6 @@ class Claim(CustomClaim):
             raise ValueError(f"quantity must be one of {QUANTITIES}, got {quantity!r}")
         if relation not in RELATIONS:
             raise ValueError(f"relation must be one of {RELATIONS}, got {relation!r}")
-        from verify.strategies import check_law
-
         check_law(features, "features")
         if relation == "approx":
             if tolerance is None:
@@ -358,8 +241,6 @@ class Claim(CustomClaim):
             _known_symbols(self.tolerance, "tolerance")
         self.examples = examples
         self.fragile = fragile
-        from verify.strategies import as_regime
-
         self.regime = as_regime(regime, features=features)
 
     def plan(self, ctx) -> int:
@@ -367,13 +248,9 @@ class Claim(CustomClaim):
         return int(self.examples or ctx.examples) + int(ctx.fragile if self.fragile is None else self.fragile)
 
     def run(self, ctx) -> list[Observation]:
-        from verify.expectation import run_expectation
-
         return run_expectation(self, ctx)
 
     def counterexample(self, ctx, observation):
-        from verify.expectation import shrink_expectation
-
         return shrink_expectation(self, ctx, observation)
 
     def describe(self) -> dict:
@@ -435,8 +312,6 @@ class SymbolicClaim(CustomClaim):
         return 0
 
     def run(self, ctx) -> list[Observation]:
-        from verify.symbolic import run_symbolic
-
         return run_symbolic(self, ctx)
 
     def describe(self) -> dict:
@@ -448,22 +323,6 @@ class SymbolicClaim(CustomClaim):
         return d
 
 
-# --- registry ----------------------------------------------------------------------------------
-
-def registry() -> list[CustomClaim]:
-    """Every built-in claim: the ``CLAIMS`` lists of all modules in ``verify.claimsets``."""
-    from verify.claimsets import collect
-
-    return collect()
-
-
-def __getattr__(name: str) -> Any:
-    # REGISTRY is built lazily: claim sets import this module, so it cannot be built at import.
-    if name == "REGISTRY":
-        return registry()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def load_claims_file(path) -> list[CustomClaim]:
     """Claims from a user's Python file defining a module-level list ``CLAIMS``.
 
@@ -472,9 +331,6 @@ def load_claims_file(path) -> list[CustomClaim]:
     are not UTF-8, a syntax error, an exception while executing it, a ``CLAIMS`` that is missing,
     empty or holds something other than claims.
     """
-    import importlib.util
-    import os
-
     path = os.fspath(path)
     if os.path.isdir(path):
         raise ValueError(f"claims file {path!r} is a folder, not a Python file")
@@ -512,9 +368,6 @@ def load_claims_file(path) -> list[CustomClaim]:
 
 def _user_line(exc: BaseException, path: str):
     """The last line of ``path`` in the traceback of ``exc`` ("?" if it is not there)."""
-    import os
-    import traceback
-
     line = "?"
     for fr in traceback.extract_tb(exc.__traceback__):
         if os.path.abspath(fr.filename) == os.path.abspath(path):
@@ -525,8 +378,6 @@ def _user_line(exc: BaseException, path: str):
 def select(claims, only=None, patterns=None) -> list[CustomClaim]:
     """Claims whose name equals one of ``only`` or matches one of the fnmatch ``patterns``
     (all claims when both are empty). Unknown ``only`` names raise ``ValueError``."""
-    import fnmatch
-
     claims = list(claims)
     names = [c.name for c in claims]
     dup = {x for x in names if names.count(x) > 1}
@@ -544,5 +395,3 @@ def select(claims, only=None, patterns=None) -> list[CustomClaim]:
         raise ValueError(f"--claims: no claim matches {patterns}")
     return out
 
-
-Predicate = Callable[[dict], bool]

@@ -32,12 +32,9 @@ import sympy as sp
 from scipy import stats
 
 import theory
-
-RISKS = ("weak", "strong", "ceiling", "w2s")
-QUANTITIES = RISKS + ("pgr", "opr")
+from theory.formulas import MEANS as SIM_MEANS, MODELS as RISKS, QUANTITIES
 FORMS = ("exact", "paper")
 BOUNDS = {"pgr": "pgr.lower_bound", "opr": "opr.lower_bound"}
-SIM_MEANS = RISKS + ("misfit",)
 
 # d_sw is a float sum of squared cosines; an excess over min(d_s, d_w) this small is rounding.
 _REL_TOL = 1e-9

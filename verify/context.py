@@ -15,7 +15,11 @@ from typing import Callable
 
 import numpy as np
 
-from verify import stats
+import numeric
+from numeric.seeding import as_seed_sequence, child
+import theory
+from theory.formulas import MEANS, RATIOS
+from verify import design, stats
 from verify.strategies import canonical_json, config_seed, scenario_from_config
 
 #: Preset sizes: configurations drawn at random per claim (``examples``), power-seeking
@@ -29,8 +33,6 @@ PRESETS = {
                     resolution=0.10),
 }
 
-# derived quantities: name -> (kind, numerator / value key(s))
-_RISKS = ("weak", "strong", "ceiling", "w2s", "misfit")
 
 
 #: Maximum number of looks at the data in :meth:`Context.adaptive`.
@@ -93,7 +95,6 @@ class Context:
     pool_budget: int | None = None
     oracle: bool = True
     planning_level: float = field(default=None)  # alpha / m_planned, set by the runner
-    progress: Callable | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
     _geometry: dict = field(default_factory=dict, repr=False)
     _candidates: dict = field(default_factory=dict, repr=False)
@@ -122,15 +123,15 @@ class Context:
             raise ValueError(f"oracle must be True or False, got {self.oracle!r}")
         if not (0 < self.resolution < math.inf):
             raise ValueError(f"resolution must be > 0, got {self.resolution!r}")
-        self.trials = self._round(self.trials)
-        self.trials_budget = self._round(self.trials_budget, up=False)
+        self.trials = self.round_trials(self.trials)
+        self.trials_budget = self.round_trials(self.trials_budget, up=False)
         # never below the random configurations' budget
-        self.power_budget = max(self._round(self.power_budget, up=False), self.trials_budget)
+        self.power_budget = max(self.round_trials(self.power_budget, up=False), self.trials_budget)
         if self.pool_budget is None:
             self.pool_budget = self.power_budget
         if not isinstance(self.pool_budget, (int, np.integer)) or self.pool_budget < 1:
             raise ValueError(f"pool_budget must be an integer >= 1, got {self.pool_budget!r}")
-        self.pool_budget = max(self._round(self.pool_budget, up=False), self.power_budget)
+        self.pool_budget = max(self.round_trials(self.pool_budget, up=False), self.power_budget)
         if self.planning_level is None:
             self.planning_level = self.alpha
 
@@ -151,11 +152,12 @@ class Context:
 
     @property
     def block(self) -> int:
-        import numeric
+        """Trials per seed block (:data:`numeric.TRIAL_BLOCK`): trial counts are multiples."""
+        return numeric.TRIAL_BLOCK
 
-        return int(getattr(numeric, "TRIAL_BLOCK", 16))
-
-    def _round(self, t: int, up: bool = True) -> int:
+    def round_trials(self, t: int, up: bool = True) -> int:
+        """``t`` rounded to a whole number of seed blocks (up, or down with ``up=False``),
+        at least one block."""
         b = self.block
         return max(b, (math.ceil(t / b) if up else t // b) * b)
 
@@ -221,8 +223,6 @@ class Context:
     def candidates(self, regime) -> list[dict]:
         """Corner configurations of ``regime`` (:func:`verify.design.candidates`), cached per
         regime: claims that share a regime share the grid."""
-        from verify import design
-
         key = (canonical_json(regime.describe()), id(regime.where))
         if key not in self._candidates:
             self._candidates[key] = design.candidates(regime)
@@ -231,8 +231,6 @@ class Context:
     @staticmethod
     def evaluate(expr, geometry: dict, prec: int = 30) -> float:
         """Value of a SymPy expression at a geometry; ``ValueError`` outside its conditions."""
-        import theory
-
         return float(theory.evaluate(expr, prec=prec, **geometry))
 
     # --- simulation -----------------------------------------------------------------------
@@ -242,10 +240,7 @@ class Context:
         keys ``weak, strong, ceiling, w2s, misfit``). Cached: a later call with more trials
         simulates only the missing seed blocks (``numeric.simulate_block``), which extend the
         same deterministic stream, so a prefix never changes."""
-        import numeric
-        from numeric.seeding import as_seed_sequence, child
-
-        trials = self._round(int(trials))
+        trials = self.round_trials(int(trials))
         key = canonical_json(config)
         cached = self._cache.get(key)
         if cached is None:
@@ -253,7 +248,7 @@ class Context:
             seed = self.config_seed(config)
             res = numeric.simulate(scenario, trials, seed=seed, engine=self.engine)
             cached = {"trials": trials, "scenario": scenario, "root": as_seed_sequence(seed),
-                      "per_trial": {k: np.asarray(res.per_trial[k], dtype=float) for k in _RISKS},
+                      "per_trial": {k: np.asarray(res.per_trial[k], dtype=float) for k in MEANS},
                       "engine": res.engine}
             self._cache[key] = cached
             self.simulated_trials += trials
@@ -275,13 +270,13 @@ class Context:
         delta-method SEs).
         """
         pt = self.simulate(config, trials)
-        if quantity in _RISKS:
+        if quantity in MEANS:
             return stats.mean_se(pt[quantity])
         if quantity == "pgr":
             return stats.ratio_of_means(pt["weak"] - pt["w2s"], pt["weak"] - pt["ceiling"])
         if quantity == "opr":
             return stats.ratio_of_means(pt["strong"], pt["w2s"])
-        raise ValueError(f"quantity must be one of {_RISKS + ('pgr', 'opr')}, got {quantity!r}")
+        raise ValueError(f"quantity must be one of {MEANS + RATIOS}, got {quantity!r}")
 
     def adaptive(self, measure: Callable[[int], tuple[float, float]], scale: float,
                  alternative: str, resolution: float | None = None,
@@ -301,7 +296,7 @@ class Context:
         rate of false confirmations, and it never stops a run that could still fail.
         """
         res = self.resolution if resolution is None else resolution
-        cap = self.trials_budget if budget is None else self._round(int(budget), up=False)
+        cap = self.trials_budget if budget is None else self.round_trials(int(budget), up=False)
         t = self.trials
         est, se = measure(t)
         for _ in range(LOOKS - 1):
@@ -312,6 +307,6 @@ class Context:
                 res = fallback
             if now <= res or (confirm is not None and confirm(est, se)):
                 break
-            t = min(self._round(stats.trials_for(now, t, res)), 4 * t, cap)
+            t = min(self.round_trials(stats.trials_for(now, t, res)), 4 * t, cap)
             est, se = measure(t)
         return est, se, t

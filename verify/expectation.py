@@ -24,8 +24,12 @@ from __future__ import annotations
 
 import time
 
-from verify.claims import RELATION_ALTERNATIVE, Observation
-from verify import design, stats
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis.errors import FlakyFailure, NoSuchExample, Unsatisfiable
+
+from verify import design, oracle, stats
+from verify.context import LOOKS
+from verify.observation import RELATION_ALTERNATIVE, Observation
 from verify.strategies import canonical_json, configs
 
 MIN_TARGET = 0.4
@@ -140,8 +144,6 @@ def observe(claim, ctx, cfg, trials: int | None = None, target: float | None = N
 
 def _confirmer(ctx, s, pass_p, margin):
     """Early stop on confirmation, at the planning level split over the looks."""
-    from verify.context import LOOKS
-
     def confirm(est, se):
         return pass_p(est, se, s["theory"], margin) <= ctx.planning_level / LOOKS
     return confirm
@@ -173,8 +175,6 @@ def plan_configs(claim, ctx) -> list[tuple[dict, dict, float | None, int | None]
 def run_expectation(claim, ctx) -> list[Observation]:
     """Oracle, then simulation at the random and power-seeking configurations, then the power
     statement (see the module docstring)."""
-    from verify import oracle
-
     planned = plan_configs(claim, ctx)
     out = []
     verdict = None
@@ -223,8 +223,6 @@ def _short(claim, ctx, o) -> int | None:
     reach the resolution -- for an equivalence, 3/4 of the tolerance (confirmable with the
     stated power for a true deviation up to a quarter of it). It never looks at whether the
     claim is rejected."""
-    from verify.context import LOOKS
-
     level = ctx.planning_level
     if o.pass_p_value is not None and o.pass_p_value <= level / LOOKS:
         return None
@@ -320,9 +318,6 @@ def shrink_expectation(claim, ctx, observation: Observation) -> dict:
     illustration found by search (its p-value is not family-controlled); the formal rejection
     is the original observation. Falls back to the original configuration.
     """
-    from hypothesis import HealthCheck, Phase, find, settings
-    from hypothesis.errors import FlakyFailure, NoSuchExample, Unsatisfiable
-
     if observation.alternative == "none" and observation.config:
         # The oracle's separating configuration: the illustration is a simulation there (like a
         # shrunk example, not family-controlled; the formal refutation is the oracle's).

@@ -36,7 +36,7 @@ import sympy as sp
 
 from theory.symbols import b_w2s, c_sw, d_sw, m_sw, p_sw, rho_s, rho_w, t2
 from verify import design
-from verify.claims import Observation
+from verify.observation import Observation
 
 #: Registered exact expectation of each quantity (Gaussian features, OLS teacher and student).
 EXACT_THEORY = {"weak": "risk.weak.exact", "strong": "risk.strong.exact",

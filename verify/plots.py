@@ -17,10 +17,10 @@ import math
 
 import numpy as np
 
+from theory.formulas import MODELS
 from verify import stats
 from verify.figlimits import mark_clipped, readable_limits
 
-MODELS = ("weak", "strong", "ceiling", "w2s")
 BASE = {"d_s": 4, "d_w": 6, "sigma2": 1.0, "cosines": [0.9, 0.6, 0.3, 0.0],
         "theta": {"s": 0.1, "w": 0.1, "o": 0.05, "seed": 1}, "features": "gaussian", "noise": "gaussian"}
 N_GRID = (17, 20, 24, 30, 40, 55, 75, 100)       # labelled samples, at N = N_FIXED
@@ -62,7 +62,7 @@ def plot_suite(ctx, progress: bool = False) -> dict:
     """Simulate the n and N sweeps around :data:`BASE` and return their data (JSON-able).
     ``progress``: say so on stderr, with a bar on a terminal (the phase takes about a minute
     at the default size)."""
-    trials = ctx._round(256 if ctx.quick else 2048)
+    trials = ctx.round_trials(256 if ctx.quick else 2048)
     configs = ([{**BASE, "n": n, "N": N_FIXED} for n in N_GRID]
                + [{**BASE, "n": n_FIXED, "N": N} for N in BIG_N_GRID])
     bar = None

@@ -373,8 +373,9 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
     fork); the result is the same as with ``workers=1``.
 
     1. Plan: ``m_planned`` = sum of ``claim.plan(ctx)``; ``ctx.planning_level = alpha / m_planned``.
-    2. Run every claim (an exception other than a bad configuration becomes an ``error``
-       observation with status ``inconclusive``).
+    2. Run every claim (an exception of a claim, whatever its type, becomes an ``error``
+       observation with status ``inconclusive``; an ``OSError`` is an I/O error of the run and
+       stops it).
     3. Holm over every statistical observation of every claim (:func:`verify.stats.decide`).
     4. Shrink the strongest failure of each failing claim to a minimal counterexample.
     """

@@ -43,7 +43,6 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 FEATURES = ("gaussian", "rademacher", "student-t:<df>")
-NOISES = FEATURES
 OVERLAPS = ("random", "integer")
 OVERLAP_KINDS = ("random", "integer", "full", "none")
 

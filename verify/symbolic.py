@@ -9,7 +9,8 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from verify.claims import Observation
+import theory
+from verify.observation import Observation
 from verify.strategies import Regime, configs
 
 _SPOT_REGIME = Regime(d_s=(1, 8), d_w=(1, 8), n_margin=(3, 200), N_margin=(3, 400))
@@ -43,8 +44,6 @@ def _holds(relation: str, lhs, rhs, tol) -> bool:
 
 def run_symbolic(claim, ctx) -> list[Observation]:
     """Prove the claim with SymPy, then evaluate both sides at random valid points."""
-    import theory
-
     proved, how = _prove(claim)
     lhs = claim.lhs.subs(claim.subs)
     rhs = claim.rhs.subs(claim.subs)

@@ -6,7 +6,8 @@ import sympy as sp
 
 import theory
 import verify
-from verify.claims import Claim, CustomClaim, Observation, SymbolicClaim, load_claims_file, registry, select
+from verify.claims import Claim, CustomClaim, Observation, SymbolicClaim, load_claims_file, select
+from verify.claimsets import registry
 
 
 def test_claim_validation_names_the_parameter():
@@ -66,7 +67,7 @@ def test_registry_is_unique_and_complete():
     kinds = {c.kind for c in claims}
     assert {"expectation", "symbolic", "custom"} <= kinds
     assert any(c.expect == "fail" for c in claims)
-    assert [c.name for c in verify.claims.REGISTRY] == names
+    assert [c.name for c in verify.claimsets.REGISTRY] == names
     for c in claims:
         if isinstance(c, Claim) and c.relation == "approx" and "robust" in c.name:
             assert c.features != "gaussian"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import numeric
 import theory
 from verify import Context, run_claims, stats
-from verify.claims import registry
+from verify.claimsets import registry
 from verify.claimsets import complexity as K
 
 

@@ -20,7 +20,7 @@ import math
 
 import pytest
 
-from verify.claims import REGISTRY
+from verify.claimsets import REGISTRY
 from verify.context import Context
 from verify.runner import run_claims
 

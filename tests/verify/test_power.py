@@ -177,7 +177,7 @@ def test_a_short_equivalence_gets_the_second_pass_maximum():
     leftover pool (a power-seeking configuration had confirmed early) was below its SE-sized
     need, so it stayed inconclusive. An equivalence passes only by confirmation, so a short one
     gets up to ``pool_budget`` trials, still sized from its SE alone."""
-    from verify.claims import registry
+    from verify.claimsets import registry
     from verify.expectation import run_expectation
 
     claim = next(c for c in CORE if c.name == "core.paper.w2s.variance")

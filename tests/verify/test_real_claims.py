@@ -7,7 +7,7 @@ import pytest
 from numeric.features import chance_moments
 from theory import haar
 from verify import Context, run_claims
-from verify.claims import registry
+from verify.claimsets import registry
 from verify.claimsets import real as R
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 
 from theory import regimes as TR
 from verify import Context, run_claims, stats
-from verify.claims import registry
+from verify.claimsets import registry
 from verify.claimsets import regimes as R
 
 

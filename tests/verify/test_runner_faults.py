@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from verify.claims import CustomClaim, Observation, registry, select
+from verify.claims import CustomClaim, Observation, select
+from verify.claimsets import registry
 from verify.context import Context
 from verify.runner import MAX_RETRIES, run_claims
 

@@ -3,7 +3,8 @@ import multiprocessing
 
 import pytest
 
-from verify.claims import registry, select
+from verify.claims import select
+from verify.claimsets import registry
 from verify.context import Context
 from verify.runner import run_claims
 

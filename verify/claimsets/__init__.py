@@ -1,7 +1,9 @@
 """Built-in claim sets: every module here defines a module-level list ``CLAIMS``.
 
 :func:`collect` imports each module of this package (in name order, ``core`` first) and
-concatenates their ``CLAIMS``; it is what :func:`verify.claims.registry` returns. A module that
+concatenates their ``CLAIMS``; :func:`registry` returns them (``REGISTRY`` builds them on
+first access). The claim sets are found and imported at call time (plug-in discovery), so this
+package imports no claim set at its own import. A module that
 fails to import is reported on stderr and replaced by one inconclusive claim
 ``<name>.import_error``, so that one broken claim set cannot stop the others from being checked
 nor let a run exit 0 without them.
@@ -11,6 +13,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+
+from verify.claims import CustomClaim, Observation
 
 
 def modules() -> list[str]:
@@ -24,8 +28,6 @@ class BrokenClaimSet:
     ``<set>.import_error``, so that the run cannot exit 0 with claims silently missing."""
 
     def __new__(cls, name: str, error: str):
-        from verify.claims import CustomClaim, Observation
-
         class _Broken(CustomClaim):
             kind = "custom"
 
@@ -58,3 +60,15 @@ def collect(strict: bool = False) -> list:
             seen[c.name] = name
             claims.append(c)
     return claims
+
+
+def registry() -> list:
+    """Every built-in claim: the ``CLAIMS`` lists of all modules in this package."""
+    return collect()
+
+
+def __getattr__(name: str):
+    # REGISTRY is built on access, not at import: building it imports every claim set.
+    if name == "REGISTRY":
+        return registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -83,7 +83,8 @@ def _usage(message: str) -> int:
 
 def select_claims(args):
     """The claims the arguments select (``ValueError`` with a message on bad selections)."""
-    from verify.claims import load_claims_file, registry, select
+    from verify.claims import load_claims_file, select
+    from verify.claimsets import registry
 
     builtin = registry()
     user = []
