@@ -195,12 +195,12 @@ def predict(data: dict) -> list[dict]:
 
 
 def _floor_dominated(c: dict) -> bool:
-    """The check's tested SE is the numerical floor (``verify.claims.NUMERICAL_FLOOR`` x scale),
+    """The check's tested SE is the numerical floor (``verify.observation.NUMERICAL_FLOOR`` x scale),
     not the sampling SE: a quantity that is exactly 0 up to rounding (e.g. the misfit when
     V_w = V_s). Judged from ``scale`` where recorded, else from the two-sided p-value."""
     from scipy.stats import norm
 
-    from verify.claims import NUMERICAL_FLOOR
+    from verify.observation import NUMERICAL_FLOOR
 
     if c.get("scale") is not None:
         return c["stderr"] < 0.1 * NUMERICAL_FLOOR * c["scale"]

@@ -24,7 +24,7 @@ from functools import lru_cache, wraps
 import sympy as sp
 from sympy.solvers.inequalities import reduce_rational_inequalities
 
-from theory.formulas import GEOMETRY_CONDITIONS, formula, risk
+from theory.formulas import GEOMETRY_CONDITIONS, MODELS, formula, risk
 from theory.symbols import BY_NAME, N, b_w2s, d_s, d_w, m_sw, n, rho_s, rho_w
 from theory.validation import to_exact
 
@@ -510,9 +510,8 @@ def labels_to_reach_risk(model: str, eps_value=None, form: str = "exact", bias: 
         :math:`(0, \infty)`.
     """
     _check_form(form)
-    models = ("weak", "strong", "ceiling", "w2s")
-    if model not in models:
-        raise ValueError(f"model must be one of {models}, got {model!r}")
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
     e = _validate_target("eps", eps_value, meaning=" (an excess-risk target)")
     e = eps if e is None else e
     expr, conds = _model(model, form, bias)

@@ -23,7 +23,9 @@ from theory.symbols import N, b_w2s, d_s, d_sw, d_w, m_sw, n, rho_s, rho_w, sigm
 
 #: The quantity names, defined here once for theory and verify (numeric keeps its own
 #: per-trial keys, ``numeric.result.PER_TRIAL_KEYS``, as it cannot import theory).
-MODELS = ("weak", "strong", "ceiling", "w2s")
+SINGLE_MODELS = ("weak", "strong", "ceiling")
+"""The fits to labels (the W2S student fits the teacher's pseudo-labels)."""
+MODELS = SINGLE_MODELS + ("w2s",)
 """The four fits, by the names of their excess risks."""
 RATIOS = ("pgr", "opr")
 """Ratios of expected risks: performance gap recovered, outperforming ratio."""

@@ -34,7 +34,7 @@ import sympy as sp
 
 from theory import haar
 from theory.evaluation import evaluate as _evaluate
-from theory.formulas import GEOMETRY_CONDITIONS, formula, register
+from theory.formulas import GEOMETRY_CONDITIONS, MODELS, SINGLE_MODELS, formula, register
 from theory.symbols import (
     BY_NAME,
     N,
@@ -54,8 +54,6 @@ from theory.symbols import (
 from theory.validation import to_exact
 
 REGIMES = ("ols", "interp")
-SINGLE_MODELS = ("weak", "strong", "ceiling")
-MODELS = SINGLE_MODELS + ("w2s",)
 
 
 class InfiniteExpectation(ValueError):
@@ -113,7 +111,8 @@ _STUDENT_BAND_MSG = _band_message("W2S student's", "N", "d_s") + (
 _SINGLE_FIT = {"weak": "weak model's", "strong": "strong baseline's", "ceiling": "strong ceiling's"}
 
 
-def _check_regime(regime: str, what: str) -> str:
+def check_regime(regime: str, what: str) -> str:
+    """``regime`` if it is one of :data:`REGIMES`, else ``ValueError`` naming ``what``."""
     if regime not in REGIMES:
         raise ValueError(f"{what} must be one of {REGIMES}, got {regime!r}")
     return regime
@@ -152,7 +151,7 @@ def single_risk(model: str, regime: str) -> sp.Expr:
     """
     if model not in SINGLE_MODELS:
         raise ValueError(f"model must be one of {SINGLE_MODELS}, got {model!r}")
-    _check_regime(regime, "regime")
+    check_regime(regime, "regime")
     return formula(f"risk.{model}.regime.{regime}").expr
 
 
@@ -202,7 +201,7 @@ def teacher_moments(regime: str) -> TeacherMoments:
     :math:`S = \alpha p_{sw} + \beta d_{sw}(t_2 - \rho_w) + q\,\frac{d_{sw}}{d_w}\frac{n}{d_w - n - 1}`,
     :math:`B = \frac{n}{d_w}(t_2 - \rho_w) + q\frac{n}{d_w - n - 1}`. Here :math:`q = \sigma^2 + \rho_w`.
     """
-    _check_regime(regime, "regime")
+    check_regime(regime, "regime")
     cond = _COND["teacher"][regime]
     if regime == "ols":
         var = _Q / (n - d_w - 1)
@@ -236,8 +235,8 @@ def _exact_fit(tm: TeacherMoments):
 
 
 def _regime_name(teacher: str, student: str) -> str:
-    _check_regime(teacher, "teacher")
-    _check_regime(student, "student")
+    check_regime(teacher, "teacher")
+    check_regime(student, "student")
     return f"{teacher}_{student}"
 
 
@@ -456,7 +455,8 @@ def evaluate(name_or_expr, prec: int = 50, **values) -> mpmath.mpf:
 
 
 __all__ = [
-    "REGIMES", "SINGLE_MODELS", "MODELS", "InfiniteExpectation", "PW_ENERGY", "B_W2S", "M_SW",
+    "REGIMES", "check_regime", "SINGLE_MODELS", "MODELS", "InfiniteExpectation", "PW_ENERGY",
+    "B_W2S", "M_SW",
     "R_SW", "TARGET_SUBS", "TEACHER_BAND", "STUDENT_BAND", "TeacherMoments", "teacher_moments",
     "single_risk", "w2s_risk", "misfit", "gain", "misfit_identity_ratio", "gain_misfit_gap",
     "risk_piecewise", "misfit_piecewise", "regime", "evaluate", "exact_values",

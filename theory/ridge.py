@@ -25,19 +25,12 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from theory.formulas import GEOMETRY_CONDITIONS, formula, register
-from theory.symbols import N, c_sw, d_s, d_sw, d_w, n, p_sw, rho_s, rho_w, sigma2, t2
+from theory.formulas import GEOMETRY_CONDITIONS, SINGLE_MODELS, formula, register
+from theory.symbols import (N, c_sw, d_s, d_sw, d_w, gamma, lam, lambda_s, lambda_w, n, p_sw, rho_s,
+                            rho_w, sigma2, t2)
 
-gamma = sp.Symbol("gamma", positive=True, real=True)
-"""Aspect ratio d/m of one fit."""
-lam = sp.Symbol("lambda", positive=True, real=True)
-"""Penalty of one fit (generic)."""
-lambda_w = sp.Symbol("lambda_w", positive=True, real=True)
-r"""Ridge penalty of the weak teacher, :math:`\lambda_w`."""
-lambda_s = sp.Symbol("lambda_s", positive=True, real=True)
-r"""Ridge penalty of the strong student, baseline and ceiling, :math:`\lambda_s`."""
-
-MODELS = ("weak", "strong", "ceiling")
+MODELS = SINGLE_MODELS
+"""The single fits to labels, whose deterministic equivalents this module registers."""
 
 __all__ = [
     "gamma", "lam", "lambda_w", "lambda_s", "MODELS", "stieltjes", "functionals", "single_risk",

@@ -34,10 +34,22 @@ r"""Cross term :math:`\theta^\top P_s P_w \theta` (may be negative)."""
 p_sw = sp.Symbol("p_sw", nonnegative=True, real=True)
 r""":math:`\|P_s P_w \theta\|^2`."""
 
+# Ridge (issue 20, theory.ridge): not in ALL / BY_NAME, which hold the ridgeless geometry that
+# a configuration supplies (``Scenario.geometry()``).
+gamma = sp.Symbol("gamma", positive=True, real=True)
+"""Aspect ratio d/m of one fit (ridge deterministic equivalents)."""
+lam = sp.Symbol("lambda", positive=True, real=True)
+"""Penalty of one fit (generic)."""
+lambda_w = sp.Symbol("lambda_w", positive=True, real=True)
+r"""Ridge penalty of the weak teacher, :math:`\lambda_w`."""
+lambda_s = sp.Symbol("lambda_s", positive=True, real=True)
+r"""Ridge penalty of the strong student, baseline and ceiling, :math:`\lambda_s`."""
+RIDGE = (lambda_w, lambda_s)
+
 COUNTS = (n, N, d_s, d_w)
 GEOMETRY = (d_sw, rho_s, rho_w, b_w2s, m_sw)
 TARGET_SCALARS = (t2, c_sw, p_sw)
 ALL = (n, N, d_s, d_w, d_sw, sigma2, rho_s, rho_w, b_w2s, m_sw, t2, c_sw, p_sw)
 BY_NAME = {s.name: s for s in ALL}
 
-__all__ = [s.name for s in ALL] + ["COUNTS", "GEOMETRY", "TARGET_SCALARS", "ALL", "BY_NAME"]
+__all__ = [s.name for s in ALL] + ["gamma", "lam", "lambda_w", "lambda_s", "RIDGE", "COUNTS", "GEOMETRY", "TARGET_SCALARS", "ALL", "BY_NAME"]

@@ -395,3 +395,10 @@ def select(claims, only=None, patterns=None) -> list[CustomClaim]:
         raise ValueError(f"--claims: no claim matches {patterns}")
     return out
 
+
+__all__ = [
+    "Claim", "SymbolicClaim", "CustomClaim", "load_claims_file", "select", "QUANTITIES", "RELATIONS",
+    "SYMBOLIC_RELATIONS", "EXPECTS",
+    # the observation, defined in verify.observation, is part of the claim protocol
+    "Observation", "STATUSES", "NUMERICAL_FLOOR", "RELATION_ALTERNATIVE",
+]

@@ -35,6 +35,7 @@ import dataclasses
 import hashlib
 import json
 import math
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -326,3 +327,74 @@ def geometry(config: dict) -> dict:
     """Derived geometry of a configuration, keyed by the theory symbol names
     (``d_sw, rho_s, rho_w, b_w2s, m_sw, t2, c_sw, p_sw`` plus ``n, N, d_s, d_w, sigma2``)."""
     return dict(scenario_from_config(config).geometry())
+
+
+# --- exact rational configurations (the complexity claims' exact searches) ---------------------
+
+def pythagorean(t: Fraction) -> tuple[Fraction, Fraction]:
+    """Rational point (c, s) on the unit circle: c = (1 - t^2)/(1 + t^2), s = 2t/(1 + t^2)."""
+    return (1 - t * t) / (1 + t * t), 2 * t / (1 + t * t)
+
+
+def rational_geometry(d_s_, d_w_, ts, x, y, z_s, z_w, z_o) -> dict:
+    r"""Exact geometry scalars of the canonical basis with rational cosines and target.
+
+    Block i < k = min(d_s, d_w) spans :math:`e_i` (strong) and :math:`e_{d_s + i}`; the weak
+    direction is :math:`(c_i, s_i)` with :math:`(c_i, s_i)` from ``ts[i]``; the target has
+    coordinates ``(x[i], y[i])`` there, ``z_s`` on strong-only, ``z_w`` on weak-only and ``z_o``
+    on the orthogonal coordinate. Returns ``d_sw, rho_s, rho_w, b_w2s, m_sw`` as Fractions.
+    """
+    k = min(d_s_, d_w_)
+    out = dict(d_sw=Fraction(0), rho_s=Fraction(0), rho_w=Fraction(0), b_w2s=Fraction(0),
+               m_sw=Fraction(0))
+    for i in range(k):
+        c, s = pythagorean(ts[i])
+        p = c * x[i] + s * y[i]  # coordinate of theta along the weak direction
+        out["d_sw"] += c * c
+        out["rho_s"] += y[i] ** 2
+        out["rho_w"] += x[i] ** 2 + y[i] ** 2 - p * p
+        out["b_w2s"] += (x[i] - c * p) ** 2 + y[i] ** 2
+        out["m_sw"] += (s * p) ** 2
+    for z in z_s:  # in V_s, orthogonal to V_w
+        out["rho_w"] += z * z
+        out["b_w2s"] += z * z
+    for z in z_w:  # in V_w, orthogonal to V_s
+        out["rho_s"] += z * z
+        out["b_w2s"] += z * z
+        out["m_sw"] += z * z
+    out["rho_s"] += z_o * z_o
+    out["rho_w"] += z_o * z_o
+    out["b_w2s"] += z_o * z_o
+    return out
+
+
+def _exact_coordinates(size: Fraction):
+    """Rational target coordinates in [-size, size], multiples of 1/16."""
+    k = int(size * 16)
+    return st.integers(-k, k).map(lambda j: Fraction(j, 16))
+
+
+@st.composite
+def exact_points(draw, bias=True, max_dim=8, max_n=300, max_N=400, size=Fraction(3)):
+    """Geometrically consistent exact configurations (a dict of Fractions / ints).
+
+    Shrinks towards small dimensions, small ``n`` and ``N`` just above the OLS thresholds,
+    full overlap and a zero target: ``hypothesis.find`` returns minimal counterexamples.
+    """
+    ds = draw(st.integers(1, max_dim))
+    dw = draw(st.integers(1, max_dim))
+    k = min(ds, dw)
+    ts = [Fraction(draw(st.integers(0, 10)), 10) for _ in range(k)]
+    coord = (st.one_of(st.just(Fraction(0)), _exact_coordinates(size)) if bias else st.just(Fraction(0)))
+    x = [draw(coord) for _ in range(k)]
+    y = [draw(coord) for _ in range(k)]
+    z_s = [draw(coord) for _ in range(max(0, ds - dw))]
+    z_w = [draw(coord) for _ in range(max(0, dw - ds))]
+    z_o = draw(coord)
+    g = rational_geometry(ds, dw, ts, x, y, z_s, z_w, z_o)
+    # Half the draws put n and N within a few dimensions of the OLS thresholds and of
+    # N = 2 d_s + 1, where the bounds are tightest; the rest range widely.
+    nn = max(ds, dw) + 2 + draw(st.one_of(st.integers(0, 2 * dw + 2), st.integers(0, max_n)))
+    NN = ds + 2 + draw(st.one_of(st.integers(0, 2 * ds + 2), st.integers(0, max_N)))
+    s2 = Fraction(draw(st.integers(1, 64)), 16)
+    return dict(n=nn, N=NN, d_s=ds, d_w=dw, sigma2=s2, **g, cos_t=[str(t) for t in ts])

@@ -10,6 +10,7 @@ import numeric
 import theory
 from verify import Context, run_claims, stats
 from verify.claimsets import registry
+from verify import bounds, strategies
 from verify.claimsets import complexity as K
 
 
@@ -45,14 +46,14 @@ def test_rational_geometry_matches_numeric_scenario(ds, dw, data):
     z_s = [data.draw(q) for _ in range(max(0, ds - dw))]
     z_w = [data.draw(q) for _ in range(max(0, dw - ds))]
     z_o = data.draw(q)
-    exact = K.rational_geometry(ds, dw, ts, x, y, z_s, z_w, z_o)
+    exact = strategies.rational_geometry(ds, dw, ts, x, y, z_s, z_w, z_o)
     D = ds + dw + 1
     V_s = np.eye(D)[:, :ds]
     V_w = np.zeros((D, dw))
     theta = np.zeros(D)
     for i in range(dw):
         if i < k:
-            c, s = map(float, K._pythagorean(ts[i]))
+            c, s = map(float, strategies.pythagorean(ts[i]))
             V_w[i, i], V_w[ds + i, i] = c, s
         else:
             V_w[ds + i, i] = 1.0
@@ -72,13 +73,13 @@ def test_sufficient_conditions_on_known_points():
     # the minimal PGR counterexample sits at N = 2 d_s + 1 (W2S ties the teacher: PGR = 0)
     p = dict(n=10, N=3, d_s=1, d_w=2, sigma2=Fraction(1, 16), d_sw=Fraction(1), rho_s=Fraction(0),
              rho_w=Fraction(0), b_w2s=Fraction(0), m_sw=Fraction(0))
-    assert K._pgr_fails(p) and not K.pgr_bound_sufficient(p)
+    assert bounds.bound_fails('pgr', p) and not bounds.pgr_bound_sufficient(p)
     q = {**p, "N": 40}
-    assert K.pgr_bound_sufficient(q) and not K._pgr_fails(q)
+    assert bounds.pgr_bound_sufficient(q) and not bounds.bound_fails('pgr', q)
     # OPR bound, rho = 0: fails for N < n with little overlap, holds for N >= n
     r = dict(p, n=60, N=10, d_s=2, d_w=6, d_sw=Fraction(0))
-    assert K._opr_fails(r) and not K.opr_bound_sufficient(r)
-    assert not K._opr_fails({**r, "N": 60})
+    assert bounds.bound_fails('opr', r) and not bounds.opr_bound_sufficient(r)
+    assert not bounds.bound_fails("opr", {**r, "N": 60})
 
 
 @pytest.mark.parametrize("name,status", [

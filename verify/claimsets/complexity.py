@@ -34,101 +34,30 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
-from hypothesis import HealthCheck, Phase, find, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import seed as hseed
 from hypothesis.errors import NoSuchExample
 from scipy import stats as _st
 
 import theory
 from theory import complexity as cx
 from theory import scaling as sc
-from theory.symbols import BY_NAME, N, b_w2s, d_s, d_sw, d_w, m_sw, n, rho_s, rho_w, sigma2
+from theory.complexity import VARIANCE_ONLY as VAR
+from theory.symbols import BY_NAME, N, d_s, d_sw, d_w, n
 from verify import stats
+from verify.bounds import (ARGS, bound_fails, exact, exact_fn, n_le_N, opr_bound_sufficient,
+                           pgr_bound_sufficient)
 from verify.claims import CustomClaim, Observation, SymbolicClaim
-from verify.strategies import Regime, configs
+from verify.strategies import Regime, configs, exact_points
+from verify.strategies import geometry as geometry_of
 
 SRC = "issue 6; theory.md §4"
-ARGS = (n, N, d_s, d_w, d_sw, sigma2, rho_s, rho_w, b_w2s, m_sw)
-VAR = {rho_s: 0, rho_w: 0, b_w2s: 0, m_sw: 0}
-
-
-# --- exact rational configurations ------------------------------------------------------------
-def _pythagorean(t: Fraction) -> tuple[Fraction, Fraction]:
-    """Rational point (c, s) on the unit circle: c = (1 - t^2)/(1 + t^2), s = 2t/(1 + t^2)."""
-    return (1 - t * t) / (1 + t * t), 2 * t / (1 + t * t)
-
-
-def rational_geometry(d_s_, d_w_, ts, x, y, z_s, z_w, z_o) -> dict:
-    r"""Exact geometry scalars of the canonical basis with rational cosines and target.
-
-    Block i < k = min(d_s, d_w) spans :math:`e_i` (strong) and :math:`e_{d_s + i}`; the weak
-    direction is :math:`(c_i, s_i)` with :math:`(c_i, s_i)` from ``ts[i]``; the target has
-    coordinates ``(x[i], y[i])`` there, ``z_s`` on strong-only, ``z_w`` on weak-only and ``z_o``
-    on the orthogonal coordinate. Returns ``d_sw, rho_s, rho_w, b_w2s, m_sw`` as Fractions.
-    """
-    k = min(d_s_, d_w_)
-    out = dict(d_sw=Fraction(0), rho_s=Fraction(0), rho_w=Fraction(0), b_w2s=Fraction(0),
-               m_sw=Fraction(0))
-    for i in range(k):
-        c, s = _pythagorean(ts[i])
-        p = c * x[i] + s * y[i]  # coordinate of theta along the weak direction
-        out["d_sw"] += c * c
-        out["rho_s"] += y[i] ** 2
-        out["rho_w"] += x[i] ** 2 + y[i] ** 2 - p * p
-        out["b_w2s"] += (x[i] - c * p) ** 2 + y[i] ** 2
-        out["m_sw"] += (s * p) ** 2
-    for z in z_s:  # in V_s, orthogonal to V_w
-        out["rho_w"] += z * z
-        out["b_w2s"] += z * z
-    for z in z_w:  # in V_w, orthogonal to V_s
-        out["rho_s"] += z * z
-        out["b_w2s"] += z * z
-        out["m_sw"] += z * z
-    out["rho_s"] += z_o * z_o
-    out["rho_w"] += z_o * z_o
-    out["b_w2s"] += z_o * z_o
-    return out
-
-
-def _coordinates(size: Fraction):
-    """Rational target coordinates in [-size, size], multiples of 1/16."""
-    k = int(size * 16)
-    return st.integers(-k, k).map(lambda j: Fraction(j, 16))
-
-
-@st.composite
-def exact_points(draw, bias=True, max_dim=8, max_n=300, max_N=400, size=Fraction(3)):
-    """Geometrically consistent exact configurations (a dict of Fractions / ints).
-
-    Shrinks towards small dimensions, small ``n`` and ``N`` just above the OLS thresholds,
-    full overlap and a zero target: ``hypothesis.find`` returns minimal counterexamples.
-    """
-    ds = draw(st.integers(1, max_dim))
-    dw = draw(st.integers(1, max_dim))
-    k = min(ds, dw)
-    ts = [Fraction(draw(st.integers(0, 10)), 10) for _ in range(k)]
-    coord = (st.one_of(st.just(Fraction(0)), _coordinates(size)) if bias else st.just(Fraction(0)))
-    x = [draw(coord) for _ in range(k)]
-    y = [draw(coord) for _ in range(k)]
-    z_s = [draw(coord) for _ in range(max(0, ds - dw))]
-    z_w = [draw(coord) for _ in range(max(0, dw - ds))]
-    z_o = draw(coord)
-    g = rational_geometry(ds, dw, ts, x, y, z_s, z_w, z_o)
-    # Half the draws put n and N within a few dimensions of the OLS thresholds and of
-    # N = 2 d_s + 1, where the bounds are tightest; the rest range widely.
-    nn = max(ds, dw) + 2 + draw(st.one_of(st.integers(0, 2 * dw + 2), st.integers(0, max_n)))
-    NN = ds + 2 + draw(st.one_of(st.integers(0, 2 * ds + 2), st.integers(0, max_N)))
-    s2 = Fraction(draw(st.integers(1, 64)), 16)
-    return dict(n=nn, N=NN, d_s=ds, d_w=dw, sigma2=s2, **g, cos_t=[str(t) for t in ts])
 
 
 def draw_exact(ctx, strategy, count, *key) -> list:
     """``count`` distinct draws of a strategy of exact points, deterministic in (run seed, key).
 
     Like ``ctx.draw`` but deduplicated by ``repr`` (the points hold Fractions, not JSON)."""
-    from hypothesis import given
-    from hypothesis import seed as hseed
-
     found: dict = {}
     hyp_seed = int(ctx.seed_sequence("draw-exact", *key).generate_state(1, np.uint32)[0])
 
@@ -144,71 +73,14 @@ def draw_exact(ctx, strategy, count, *key) -> list:
     return list(found.values())
 
 
-def _exact_fn(expr):
-    """Fraction-exact callable of an expression in ARGS (integer constants only)."""
-    f = sp.lambdify(ARGS, expr, modules="math")
-
-    def call(p):
-        return f(*(p[a.name] for a in ARGS))
-    return call
-
-
 def _show(p) -> dict:
+    """An exact point for a report: Fractions as strings."""
     return {k: (str(v) if isinstance(v, Fraction) else v) for k, v in p.items()}
 
 
-_FN: dict = {}
-
-
-def _fn(name):
-    if name not in _FN:
-        exprs = {
-            "pgr": theory.pgr("exact"), "opr": theory.opr("exact"),
-            "pgr_lb": theory.pgr_lower_bound(), "opr_lb": theory.opr_lower_bound(),
-            "gain": theory.risk("weak") - theory.risk("w2s"),
-            "gap": theory.risk("weak") - theory.risk("ceiling"),
-        }
-        _FN[name] = _exact_fn(exprs[name])
-    return _FN[name]
-
-
-# --- sufficient conditions (derivations in notes/complexity.md) ------------------------------
-def pgr_bound_sufficient(p) -> bool:
-    r"""PGR bound holds if W2S does not lose to the teacher (gain >= 0), the weak-ceiling gap is
-    positive and :math:`N (d_w + 1) \ge n (d_s + 1)` (proved for :math:`\rho = 0`; searched
-    with bias)."""
-    return (_fn("gain")(p) >= 0 and _fn("gap")(p) > 0
-            and p["N"] * (p["d_w"] + 1) >= p["n"] * (p["d_s"] + 1))
-
-
-def opr_bound_sufficient(p) -> bool:
-    r"""OPR bound holds if :math:`N \ge n`,
-    :math:`M := N - d_s - 1 \ge \max(2 d_s, 2 d_s (n - d_s - 1)/(d_s + 1))`
-    and :math:`d_{swM} (n - d_s - 1) \le (d_s + 1)(n - d_w - 1)` with
-    :math:`d_{swM} = d_{sw} + d_s (d_w - d_{sw})/M` (proved; see notes/complexity.md). Without
-    bias :math:`N \ge n` alone suffices."""
-    nn, NN, ds, dw, dsw = p["n"], p["N"], p["d_s"], p["d_w"], p["d_sw"]
-    M = NN - ds - 1
-    dswM = dsw + Fraction(ds) * (dw - dsw) / M
-    return (NN >= nn and M >= 2 * ds and M * (ds + 1) >= 2 * ds * (nn - ds - 1)
-            and dswM * (nn - ds - 1) <= (ds + 1) * (nn - dw - 1))
-
-
-def _n_le_N(p) -> bool:
-    """N >= n"""
-    return p["N"] >= p["n"]
-
-
-def _pgr_fails(p) -> bool:
-    return _fn("gap")(p) > 0 and _fn("pgr")(p) < _fn("pgr_lb")(p)
-
-
-def _opr_fails(p) -> bool:
-    return _fn("opr")(p) < _fn("opr_lb")(p)
-
-
 class BoundSearch(CustomClaim):
-    """Exact-rational search for configurations where a paper bound fails.
+    """Exact-rational search for configurations where the paper's ``bound`` (``"pgr"`` or
+    ``"opr"``, :func:`verify.bounds.bound_fails`) fails.
 
     ``restrict`` (a predicate on the exact point) limits the search to a sufficient condition;
     the claim then asserts that no counterexample exists there. Without it the claim asserts
@@ -218,9 +90,11 @@ class BoundSearch(CustomClaim):
 
     # quick: 400 draws -- with 150, seed 7 missed the everywhere-refutation of the PGR bound
     # (a known-false claim then passes and the run exits 1; measured in issue 16)
-    def __init__(self, name, fails, restrict=None, bias=True, examples=(400, 1500), max_N=400, **kw):
+    def __init__(self, name, bound, restrict=None, bias=True, examples=(400, 1500), max_N=400, **kw):
         super().__init__(name, **kw)
-        self.fails, self.restrict, self.bias, self.examples = fails, restrict, bias, examples
+        if bound not in ("pgr", "opr"):
+            raise ValueError(f"bound must be 'pgr' or 'opr', got {bound!r}")
+        self.bound, self.restrict, self.bias, self.examples = bound, restrict, bias, examples
         self.max_N = max_N
 
     def plan(self, ctx) -> int:
@@ -233,7 +107,7 @@ class BoundSearch(CustomClaim):
             if not restrict(p):
                 return False
             counter[0] += 1  # draws inside the restriction: the search's effective size
-            return self.fails(p)
+            return bound_fails(self.bound, p)
         return pred
 
     def run(self, ctx):
@@ -255,8 +129,7 @@ class BoundSearch(CustomClaim):
             return [Observation.check(
                 f"no counterexample in {counter[0]} exact draws satisfying the restriction "
                 f"({k} drawn)", "pass" if counter[0] else "inconclusive", details=details)]
-        vals = {"exact_ratio": str(_fn("pgr" if self.fails is _pgr_fails else "opr")(cex)),
-                "bound": str(_fn("pgr_lb" if self.fails is _pgr_fails else "opr_lb")(cex))}
+        vals = {"exact_ratio": str(exact(self.bound)(cex)), "bound": str(exact(f"{self.bound}_lb")(cex))}
         return [Observation.check("minimal counterexample (exact)", "fail", config=_show(cex),
                                   details={**details, **vals})]
 
@@ -362,10 +235,10 @@ class PgrOvershoot(CustomClaim):
         if not self.refute:
             return [Observation.check("PGR - L factorises; sign of (n - 2 d_w - 1) M - d_w n",
                                       "pass" if resid == 0 else "fail", details={"residual": str(resid)})]
-        fn = _exact_fn(pgr0)
+        fn = exact_fn(pgr0)
 
         def exceeds(p):
-            return (p["d_sw"] < p["d_w"] and _fn("gap")({**p, **{k.name: 0 for k in VAR}}) > 0
+            return (p["d_sw"] < p["d_w"] and exact("gap")({**p, **{k.name: 0 for k in VAR}}) > 0
                     and fn(p) > 1 - Fraction(p["d_sw"]) / p["d_w"])
 
         try:
@@ -389,6 +262,11 @@ def _geom_values(g: dict) -> dict:
 FLIP_VAR = Regime(d_s=(16, 24), d_w=(16, 28), n_margin=(20, 80), N_margin=(0, 0), sigma2=(0.5, 2.0),
                   theta_s=(0.0, 0.0), theta_w=(0.0, 0.0), theta_o=(0.0, 0.0), overlap=("random",))
 FLIP_BIAS = FLIP_VAR.replace(theta_s=(0.02, 0.15), theta_w=(0.02, 0.15), theta_o=(0.02, 0.1))
+
+
+# Float callables of the threshold's A and B per ``other``, built on first use (a lambdify costs
+# about a second) and shared by every draw.
+_AB: dict = {}
 
 
 class OrderingFlip(CustomClaim):
@@ -437,8 +315,6 @@ class OrderingFlip(CustomClaim):
         return 2 * _configs(ctx)
 
     def run(self, ctx):
-        from verify.strategies import geometry as geometry_of
-
         def ok(g):
             """the threshold exists and N_- keeps N - d_s - 1 >= 6"""
             return self._sizes(g) is not None
@@ -469,8 +345,6 @@ class OrderingFlip(CustomClaim):
                 out.append(o)
         return out
 
-
-_AB: dict = {}
 
 
 def _configs(ctx) -> int:
@@ -517,8 +391,6 @@ class ScalingExponent(CustomClaim):
         return 2 * _configs(ctx)
 
     def run(self, ctx):
-        from verify.strategies import geometry as geometry_of
-
         exp = sc.expand("w2s", self.variable, 2, "exact", bias=True)
         out = []
         reg = SWEEP_REGIME.replace(where=_small_overlap)
@@ -651,8 +523,6 @@ class PgrAboveLimit(CustomClaim):
         return _configs(ctx)
 
     def run(self, ctx):
-        from verify.strategies import geometry as geometry_of
-
         reg = Regime(d_s=(4, 8), d_w=(6, 10), n_margin=(0, 40), n_ratio=5.0, N_margin=(0, 0),
                      sigma2=(0.5, 2.0), theta_s=(0.0, 0.0), theta_w=(0.0, 0.0), theta_o=(0.0, 0.0),
                      overlap=("random",), where=lambda g: g["d_sw"] <= g["d_w"] / 2)
@@ -756,28 +626,28 @@ PGR_PROOF = [
 ]
 
 BOUNDS = PGR_PROOF + [
-    BoundSearch("complexity.bounds.pgr.everywhere", _pgr_fails, expect="fail", source="theory.md §3",
+    BoundSearch("complexity.bounds.pgr.everywhere", "pgr", expect="fail", source="theory.md §3",
                 description="paper PGR lower bound <= exact PGR at every valid configuration with a "
                             "positive gap (refuted: minimal exact counterexample)"),
-    BoundSearch("complexity.bounds.opr.everywhere", _opr_fails, expect="fail", source="theory.md §3",
+    BoundSearch("complexity.bounds.opr.everywhere", "opr", expect="fail", source="theory.md §3",
                 description="paper OPR lower bound <= exact OPR everywhere (refuted)"),
-    BoundSearch("complexity.bounds.pgr.sufficient", _pgr_fails, restrict=pgr_bound_sufficient, max_N=3000,
+    BoundSearch("complexity.bounds.pgr.sufficient", "pgr", restrict=pgr_bound_sufficient, max_N=3000,
                 source="notes/complexity.md",
                 description="PGR bound holds when gain >= 0, gap > 0, N (d_w + 1) >= n (d_s + 1): no "
                             "counterexample in an exact search (proved for rho = 0)"),
-    BoundSearch("complexity.bounds.opr.sufficient", _opr_fails, restrict=opr_bound_sufficient, max_N=3000,
+    BoundSearch("complexity.bounds.opr.sufficient", "opr", restrict=opr_bound_sufficient, max_N=3000,
                 source="notes/complexity.md",
                 description="OPR bound holds under N >= n, "
                             "M >= max(2 d_s, 2 d_s (n - d_s - 1)/(d_s + 1)), "
                             "d_swM (n - d_s - 1) <= (d_s + 1)(n - d_w - 1): exact search"),
-    BoundSearch("complexity.bounds.opr.sufficient.variance_only", _opr_fails,
-                restrict=_n_le_N, bias=False, max_N=3000, source="notes/complexity.md",
+    BoundSearch("complexity.bounds.opr.sufficient.variance_only", "opr",
+                restrict=n_le_N, bias=False, max_N=3000, source="notes/complexity.md",
                 description="rho = 0: OPR bound holds when N >= n: exact search"),
 ]
 
 STATISTICAL = [
     OrderingFlip("complexity.flip.teacher.variance_only", "weak", FLIP_VAR, source=SRC,
-                 description="rho = 0: E ER_w2s > E ER_w at N = 0.7 N*, < at 1.3 N* (N* = 2 d_s + 1)"),
+                 description="rho = 0: E ER_w2s > E ER_w at N = floor(0.9 N*), < at ceil(1.1 N*) (N* = 2 d_s + 1)"),
     OrderingFlip("complexity.flip.teacher.bias", "weak", FLIP_BIAS, source=SRC,
                  description="with bias: the W2S-vs-teacher ordering flips at N* = d_s + 1 + B/A"),
     OrderingFlip("complexity.flip.strong.variance_only", "strong", FLIP_VAR, source=SRC,

@@ -20,8 +20,10 @@ from __future__ import annotations
 import sympy as sp
 
 import theory
-from theory.symbols import N, b_w2s, d_s, d_sw, d_w, m_sw, n, rho_s, rho_w, sigma2
+from theory.symbols import N, b_w2s, d_s, d_sw, d_w, n, rho_w, sigma2
+from theory.complexity import VARIANCE_ONLY
 from verify import stats
+from verify.bounds import pgr_bound_sufficient
 from verify.claims import Claim, CustomClaim, Observation, SymbolicClaim
 from verify.strategies import Regime, configs
 
@@ -53,9 +55,7 @@ def _gap_ok(g) -> bool:
 def _pgr_bound_domain(g) -> bool:
     """PGR well defined (E ER_w - E ER_c >= E ER_w / 4) and the proved sufficient condition of
     the paper's PGR bound: W2S does not lose to the teacher and N (d_w + 1) >= n (d_s + 1)
-    (verify.claimsets.complexity.pgr_bound_sufficient, notes/complexity.md)."""
-    from verify.claimsets.complexity import pgr_bound_sufficient  # deliberate: claim sets load core first
-
+    (verify.bounds.pgr_bound_sufficient, notes/complexity.md)."""
     return _gap_ok(g) and pgr_bound_sufficient(_sym(g))
 
 
@@ -73,9 +73,8 @@ def _full_inside(g) -> bool:
     return g["d_w"] <= g["d_s"]
 
 
-_no_rho = {rho_s: 0, rho_w: 0, b_w2s: 0, m_sw: 0}
-_var_w = theory.risk("weak").subs(_no_rho)
-_var_w2s = theory.risk("w2s").subs(_no_rho)
+_var_w = theory.risk("weak").subs(VARIANCE_ONLY)
+_var_w2s = theory.risk("w2s").subs(VARIANCE_ONLY)
 
 EXACT = [
     Claim(f"core.{q}.exact", q, f"risk.{q}.exact", "eq", source=f"{S} §2",
@@ -121,10 +120,10 @@ SECTION4 = [
     SymbolicClaim("core.special.d_sw_0.N_inf", _var_w2s.subs(d_sw, 0), 0, "limit", variable=N,
                   point=sp.oo, source=f"{S} §4",
                   description="d_sw = 0 and N -> oo: the W2S variance vanishes"),
-    SymbolicClaim("core.limit.pgr.N_inf", theory.pgr("exact").subs(_no_rho), 1 - d_sw / d_w, "limit",
+    SymbolicClaim("core.limit.pgr.N_inf", theory.pgr("exact").subs(VARIANCE_ONLY), 1 - d_sw / d_w, "limit",
                   variable=N, point=sp.oo, source=f"{S} §4",
                   description="N -> oo, rho = 0: PGR -> 1 - d_sw/d_w"),
-    SymbolicClaim("core.limit.opr.N_inf", theory.opr("exact").subs(_no_rho),
+    SymbolicClaim("core.limit.opr.N_inf", theory.opr("exact").subs(VARIANCE_ONLY),
                   (d_s / d_sw) * (n - d_w - 1) / (n - d_s - 1), "limit", variable=N, point=sp.oo,
                   source=f"{S} §4",
                   description="N -> oo, rho = 0: OPR -> (d_s/d_sw)(n - d_w - 1)/(n - d_s - 1)"),

@@ -223,7 +223,7 @@ class RegimeW2S(_RegimeClaim):
     fits = ("teacher", "student")
 
     def __init__(self, teacher, student, **kw):
-        self.teacher, self.student = R._check_regime(teacher, "teacher"), R._check_regime(student, "student")
+        self.teacher, self.student = R.check_regime(teacher, "teacher"), R.check_regime(student, "student")
         kw.setdefault("description",
                       f"exact W2S risk and misfit, {teacher} teacher, {student} student "
                       f"(each fit >= {kw.get('gap', GAP)} samples from its threshold)")
@@ -293,7 +293,7 @@ class MisfitGap(_RegimeClaim):
                  overlap=("random", "integer"), per_regime=None, **kw):
         if against not in ("formula", "zero"):
             raise ValueError(f"against must be 'formula' or 'zero', got {against!r}")
-        self.regimes = tuple((R._check_regime(t, "teacher"), R._check_regime(s, "student"))
+        self.regimes = tuple((R.check_regime(t, "teacher"), R.check_regime(s, "student"))
                              for t, s in regimes)
         self.against, self.per_regime = against, per_regime
         self.energies = dict(theta_s=theta_s, theta_w=theta_w, theta_o=theta_o, overlap=overlap)
