@@ -33,6 +33,7 @@ from scipy import stats
 
 import theory
 from theory.formulas import MEANS as SIM_MEANS, MODELS as RISKS, QUANTITIES
+from verify.jsonsafe import jsonable
 FORMS = ("exact", "paper")
 BOUNDS = {"pgr": "pgr.lower_bound", "opr": "opr.lower_bound"}
 
@@ -396,20 +397,6 @@ def deviations(theory_scalars: dict, sim: dict) -> dict:
     return out
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (float, np.floating)):
-        return _float(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
-
-
 def build_record(scenario_info: dict, values: dict, sim: dict, theory_scalars=None) -> dict:
     """Assemble a :func:`compare` record from its parts (the paper study evaluates the theory
     for all grid points at once and passes each point's ``theory_scalars``).
@@ -444,7 +431,7 @@ def build_record(scenario_info: dict, values: dict, sim: dict, theory_scalars=No
                 undefined[form][q] = conds or ["a nonzero denominator"]
             else:
                 undefined[form][q] = violated_conditions(formula_name(q, form), values)
-    rec = _jsonable({
+    rec = jsonable({
         "scenario": scenario_info,
         "regime": regimes(values),
         "infinite": [q for q in QUANTITIES if infinite[q]],

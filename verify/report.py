@@ -8,16 +8,14 @@ leaves the previous report in place. It replaces or removes only the report's ow
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
-import numpy as np
-
 from verify.citations import resolve
+from verify.jsonsafe import jsonable
 from verify.runner import RunResult, fmt
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
@@ -26,25 +24,6 @@ _MARK = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
 _CALIBRATION = ("each check uses a normal approximation, and the per-trial risks are skewed, so the "
                 "real rate is higher (about 2x for the built-in claim set at alpha = 0.001: "
                 "Edgeworth audit in notes/false-alarm-level.md).")
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating, float)):
-        x = float(obj)
-        return x if math.isfinite(x) else None
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    if obj is None or isinstance(obj, (str, int, bool)):
-        return obj
-    return str(obj)
 
 
 def _obs_resolution(o) -> str:
@@ -266,7 +245,7 @@ def junit(result: RunResult) -> str:
         elif not r.as_expected:
             f = ET.SubElement(case, "failure", message=msg, type="ClaimFailed" if r.status == "fail" else "UnexpectedPass")
             if r.counterexample:
-                f.text = json.dumps(_jsonable(r.counterexample))
+                f.text = json.dumps(jsonable(r.counterexample))
         else:
             ET.SubElement(case, "system-out").text = msg
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
@@ -305,7 +284,7 @@ def write_outputs(result: RunResult, out: str, plots: dict | None = None) -> str
         if plots is not None:
             data["plots"] = {"files": names, "data": plots}
         with open(os.path.join(stage, "report.json"), "w", encoding="utf-8") as f:
-            json.dump(_jsonable(data), f, indent=1, allow_nan=False)
+            json.dump(jsonable(data), f, indent=1, allow_nan=False)
         with open(os.path.join(stage, "report.md"), "w", encoding="utf-8") as f:
             f.write(markdown(result, names))
         with open(os.path.join(stage, "junit.xml"), "w", encoding="utf-8") as f:

@@ -7,7 +7,7 @@ import pytest
 
 from verify.context import Context
 from verify.plots import plot_suite, render
-from verify.report import _jsonable
+from verify.jsonsafe import jsonable
 
 
 def test_plot_suite_writes_every_figure(tmp_path, capsys):
@@ -18,7 +18,7 @@ def test_plot_suite_writes_every_figure(tmp_path, capsys):
     row = data["N_sweep"][0]
     assert row["theory"]["exact"]["w2s"] > 0 and row["se"]["w2s"] > 0
     # the sweep's data goes into report.json: it must be plain JSON
-    json.dumps(_jsonable(data), allow_nan=False)
+    json.dumps(jsonable(data), allow_nan=False)
     names = render(data, str(tmp_path))
     assert set(names) == {f"{k}_vs_{v}.png" for k in ("relative_error", "risks", "pgr_opr") for v in ("n", "N")}
     for name in names:

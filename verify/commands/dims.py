@@ -19,6 +19,7 @@ import math
 import os
 
 from verify.exitcodes import ExitCode, usage_error
+from verify.jsonsafe import jsonable
 
 
 def add_arguments(parser):
@@ -129,16 +130,6 @@ def _text(rec: dict) -> str:
     return "\n".join(lines)
 
 
-def _jsonable(x):
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    return x
-
-
 def run(args) -> int:
     try:
         rec = _record(args)
@@ -147,7 +138,7 @@ def run(args) -> int:
     except MemoryError:
         return usage_error("verify dims", "not enough memory for these feature matrices")
     if args.json:
-        print(json.dumps(_jsonable(rec), indent=1))
+        print(json.dumps(jsonable(rec), indent=1))
     else:
         print(_text(rec))
     return ExitCode.OK

@@ -239,6 +239,7 @@ def _run_features(args) -> int:
     from verify.features import geometry as G
     from verify.features import report as Rp
     from verify.features import sweep as S
+    from verify.jsonsafe import jsonable
     from verify.paper.io import write_json, write_text
 
     t0 = time.monotonic()
@@ -355,7 +356,7 @@ def _run_features(args) -> int:
     md = Rp.markdown(title, dims, analysis, sweeps, shown, figures)
     md += "\n## Verdict\n\n" + verdict + "\n" + "".join(f"- {r}\n" for r in reasons)
     write_text(out / "features.md", md)
-    write_json(out / "features.json", Rp.jsonable({"settings": shown, "dims": dims,
+    write_json(out / "features.json", jsonable({"settings": shown, "dims": dims,
                                                    "analysis": analysis, "sweeps": sweeps,
                                                    "seconds": time.monotonic() - t0}))
     print(f"features: {total} points x {settings['trials']} splits; d_w={dims[0]}, "
@@ -421,6 +422,7 @@ def _run_utkface(args) -> int:
     """Figures and tables of the authors' UTKFace runs (the analysis of claim set utkface.*)."""
     from verify.claimsets.utkface import analysed
     from verify.features import report as Rp
+    from verify.jsonsafe import jsonable
     from verify.paper.io import write_json, write_text
 
     t0 = time.monotonic()
@@ -455,7 +457,7 @@ def _run_utkface(args) -> int:
             "`utkface.*` (`python -m verify --claims 'utkface.*'`) and notes/real-features.md. "
             "Rows with ResNet152 as the strong model are left out (recorded d_sw > d_w).\n")
     write_text(out / "utkface.md", head + "\n".join(parts))
-    write_json(out / "utkface.json", Rp.jsonable(summary))
+    write_json(out / "utkface.json", jsonable(summary))
     print(f"utkface: {len(summary)} rows, {len(figures)} figures; wrote {out}/utkface.md in "
           f"{time.monotonic() - t0:.1f} s")
     return 0

@@ -157,21 +157,3 @@ def markdown(title, dims, analysis, sweeps, settings, figures) -> str:
               "estimates with delta-method SEs are in the JSON.", "",
               "## Figures", "", *(f"- `{f}`" for f in figures), ""]
     return "\n".join(lines)
-
-
-def jsonable(obj):
-    """NaN/inf to None, arrays to lists, recursively."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return jsonable(obj.tolist())
-    if isinstance(obj, (np.floating, float)):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    return obj
