@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-import sympy as sp
 
 import theory
 from theory.regimes import InfiniteExpectation, regime
@@ -118,16 +117,13 @@ def _regime(m, d) -> np.ndarray:
 
 @lru_cache(maxsize=None)
 def _lambda(name: str):
-    expr = theory.formula(name).expr
-    syms = sorted(expr.free_symbols, key=lambda s: s.name)
-    return [s.name for s in syms], sp.lambdify(syms, expr, "numpy")
+    return theory.lambdify_numpy(name)
 
 
-def _eval(name: str, values: dict) -> np.ndarray:
-    names, fn = _lambda(name)
-    # Division by zero happens only at the thresholds, which the band masks discard.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(fn(*(values[k] for k in names)), dtype=float)
+def _eval(name: str, values: dict, mask: np.ndarray) -> np.ndarray:
+    """The registered formula ``name`` at the sweep points ``mask`` selects (those of its
+    regime), through :func:`theory.lambdify_numpy`, which checks the formula's conditions."""
+    return _lambda(name)(**{k: (v[mask] if np.ndim(v) else v) for k, v in values.items()})
 
 
 def exact_curve(model: str, geometry: dict, sweep: str, xs: np.ndarray) -> np.ndarray:
@@ -147,12 +143,12 @@ def exact_curve(model: str, geometry: dict, sweep: str, xs: np.ndarray) -> np.nd
             for s in ("ols", "interp"):
                 mask = (regs[0] == t) & (regs[1] == s)
                 if mask.any():
-                    out[mask] = np.broadcast_to(_eval(f"risk.w2s.regime.{t}_{s}", vals), xs.shape)[mask]
+                    out[mask] = _eval(f"risk.w2s.regime.{t}_{s}", vals, mask)
         return out
     for r in ("ols", "interp"):
         mask = regs[0] == r
         if mask.any():
-            out[mask] = np.broadcast_to(_eval(f"risk.{model}.regime.{r}", vals), xs.shape)[mask]
+            out[mask] = _eval(f"risk.{model}.regime.{r}", vals, mask)
     return out
 
 
