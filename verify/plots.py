@@ -17,16 +17,17 @@ import math
 
 import numpy as np
 
+import theory
 from theory.formulas import MODELS
 from verify import stats
 from verify.figlimits import mark_clipped, readable_limits
 
 BASE = {"d_s": 4, "d_w": 6, "sigma2": 1.0, "cosines": [0.9, 0.6, 0.3, 0.0],
         "theta": {"s": 0.1, "w": 0.1, "o": 0.05, "seed": 1}, "features": "gaussian", "noise": "gaussian"}
-N_GRID = (17, 20, 24, 30, 40, 55, 75, 100)       # labelled samples, at N = N_FIXED
-N_FIXED = 60
-BIG_N_GRID = (15, 18, 22, 30, 45, 70, 110, 170)  # pseudo-labelled samples, at n = n_FIXED
-n_FIXED = 40
+LABELLED_SWEEP = (17, 20, 24, 30, 40, 55, 75, 100)  # values of n, at N = PSEUDO_FIXED
+PSEUDO_FIXED = 60
+PSEUDO_SWEEP = (15, 18, 22, 30, 45, 70, 110, 170)   # values of N, at n = LABELLED_FIXED
+LABELLED_FIXED = 40
 Z95 = 1.959963984540054
 
 
@@ -63,8 +64,8 @@ def plot_suite(ctx, progress: bool = False) -> dict:
     ``progress``: say so on stderr, with a bar on a terminal (the phase takes about a minute
     at the default size)."""
     trials = ctx.round_trials(256 if ctx.quick else 2048)
-    configs = ([{**BASE, "n": n, "N": N_FIXED} for n in N_GRID]
-               + [{**BASE, "n": n_FIXED, "N": N} for N in BIG_N_GRID])
+    configs = ([{**BASE, "n": n, "N": PSEUDO_FIXED} for n in LABELLED_SWEEP]
+               + [{**BASE, "n": LABELLED_FIXED, "N": N} for N in PSEUDO_SWEEP])
     bar = None
     if progress:
         import sys
@@ -82,15 +83,14 @@ def plot_suite(ctx, progress: bool = False) -> dict:
             bar.update(1)
     if bar is not None:
         bar.close()
-    n_sweep, N_sweep = rows[:len(N_GRID)], rows[len(N_GRID):]
-    geo = {k: v for k, v in ctx.geometry({**BASE, "n": n_FIXED, "N": N_FIXED}).items() if k not in ("n", "N")}
+    n_sweep, N_sweep = rows[:len(LABELLED_SWEEP)], rows[len(LABELLED_SWEEP):]
+    geo = {k: v for k, v in ctx.geometry({**BASE, "n": LABELLED_FIXED, "N": PSEUDO_FIXED}).items()
+           if k not in ("n", "N")}
     return {"base": BASE, "geometry": geo, "trials": trials, "n_sweep": n_sweep, "N_sweep": N_sweep,
-            "n_fixed": n_FIXED, "N_fixed": N_FIXED}
+            "n_fixed": LABELLED_FIXED, "N_fixed": PSEUDO_FIXED}
 
 
 def _curve(name, geo, var, grid, fixed):
-    import theory
-
     f = theory.lambdify_numpy(name)
     vals = {**geo, var: grid, ("N" if var == "n" else "n"): fixed}
     try:

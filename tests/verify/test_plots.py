@@ -35,7 +35,7 @@ def _synthetic(extreme_row=3, extreme=71.0):
     import numeric
     from verify.strategies import scenario_from_config
 
-    geo = scenario_from_config({**plots.BASE, "n": plots.n_FIXED, "N": plots.N_FIXED}).geometry()
+    geo = scenario_from_config({**plots.BASE, "n": plots.LABELLED_FIXED, "N": plots.PSEUDO_FIXED}).geometry()
     base = {k: v for k, v in geo.items() if k not in ("n", "N")}
 
     def row(n, N):
@@ -47,12 +47,12 @@ def _synthetic(extreme_row=3, extreme=71.0):
         return {"n": n, "N": N, "trials": 100, "mean": mean, "se": {q: 0.01 for q in mean},
                 "mean_of_pgr": mean["pgr"], "mean_of_opr": mean["opr"], "theory": th}
 
-    n_sweep = [row(n, plots.N_FIXED) for n in plots.N_GRID]
-    N_sweep = [row(plots.n_FIXED, N) for N in plots.BIG_N_GRID]
+    n_sweep = [row(n, plots.PSEUDO_FIXED) for n in plots.LABELLED_SWEEP]
+    N_sweep = [row(plots.LABELLED_FIXED, N) for N in plots.PSEUDO_SWEEP]
     N_sweep[extreme_row]["mean_of_pgr"] = extreme
     assert numeric  # the scenario builder needs numeric importable
     return {"base": plots.BASE, "geometry": base, "trials": 100, "n_sweep": n_sweep,
-            "N_sweep": N_sweep, "n_fixed": plots.n_FIXED, "N_fixed": plots.N_FIXED}
+            "N_sweep": N_sweep, "n_fixed": plots.LABELLED_FIXED, "N_fixed": plots.PSEUDO_FIXED}
 
 
 def test_an_extreme_point_does_not_flatten_the_curves(tmp_path, monkeypatch):
