@@ -6,9 +6,12 @@ wrong theory) yields different words.
 """
 from __future__ import annotations
 
+import string
+
 import sympy as sp
 
 import theory
+from theory.formulas import RATIOS, SINGLE_MODELS
 from verify.paper.config import axis_values
 
 NAMES = {"weak": "weak-teacher", "strong": "strong-baseline", "ceiling": "strong-ceiling",
@@ -74,27 +77,58 @@ def _execution(ex: dict | None) -> str:
     return text + "."
 
 
-def render(config, findings: dict, *, wall_s: float, workers: int, files: list[str],
-           timings: dict | None = None, execution: dict | None = None) -> str:
-    """The report text."""
-    ex, pp = findings["sim_vs_exact"], findings["sim_vs_paper"]
-    trials = findings.get("trials")
-    out = [
-        f"# Paper study `{config.name}`: paper forms vs exact theory vs simulation",
-        "",
-        f"Grid: {findings['points']} points (N-sweep at n = {config.n_fixed}, n-sweep at "
-        f"N = {config.N_fixed}; d_sw ∈ {list(config.d_sw)}, σ² ∈ {list(config.sigma2)}; "
-        f"d_s = {config.d_s}, d_w = {config.d_w}, {config.latent} latent coordinates with "
-        f"λ_i = i^-{config.decay:g}). Simulation: {trials} trials per point, engine "
-        f"`{config.engine}`, seed {config.seed}, {workers} worker(s), wall time {wall_s:.1f} s "
-        f"({_timings(timings)})." + _execution(execution),
-        "",
-        "## 1. Simulation against the exact expectations (notes/derivation.md, notes/regimes.md)",
-        "",
-        f"{ex['tests']} two-sided tests (risks: t test of the mean; PGR/OPR: ratio of mean risks, "
-        f"delta-method z test) at family-wise α = {ex['alpha']} (Holm): **{ex['rejected']} "
-        "rejected**.",
-    ]
+# The document's skeleton; each placeholder is one section's text, built below from the findings.
+REPORT = string.Template("""\
+# Paper study `$name`: paper forms vs exact theory vs simulation
+
+$grid
+
+## 1. Simulation against the exact expectations (notes/derivation.md, notes/regimes.md)
+
+$sim_vs_exact
+
+## 2. The paper's single-model forms (the baselines' d/n approximation)
+
+$single_models
+
+## 3. The paper's W2S form
+
+$w2s_form
+
+## 4. PGR and OPR: paper form against exact (ratios of expectations)
+
+$ratios
+
+## 5. The paper's lower bounds
+
+$bounds
+## 6. Ratio of mean risks against mean of per-trial ratios
+
+$jensen
+
+## 7. Validity of the exact expectations on the grid
+
+$validity
+
+## Files
+
+$files
+""")
+
+
+def _grid(config, findings, wall_s, workers, timings, execution) -> str:
+    return (f"Grid: {findings['points']} points (N-sweep at n = {config.n_fixed}, n-sweep at "
+            f"N = {config.N_fixed}; d_sw ∈ {list(config.d_sw)}, σ² ∈ {list(config.sigma2)}; "
+            f"d_s = {config.d_s}, d_w = {config.d_w}, {config.latent} latent coordinates with "
+            f"λ_i = i^-{config.decay:g}). Simulation: {findings.get('trials')} trials per point, "
+            f"engine `{config.engine}`, seed {config.seed}, {workers} worker(s), wall time "
+            f"{wall_s:.1f} s ({_timings(timings)})." + _execution(execution))
+
+
+def _sim_vs_exact(ex) -> list[str]:
+    out = [f"{ex['tests']} two-sided tests (risks: t test of the mean; PGR/OPR: ratio of mean "
+           f"risks, delta-method z test) at family-wise α = {ex['alpha']} (Holm): "
+           f"**{ex['rejected']} rejected**."]
     if ex["rejected"] == 0:
         out.append(
             "The simulation is consistent with the exact expectations at every grid point where "
@@ -113,8 +147,16 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
                 "absolute for PGR and OPR):", ""]
         out += [f"- {NAMES[q]}: {v['median']:.1%} / {v['max']:.1%}" if v["scale"] == "relative"
                 else f"- {NAMES[q]}: {v['median']:.3f} / {v['max']:.3f}" for q, v in power.items()]
-    out += ["", "## 2. The paper's single-model forms (the baselines' d/n approximation)", ""]
-    for q in ("weak", "strong", "ceiling"):
+    return out
+
+
+def _resolved(pp, q) -> str:
+    return f"{pp['by_quantity'][q]['rejected']} of {pp['by_quantity'][q]['tests']} points"
+
+
+def _single_models(config, findings, pp) -> list[str]:
+    out = []
+    for q in SINGLE_MODELS:
         r = findings["paper_vs_exact"].get(q)
         if not r:
             continue
@@ -126,34 +168,42 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
             f"- The paper's {NAMES[q]} form {_paper_expr(q)} is {_direction(r)}. Relative error "
             f"from {r['min']:+.2%} ({_at(r['at_min'])}) to {r['max']:+.2%} ({_at(r['at_max'])}); "
             f"median |error| {r['abs_median']:.2%}. By sweep end: {end_txt}. The simulation "
-            f"resolves the difference (Holm) at {pp['by_quantity'][q]['rejected']} of "
-            f"{pp['by_quantity'][q]['tests']} points.")
+            f"resolves the difference (Holm) at {_resolved(pp, q)}.")
     factor = _variance_factor(config, findings)
     if factor:
         out += ["", "The exact variance factor against the paper's, at the n-sweep's ends:", ""]
         out += factor
-    out += ["", "## 3. The paper's W2S form", ""]
+    return out
+
+
+def _w2s_form(findings, pp) -> list[str]:
     r = findings["paper_vs_exact"].get("w2s")
-    if r:
-        out.append(
-            f"The paper's W2S form {_paper_expr('w2s')} is {_direction(r)}; relative error from "
+    if not r:
+        return ["The paper's W2S form is defined at no grid point."]
+    return [f"The paper's W2S form {_paper_expr('w2s')} is {_direction(r)}; relative error from "
             f"{r['min']:+.2%} ({_at(r['at_min'])}) to {r['max']:+.2%} ({_at(r['at_max'])}), median "
             f"|error| {r['abs_median']:.2%}. The simulation resolves the difference (Holm) at "
-            f"{pp['by_quantity']['w2s']['rejected']} of {pp['by_quantity']['w2s']['tests']} points.")
-    else:
-        out.append("The paper's W2S form is defined at no grid point.")
-    out += ["", "## 4. PGR and OPR: paper form against exact (ratios of expectations)", ""]
-    for q in ("pgr", "opr"):
+            f"{_resolved(pp, 'w2s')}."]
+
+
+def _ratios(findings, pp) -> list[str]:
+    out = []
+    for q in RATIOS:
         r = findings["paper_minus_exact_ratio"].get(q)
         if not r:
             continue
+        where = _direction(r, "the exact ratio").replace("grid points where both are defined",
+                                                         "grid points")
         out.append(
             f"- Paper-form {NAMES[q]} minus exact {NAMES[q]}: from {r['min']:+.4f} "
             f"({_at(r['at_min'])}) to {r['max']:+.4f} ({_at(r['at_max'])}); the paper form is "
-            f"{_direction(r, 'the exact ratio').replace('grid points where both are defined', 'grid points')}. "
-            f"Median |difference| {r['abs_median']:.4f}. The simulation resolves it (Holm) at "
-            f"{pp['by_quantity'][q]['rejected']} of {pp['by_quantity'][q]['tests']} points.")
-    out += ["", "## 5. The paper's lower bounds", ""]
+            f"{where}. Median |difference| {r['abs_median']:.4f}. The simulation resolves it "
+            f"(Holm) at {_resolved(pp, q)}.")
+    return out
+
+
+def _bounds(config, findings) -> list[str]:
+    out = []
     for q, b in findings["bounds"].items():
         name = NAMES[q]
         if b["grid_fail"]:
@@ -176,7 +226,8 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
             f"N ∈ [{config.heatmap_N[0]}, {config.heatmap_N[1]}], geometrically spaced cells) the "
             f"bound fails somewhere for {len(failing)} of the {len(b['heatmap'])} (d_sw, σ²) "
             "settings:")
-        out += ["", "  | d_sw | σ² | valid cells | bound fails on (share of valid cells) | largest excess | failing n | failing N |",
+        out += ["", "  | d_sw | σ² | valid cells | bound fails on (share of valid cells) | "
+                "largest excess | failing n | failing N |",
                 "  |---|---|---|---|---|---|---|"]
         for h in b["heatmap"]:
             frac = "—" if h["fail_fraction"] is None else f"{h['fail_fraction']:.1%}"
@@ -186,24 +237,42 @@ def render(config, findings: dict, *, wall_s: float, workers: int, files: list[s
             out.append(f"  | {h['d_sw']} | {h['sigma2']:g} | {h['valid_cells']} | {frac} | "
                        f"{excess} | {fn} | {fN} |")
         out.append("")
-    out += ["## 6. Ratio of mean risks against mean of per-trial ratios", ""]
-    for q, j in findings["jensen"].items():
-        out.append(
-            f"- {NAMES[q]}: the mean of per-trial ratios (what the authors' notebook plots) is "
+    return out
+
+
+def _jensen(findings) -> list[str]:
+    return [f"- {NAMES[q]}: the mean of per-trial ratios (what the authors' notebook plots) is "
             f"above the ratio of mean risks at {j['above']} and below it at {j['below']} of "
             f"{j['count']} points; largest difference {j['signed_at_abs_max']:+.4g} "
-            f"({_at(j['at_abs_max'])}), median {j['median_in_se']:+.2f} SE of the ratio of means.")
-    out += ["", "## 7. Validity of the exact expectations on the grid", ""]
+            f"({_at(j['at_abs_max'])}), median {j['median_in_se']:+.2f} SE of the ratio of means."
+            for q, j in findings["jensen"].items()]
+
+
+def _validity(findings) -> str:
     und = findings["undefined_points"]
     if und:
         conds = sorted({c for u in und for c in u["conditions"]})
-        out.append(f"{len(und)} of {findings['points']} grid points have an undefined or infinite exact "
-                   f"expectation (violated: {', '.join(conds)}); they are marked in the figures "
-                   "and tables and are excluded from every test.")
-    else:
-        out.append(f"Every one of the {findings['points']} grid points has a finite exact "
-                   "expectation (theory.regimes: no fit within one sample of its interpolation "
-                   "threshold), so all are tested.")
-    out += ["", "## Files", ""] + [f"- `{f}`" for f in files]
-    return "\n".join(out) + "\n"
+        return (f"{len(und)} of {findings['points']} grid points have an undefined or infinite "
+                f"exact expectation (violated: {', '.join(conds)}); they are marked in the "
+                "figures and tables and are excluded from every test.")
+    return (f"Every one of the {findings['points']} grid points has a finite exact expectation "
+            "(theory.regimes: no fit within one sample of its interpolation threshold), so all "
+            "are tested.")
 
+
+def render(config, findings: dict, *, wall_s: float, workers: int, files: list[str],
+           timings: dict | None = None, execution: dict | None = None) -> str:
+    """The report text: :data:`REPORT` filled in with the sections built from ``findings``."""
+    pp = findings["sim_vs_paper"]
+    return REPORT.substitute(
+        name=config.name,
+        grid=_grid(config, findings, wall_s, workers, timings, execution),
+        sim_vs_exact="\n".join(_sim_vs_exact(findings["sim_vs_exact"])),
+        single_models="\n".join(_single_models(config, findings, pp)),
+        w2s_form="\n".join(_w2s_form(findings, pp)),
+        ratios="\n".join(_ratios(findings, pp)),
+        bounds="\n".join(_bounds(config, findings)),
+        jensen="\n".join(_jensen(findings)),
+        validity=_validity(findings),
+        files="\n".join(f"- `{f}`" for f in files),
+    )
