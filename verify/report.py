@@ -16,6 +16,8 @@ import xml.etree.ElementTree as ET
 
 from verify.citations import resolve
 from verify.jsonsafe import jsonable
+from verify import plots as plots_module
+from verify.outputs import claim_files, replace_files
 from verify.runner import RunResult, fmt
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
@@ -267,8 +269,6 @@ def write_outputs(result: RunResult, out: str, plots: dict | None = None) -> str
     verify.outputs.OutputError
         When ``out`` holds one of those names and the tool did not write it (nothing is written).
     """
-    from verify.outputs import claim_files, replace_files
-
     out = os.path.abspath(out)
     claim_files(out, "check", REPORT_FILES)
     os.makedirs(out, exist_ok=True)
@@ -276,10 +276,8 @@ def write_outputs(result: RunResult, out: str, plots: dict | None = None) -> str
     try:
         names = []
         if plots is not None:
-            from verify.plots import render
-
             os.makedirs(os.path.join(stage, "plots"))
-            names = render(plots, os.path.join(stage, "plots"))
+            names = plots_module.render(plots, os.path.join(stage, "plots"))
         data = result.to_dict()
         if plots is not None:
             data["plots"] = {"files": names, "data": plots}

@@ -28,8 +28,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from numeric import simulate_many
 import theory
 from theory.regimes import InfiniteExpectation, regime
+from verify.strategies import scenario_from_config
 
 MODELS = ("weak", "strong", "w2s")
 SIM_GAP = 4
@@ -205,9 +207,6 @@ def simulate_points(lay: Layout, count: int, trials: int, seed: int, *, executor
         One record per (point, model) shown. How the tasks ran (read back, run, retried) is
         in ``executor.totals``.
     """
-    from numeric import simulate_many
-    from verify.strategies import scenario_from_config
-
     pts = points(lay, count)
     seqs = np.random.SeedSequence(seed).spawn(len(pts))
     configs = [panel.config(x) for panel, x in pts]
@@ -242,8 +241,6 @@ def simulate_points(lay: Layout, count: int, trials: int, seed: int, *, executor
 
 def geometry_of(panel: Panel) -> dict:
     """Theory symbol values of a panel's geometry (independent of ``n`` and ``N``)."""
-    from verify.strategies import scenario_from_config
-
     g = scenario_from_config(panel.config(panel.lo)).geometry()
     return {k: (int(v) if k in ("n", "N", "d_s", "d_w") else float(v)) for k, v in g.items()}
 

@@ -28,6 +28,11 @@ import math
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
+import theory
+import theory.regimes as R
+from numeric.features.probe import principal_coordinates
+from verify.features.analysis import compare
+
 __all__ = ["estimate", "predict"]
 
 
@@ -86,8 +91,6 @@ def estimate(F_w, F_s, y, test, dims, subspace=False, ridge=1e-6, groups=8) -> d
     of test rows left out (row ``i`` of the sorted test set is in group ``i % groups``, as in
     ``run_w2s(test_groups=groups)``; the pool fits are kept), for prediction standard errors.
     """
-    from numeric.features.probe import principal_coordinates
-
     y = np.asarray(y, float)
     test = np.asarray(test)
     pool = np.setdiff1d(np.arange(y.size), test)
@@ -115,9 +118,6 @@ def estimate(F_w, F_s, y, test, dims, subspace=False, ridge=1e-6, groups=8) -> d
 
 
 def _value(name, g, n, N):
-    import theory
-    import theory.regimes as R
-
     vals = {k: g[k] for k in ("d_w", "d_s", "d_sw", "sigma2", "t2", "rho_w", "rho_s", "p_sw",
                               "c_sw")}
     vals.update(n=int(n), N=int(N))
@@ -177,8 +177,6 @@ def compare_paired(sweep, pred, keys=("weak", "strong", "ceiling", "w2s")) -> di
     the same groups; its SE is that jackknife's combined in quadrature with the split-to-split
     SE. Returns the structure of :func:`verify.features.analysis.compare`.
     """
-    from verify.features.analysis import compare
-
     reps = pred.get("replicates") or []
     groups = sweep.get("groups")
     if not reps or groups is None:

@@ -19,6 +19,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
+import numeric
+from numeric.executors import make_executor
+from numeric.simulate import simulate_many
+from numeric.validation import check_scalar
+
 # Environment variables that fix the BLAS/OpenMP thread count of a freshly started process.
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -33,8 +38,6 @@ def spectrum_scenario(latent: int, decay: float, d_s: int, d_w: int, theta_seed:
     ``numpy.random.default_rng(theta_seed)`` (the same draw as
     :meth:`numeric.Scenario.paper_notebook`).
     """
-    import numeric
-
     doff = d_s - d_sw
     if doff < 0 or doff + d_w > latent:
         raise ValueError(f"d_sw must be in [{max(0, d_s + d_w - latent)}, {min(d_s, d_w)}] so that "
@@ -125,10 +128,6 @@ def simulate_grid(config, points, workers: int = 1, progress: bool = False, *, e
     device : str, optional
         Array-API device of the simulation engine (``numeric.simulate``'s ``device``).
     """
-    from numeric.executors import make_executor
-    from numeric.simulate import simulate_many
-    from numeric.validation import check_scalar
-
     workers = check_scalar(workers, "workers", int, min_val=0)
     seqs = grid_seeds(config, points)
     spec = (config.latent, config.decay, config.d_s, config.d_w, config.theta_seed)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from numeric.executors import make_executor
 from verify.compare import scenario_summary, simulation_summary, build_record, theory_values
 from verify.paper import curves, figures, tables
 from verify.paper.analysis import analyse
@@ -119,7 +120,6 @@ def run_study(config, out_dir, workers: int = 1, progress: bool = False, *, exec
     timings = {}
     out = Path(out_dir)
     points = build_grid(config)
-    from numeric.executors import make_executor
 
     own = executor is None
     ex = make_executor(workers) if own else executor
