@@ -1,17 +1,14 @@
-"""Checking an expectation :class:`verify.Claim`: the symbolic oracle, simulation at random and
-power-seeking configurations, a power statement per term, and shrinking a failure.
+"""Step 3 of checking an expectation :class:`verify.Claim`: observe it at its planned
+configurations; and the whole check: the symbolic oracle, the observations, a second pass where
+power is missing, a power statement per term, and shrinking a failure.
 
-Configurations of one claim, in order (duplicates dropped):
-
-1. ``ctx.examples`` drawn at random from the claim's regime (Hypothesis, deterministic in the
-   run seed);
-2. up to ``ctx.fragile`` *power-seeking* ones, chosen from the claim's formula alone where single
-   edits of it (a denominator off by one, two dimensions swapped, a 10 % error in a term) change
-   its value most (:func:`verify.design.fragile_configs`); their trials are sized so that the
-   smallest such change they were chosen for is resolved (MDE at the planning level, between
-   :data:`MIN_TARGET` times the run's resolution and the resolution), within ``ctx.power_budget`` -- a target the
-   measured variance says the budget cannot reach is given up for the run's resolution;
-With the oracle on (:mod:`verify.oracle`), its deterministic verdict comes first; the
+The configurations and the value each is compared with come from step 1
+(:mod:`verify.planning`: :class:`~verify.planning.Planned`, :class:`~verify.planning.Target`);
+the simulations from step 2 (``ctx.simulate``, through ``ctx.estimate``); the trials of a
+power-seeking configuration are sized for its ``target_mde`` within its ``budget`` -- a target
+the measured variance says the budget cannot reach is given up for the run's resolution. The
+observations (:class:`verify.observation.Observation`) go on to step 4, the run's decision
+(:func:`verify.stats.decide`). With the oracle on (:mod:`verify.oracle`), its deterministic verdict comes first; the
 simulation runs at the same configurations either way, so ``--simulation-only`` changes only
 the verdict's source. Observations still short of power after the first pass get a second
 pass from the claim's unspent trials (:func:`_second_pass`).
@@ -23,23 +20,16 @@ observation's ``details["simulation_seed"]``), and tested at the run's family-wi
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis.errors import FlakyFailure, NoSuchExample, Unsatisfiable
 
 from verify import design, oracle, stats
 from verify.context import LOOKS
-from verify.observation import RELATION_ALTERNATIVE, Observation
-from verify.strategies import canonical_json, configs
-
-MIN_TARGET = 0.4
-"""Smallest MDE a power-seeking configuration's trials are sized for, as a fraction of the run's
-resolution (quick 0.08, default 0.04): finer targets would need more trials than a run can spend
-(the per-trial risks spread by 100-200 % of their mean near the thresholds)."""
-POWER_MARGIN = 1.25
-"""A power-seeking configuration aims at an MDE of its edit's change / POWER_MARGIN: the MDE is
-the deviation detected with probability ``power`` (0.8); a deviation 1.25 MDE is detected with
-probability about 0.98 at the run's level."""
+from verify.observation import Observation
+from verify.planning import Planned, plan_configs, strategy, target as target_at
+from verify.strategies import canonical_json
 
 _LABEL = {"eq": "=", "le": "<=", "ge": ">=", "approx": "~="}
 _SHRINK_CALLS = {True: 25, False: 60}  # quick / default: simulations spent on shrinking
@@ -47,57 +37,15 @@ _SHRINK_TRIALS = 2048
 _SHRINK_SECONDS = {True: 8.0, False: 20.0}
 
 
-def _valid(claim, ctx):
-    """Predicate: the claim's expression (and tolerance/scale) evaluate at the config."""
-    def ok(cfg) -> bool:
-        try:
-            g = ctx.geometry(cfg)
-            ctx.evaluate(claim.expr, g)
-            if claim.tolerance is not None:
-                ctx.evaluate(claim.tolerance, g)
-            if claim.scale is not None:
-                ctx.evaluate(claim.scale, g)
-        except ValueError:
-            return False
-        return True
-    return ok
+def observe(claim, ctx, planned: Planned, trials: int | None = None) -> Observation:
+    """One observation of ``claim`` at the ``planned`` configuration: adaptive trials unless
+    ``trials`` is given.
 
-
-def strategy(claim, ctx):
-    """Hypothesis strategy of the claim's configurations (its regime, within the validity
-    conditions of its expression)."""
-    return configs(claim.regime).filter(_valid(claim, ctx))
-
-
-def _draw_key(claim):
-    # Claims with equal regimes draw the same configurations, so they share cached simulations.
-    return ("configs", claim.regime.describe())
-
-
-def setup(claim, ctx, cfg) -> dict:
-    """Theory value, scale, margin and alternative of ``claim`` at configuration ``cfg``."""
-    g = ctx.geometry(cfg)
-    theory = ctx.evaluate(claim.expr, g)
-    if claim.scale is not None:
-        scale = abs(ctx.evaluate(claim.scale, g))
-    else:
-        scale = abs(theory)
-    if scale == 0:
-        scale = 1.0
-    margin = 0.0
-    if claim.relation == "approx":
-        margin = ctx.evaluate(claim.tolerance, g) * abs(theory)
-    return {"geometry": g, "theory": theory, "scale": scale, "margin": margin,
-            "alternative": RELATION_ALTERNATIVE[claim.relation]}
-
-
-def observe(claim, ctx, cfg, trials: int | None = None, target: float | None = None,
-            budget: int | None = None, role: dict | None = None) -> Observation:
-    """One observation of ``claim`` at ``cfg``: adaptive trials unless ``trials`` is given.
-
-    ``target`` (a relative MDE below the resolution) and ``budget`` size the adaptive trials of
-    a power-seeking configuration; the pass/inconclusive rule still uses the resolution."""
-    s = setup(claim, ctx, cfg)
+    The plan's ``target_mde`` (a relative MDE below the resolution) and ``budget`` size the
+    adaptive trials of a power-seeking configuration; the pass/inconclusive rule still uses the
+    resolution."""
+    cfg, target, budget, role = planned.config, planned.target_mde, planned.budget, planned.role
+    s = target_at(claim, ctx, cfg)
     resolution = claim.resolution or ctx.resolution
     aim = resolution if target is None else min(resolution, target)
 
@@ -110,66 +58,43 @@ def observe(claim, ctx, cfg, trials: int | None = None, target: float | None = N
     elif claim.relation == "approx":
         # Size the trials so that a TOST passes with the stated power if the deviation is at
         # most half the tolerance, stopping early once equivalence is confirmed.
-        tol = s["margin"] / s["scale"]
-        est, se, t = ctx.adaptive(measure, s["scale"], "equivalence", min(aim, tol / 2),
-                                  confirm=_confirmer(ctx, s, stats.equivalence_pass_p, s["margin"]),
+        tol = s.margin / s.scale
+        est, se, t = ctx.adaptive(measure, s.scale, "equivalence", min(aim, tol / 2),
+                                  confirm=_confirmer(ctx, s, stats.equivalence_pass_p, s.margin),
                                   budget=budget, fallback=min(resolution, tol / 2))
     elif claim.relation in ("le", "ge"):
         # A bound that holds with a clear margin is confirmed early.
-        other = "greater" if s["alternative"] == "less" else "less"
+        other = "greater" if s.alternative == "less" else "less"
 
         def bound_p(est, se, theory, _margin):
             return stats.p_value(est, se, theory, other)
 
-        est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], aim,
+        est, se, t = ctx.adaptive(measure, s.scale, s.alternative, aim,
                                   confirm=_confirmer(ctx, s, bound_p, 0.0), budget=budget,
                                   fallback=resolution)
     else:
-        est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], aim, budget=budget,
+        est, se, t = ctx.adaptive(measure, s.scale, s.alternative, aim, budget=budget,
                                   fallback=resolution)
     label = f"E[{claim.quantity}] {_LABEL[claim.relation]} {claim.formula_name or claim.expr}"
-    details = {"geometry": s["geometry"], "features": cfg.get("features", "gaussian"),
+    details = {"geometry": s.geometry, "features": cfg.get("features", "gaussian"),
                "simulation_seed": str(ctx.config_seed(cfg)),
-               "relative_deviation": (est - s["theory"]) / abs(s["theory"]) if s["theory"] else None}
+               "relative_deviation": (est - s.theory) / abs(s.theory) if s.theory else None}
     if claim.relation == "approx":
-        details["tolerance"] = s["margin"] / abs(s["theory"]) if s["theory"] else None
+        details["tolerance"] = s.margin / abs(s.theory) if s.theory else None
     if role is not None:
         details["role"] = role
     if target is not None:
         details["target_mde"] = aim
-    return Observation.test(label, est, se, s["theory"], s["alternative"], config=cfg,
-                            scale=s["scale"], margin=s["margin"], resolution=resolution,
+    return Observation.test(label, est, se, s.theory, s.alternative, config=cfg,
+                            scale=s.scale, margin=s.margin, resolution=resolution,
                             trials=t, details=details)
 
 
 def _confirmer(ctx, s, pass_p, margin):
     """Early stop on confirmation, at the planning level split over the looks."""
     def confirm(est, se):
-        return pass_p(est, se, s["theory"], margin) <= ctx.planning_level / LOOKS
+        return pass_p(est, se, s.theory, margin) <= ctx.planning_level / LOOKS
     return confirm
-
-
-def plan_configs(claim, ctx) -> list[tuple[dict, dict, float | None, int | None]]:
-    """The claim's random and power-seeking configurations, as ``(config, role, target,
-    budget)``; formula-only, so cheap and deterministic (no simulation)."""
-    valid = _valid(claim, ctx)
-    random_cfgs = ctx.draw(strategy(claim, ctx), int(claim.examples or ctx.examples), *_draw_key(claim))
-    count = ctx.fragile if claim.fragile is None else claim.fragile
-    out, seen = [], set()
-    for cfg in random_cfgs:
-        seen.add(canonical_json(cfg))
-        out.append((cfg, {"chosen_by": "random draw"}, None, None))
-    if count:
-        for ch in design.fragile_configs(claim.expr, claim.regime, count, scale=claim.scale,
-                                         valid=valid, pool=ctx.candidates(claim.regime),
-                                         tolerance=claim.tolerance):
-            key = canonical_json(ch.config)
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append((ch.config, {"chosen_by": "formula (power-seeking)", **ch.describe()},
-                        max(MIN_TARGET * ctx.resolution, ch.sensitivity / POWER_MARGIN), ctx.power_budget))
-    return out
 
 
 def run_expectation(claim, ctx) -> list[Observation]:
@@ -180,7 +105,7 @@ def run_expectation(claim, ctx) -> list[Observation]:
     verdict = None
     if ctx.oracle:
         try:
-            verdict = oracle.decide(claim, ctx.candidates(claim.regime) + [p[0] for p in planned])
+            verdict = oracle.decide(claim, ctx.candidates(claim.regime) + [p.config for p in planned])
         except Exception as exc:  # noqa: BLE001 - the oracle is an extra; the simulation decides
             verdict = oracle.Verdict("undecided", f"oracle error: {type(exc).__name__}: {exc}")
         obs = verdict.observation(claim)
@@ -188,14 +113,14 @@ def run_expectation(claim, ctx) -> list[Observation]:
             out.append(obs)
     sims, plans = [], []
     for plan in planned:
-        cfg, role, target, budget = plan
         try:
-            o = observe(claim, ctx, cfg, target=target, budget=budget, role=role)
+            o = observe(claim, ctx, plan)
         except OSError:
             raise                   # an I/O error of the run (full run folder), not a verdict
         except Exception as exc:  # noqa: BLE001 - a crash at one configuration is not a verdict
             out.append(Observation.check("error while simulating this configuration", "inconclusive",
-                                         config=cfg, details={"error": f"{type(exc).__name__}: {exc}"}))
+                                         config=plan.config,
+                                         details={"error": f"{type(exc).__name__}: {exc}"}))
             continue
         sims.append(o)
         plans.append(plan)
@@ -251,10 +176,10 @@ def _second_pass(claim, ctx, sims, plans):
     it looks at the SE, and confirms a bound or an equivalence only at ``planning_level /
     LOOKS``, so the extra look cannot turn a false claim into a rejection-free pass any more
     than a larger budget would (notes/verification-power.md)."""
-    budgets = [b if b is not None else ctx.trials_budget for (_c, _r, _t, b) in plans]
+    budgets = [p.budget if p.budget is not None else ctx.trials_budget for p in plans]
     pool = sum(budgets) - sum(o.trials for o in sims)
     out = list(sims)
-    for i, (o, (cfg, role, target, _b)) in enumerate(zip(sims, plans)):
+    for i, (o, plan) in enumerate(zip(sims, plans)):
         # An equivalence (``approx``) passes only by confirmation at every configuration, so one
         # short of it is inconclusive whatever the others did: it gets the per-configuration
         # maximum of the second pass, not only what the claim's other configurations left (a
@@ -265,7 +190,7 @@ def _second_pass(claim, ctx, sims, plans):
         # only where the extra trials can buy the power: a need beyond the cap is left alone
         if need is None or cap <= o.trials or need > cap:
             continue
-        o2 = observe(claim, ctx, cfg, target=target, budget=cap, role=role)
+        o2 = observe(claim, ctx, replace(plan, budget=cap))
         o2.details["second_pass"] = {"first_trials": o.trials, "budget": cap}
         pool -= o2.trials - o.trials
         out[i] = o2
@@ -321,7 +246,7 @@ def shrink_expectation(claim, ctx, observation: Observation) -> dict:
     if observation.alternative == "none" and observation.config:
         # The oracle's separating configuration: the illustration is a simulation there (like a
         # shrunk example, not family-controlled; the formal refutation is the oracle's).
-        o = observe(claim, ctx, observation.config, trials=_SHRINK_TRIALS)
+        o = observe(claim, ctx, Planned(observation.config), trials=_SHRINK_TRIALS)
         d = observation.details
         return {"original": observation.config, "shrunk": False, "config": o.config,
                 "chosen_by": "oracle (claim and exact theory differ most)", "exact": d.get("exact"),
@@ -354,7 +279,7 @@ def shrink_expectation(claim, ctx, observation: Observation) -> dict:
             return False
         budget["calls"] -= 1
         try:
-            o = observe(claim, ctx, cfg, trials=trials)
+            o = observe(claim, ctx, Planned(cfg), trials=trials)
         except ValueError:
             o = None
         seen[key] = o is not None and _fails(o, level)
@@ -371,15 +296,14 @@ def shrink_expectation(claim, ctx, observation: Observation) -> dict:
     except (NoSuchExample, Unsatisfiable, FlakyFailure):
         found = None
     if found is not None:
-        o = observe(claim, ctx, found, trials=trials)
+        o = observe(claim, ctx, Planned(found), trials=trials)
         shrunk = True
     else:
-        o = observe(claim, ctx, seed_cfg, trials=observation.trials)
+        o = observe(claim, ctx, Planned(seed_cfg), trials=observation.trials)
         shrunk = False
     return {**base, "shrunk": shrunk, "config": o.config, "theory": o.theory, "estimate": o.estimate,
             "stderr": o.stderr, "p_value": o.p_value, "relative_deviation": o.details["relative_deviation"],
             "geometry": o.details["geometry"]}
 
 
-__all__ = ["run_expectation", "shrink_expectation", "observe", "setup", "strategy", "plan_configs",
-           "power_statement"]
+__all__ = ["run_expectation", "shrink_expectation", "observe", "power_statement"]

@@ -14,7 +14,8 @@ from verify import design, oracle
 from verify.claims import Claim, load_claims_file
 from verify.claimsets.core import CLAIMS as CORE
 from verify.context import Context
-from verify.expectation import plan_configs, power_statement
+from verify.expectation import power_statement
+from verify.planning import plan_configs
 from verify.runner import run_claims
 from verify.strategies import Regime, config_geometry, geometry
 
@@ -125,7 +126,7 @@ def test_plan_and_power_statement_without_simulating_much():
     ctx = Context.preset("quick", seed=2, trials=256, trials_budget=512)
     ctx.power_budget = 512
     planned = plan_configs(claim, ctx)
-    roles = [p[1]["chosen_by"] for p in planned]
+    roles = [p.role["chosen_by"] for p in planned]
     assert roles.count("random draw") == ctx.examples and "formula (power-seeking)" in roles
     assert claim.plan(ctx) == ctx.examples + ctx.fragile
     obs = claim.run(ctx)
