@@ -9,8 +9,8 @@
 * Inside ``verify`` an import of a project module (``theory``, ``numeric``, ``verify``) within a
   function is allowed in the command layer (``verify.cli``, ``verify.commands.*``: ``--help``
   and a usage error must not load NumPy) and where listed in :data:`DELIBERATE_VERIFY` with its
-  reason; the claim pipeline (claims, observation, planning, expectation, symbolic, context, bounds, the
-  claim sets) has none.
+  reason; the claim pipeline (claims, observation, planning, expectation, symbolic, context,
+  bounds, the claim sets) has none.
 """
 import ast
 from pathlib import Path
@@ -51,8 +51,8 @@ DELIBERATE_VERIFY = {
     ("verify.runner", "numeric.store"): "pending (issue 13's module): forked workers' set-up",
     ("verify.features.sweep", "numeric.result"): "pending (issue 13's module)",
 }
-PIPELINE = ("verify.claims", "verify.observation", "verify.planning", "verify.expectation", "verify.symbolic",
-            "verify.context", "verify.bounds", "verify.claimsets")
+PIPELINE = ("verify.claims", "verify.observation", "verify.planning", "verify.expectation",
+            "verify.symbolic", "verify.context", "verify.bounds", "verify.claimsets")
 
 
 def _modules(package):
