@@ -52,4 +52,5 @@ TARGET_SCALARS = (t2, c_sw, p_sw)
 ALL = (n, N, d_s, d_w, d_sw, sigma2, rho_s, rho_w, b_w2s, m_sw, t2, c_sw, p_sw)
 BY_NAME = {s.name: s for s in ALL}
 
-__all__ = [s.name for s in ALL] + ["gamma", "lam", "lambda_w", "lambda_s", "RIDGE", "COUNTS", "GEOMETRY", "TARGET_SCALARS", "ALL", "BY_NAME"]
+__all__ = [s.name for s in ALL] + ["gamma", "lam", "lambda_w", "lambda_s", "RIDGE", "COUNTS",
+                                   "GEOMETRY", "TARGET_SCALARS", "ALL", "BY_NAME"]

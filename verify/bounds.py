@@ -90,5 +90,5 @@ def n_le_N(p) -> bool:
     return p["N"] >= p["n"]
 
 
-__all__ = ["ARGS", "BOUNDS", "exact_fn", "exact", "bound_fails", "pgr_bound_sufficient", "opr_bound_sufficient",
-           "n_le_N"]
+__all__ = ["ARGS", "BOUNDS", "exact_fn", "exact", "bound_fails", "pgr_bound_sufficient",
+           "opr_bound_sufficient", "n_le_N"]

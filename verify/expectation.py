@@ -4,12 +4,12 @@ power is missing, a power statement per term, and shrinking a failure.
 
 The configurations and the value each is compared with come from step 1
 (:mod:`verify.planning`: :class:`~verify.planning.Planned`, :class:`~verify.planning.Target`);
-the simulations from step 2 (``ctx.simulate``, through ``ctx.estimate``); the trials of a
-power-seeking configuration are sized for its ``target_mde`` within its ``budget`` -- a target
-the measured variance says the budget cannot reach is given up for the run's resolution. The
-observations (:class:`verify.observation.Observation`) go on to step 4, the run's decision
-(:func:`verify.stats.decide`). With the oracle on (:mod:`verify.oracle`), its deterministic verdict comes first; the
-simulation runs at the same configurations either way, so ``--simulation-only`` changes only
+the simulations from step 2 (``ctx.simulate``); the trials of a power-seeking configuration are
+sized for its ``target_mde`` within its ``budget`` -- a target the measured variance says the
+budget cannot reach is given up for the run's resolution. The observations
+(:class:`verify.observation.Observation`) go on to step 4, the run's decision
+(:func:`verify.stats.decide`). With the oracle on (:mod:`verify.oracle`), its deterministic
+verdict comes first; the simulation runs at the same configurations either way, so ``--simulation-only`` changes only
 the verdict's source. Observations still short of power after the first pass get a second
 pass from the claim's unspent trials (:func:`_second_pass`).
 
