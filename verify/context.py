@@ -102,8 +102,8 @@ class Context:
     def __post_init__(self):
         if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool) or self.seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
-        stats._check_alpha(self.alpha, "alpha")
-        stats._check_alpha(self.power, "power")
+        stats.check_alpha(self.alpha, "alpha")
+        stats.check_alpha(self.power, "power")
         for nm in ("examples", "trials", "trials_budget"):
             v = getattr(self, nm)
             if not isinstance(v, (int, np.integer)) or v < 1:

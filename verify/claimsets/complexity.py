@@ -37,7 +37,6 @@ import sympy as sp
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
-from scipy import stats as _st
 
 import theory
 from theory import complexity as cx
@@ -464,7 +463,7 @@ class OrderingFlip(CustomClaim):
                     f"({side} N* = {crit:.2f}, r = {self.r})", est, se, 0.0, alt, config=c,
                     scale=abs(pred), resolution=0.5, trials=t,
                     details={"predicted": pred, "threshold": crit, "side": side, "r": self.r,
-                             "power_at_prediction": _power(abs(pred), se, ctx.planning_level)})
+                             "power_at_prediction": stats.power_one_sided(abs(pred), se, ctx.planning_level)})
                 o.pass_p_value = stats.p_value(est, se, 0.0, "less" if side == "below" else "greater")
                 out.append(o)
         return out
@@ -476,13 +475,6 @@ _AB: dict = {}
 def _configs(ctx) -> int:
     """Configurations per statistical claim: one in --quick runs (the time budget), else the run's."""
     return 1 if ctx.quick else ctx.examples
-
-
-def _power(effect, se, level):
-    """Power of a one-sided z test at ``level`` against a true mean ``effect`` (> 0)."""
-    if se <= 0:
-        return 1.0
-    return float(_st.norm.sf(_st.norm.isf(level) - effect / se))
 
 
 # --- statistical: scaling exponents -------------------------------------------------------------
@@ -544,7 +536,7 @@ class ScalingExponent(CustomClaim):
                 # MDE can exceed the resolution (issue 16, seed 12: 0.142 > 0.125). Those points
                 # then continue their own streams up to the pool budget; the per-point stopping
                 # rule (SE only) is unchanged, so this never looks at the slope's value.
-                se_slope = _wls(np.array(xs), np.array(ys), np.array(ws))[1]
+                se_slope = stats.wls_slope(np.array(xs), np.array(ys), np.array(ws))[1]
                 if stats.mde(se_slope, 1.0, ctx.planning_level, ctx.power, "two-sided") > resolution:
                     xs, ys, ws, rows = self._sweep(ctx, cfg, grid, limit, ctx.pool_budget)
                     for r in rows:
@@ -566,9 +558,9 @@ class ScalingExponent(CustomClaim):
                 (f"log({self.variable} - {shift})", np.log(np.array(grid, float) - shift), -1.0),
                 (f"log({self.variable})", np.array(xs), None),
             ):
-                slope, se_slope, chi2 = _wls(x, y, w)
+                slope, se_slope, chi2 = stats.wls_slope(x, y, w)
                 if pred is None:
-                    pred = _wls(x, exact_y, w)[0]
+                    pred = stats.wls_slope(x, exact_y, w)[0]
                 out.append(Observation.test(
                     f"slope of log(ER_w2s - limit) on {label} = exact theory", slope, se_slope, pred,
                     "two-sided", config=cfg, scale=1.0, resolution=resolution,
@@ -602,15 +594,6 @@ class ScalingExponent(CustomClaim):
             ys.append(math.log(excess))
             ws.append((excess / se) ** 2)
         return xs, ys, ws, rows
-
-
-def _wls(x, y, w) -> tuple[float, float, float]:
-    """Weighted least-squares slope, its standard error (known variances 1/w) and the chi^2."""
-    xm, ym = np.sum(w * x) / np.sum(w), np.sum(w * y) / np.sum(w)
-    sxx = float(np.sum(w * (x - xm) ** 2))
-    slope = float(np.sum(w * (x - xm) * (y - ym)) / sxx)
-    chi2 = float(np.sum(w * (y - ym - slope * (x - xm)) ** 2))
-    return slope, 1.0 / math.sqrt(sxx), chi2
 
 
 def _overshoot_point(Ns, curve, gap, weak, limit, min_gap=0.25):
@@ -677,7 +660,7 @@ class PgrAboveLimit(CustomClaim):
             o = Observation.test(f"PGR(N = {NN}) > its N -> oo limit {limit:.4f}", est, se, limit, "less",
                                  config=c, scale=pred - limit, resolution=0.5, trials=t,
                                  details={"predicted_pgr": pred, "limit": limit,
-                                          "power_at_prediction": _power(pred - limit, se,
+                                          "power_at_prediction": stats.power_one_sided(pred - limit, se,
                                                                         ctx.planning_level)})
             o.pass_p_value = stats.p_value(est, se, limit, "greater")
             out.append(o)
