@@ -97,32 +97,35 @@ def observe(claim, ctx, cfg, trials: int | None = None, target: float | None = N
     resolution = claim.resolution or ctx.resolution
     aim = resolution if target is None else min(resolution, target)
 
+    last = {}       # the latest measurement: its skewness and trials for the early confirmation
+
     def measure(t):
-        return ctx.quantity(cfg, claim.quantity, t)
+        last["e"] = ctx.estimate(cfg, claim.quantity, t)
+        return last["e"]
 
     if trials is not None:
-        est, se = measure(trials)
-        t = trials
+        e, t = measure(trials), trials
     elif claim.relation == "approx":
         # Size the trials so that a TOST passes with the stated power if the deviation is at
         # most half the tolerance, stopping early once equivalence is confirmed.
         tol = s["margin"] / s["scale"]
-        est, se, t = ctx.adaptive(measure, s["scale"], "equivalence", min(aim, tol / 2),
-                                  confirm=_confirmer(ctx, s, stats.equivalence_pass_p, s["margin"]),
-                                  budget=budget, fallback=min(resolution, tol / 2))
+        e, t = ctx.adaptive_estimate(measure, s["scale"], "equivalence", min(aim, tol / 2),
+                                     confirm=_confirmer(ctx, s, stats.equivalence_pass_p, s["margin"], last),
+                                     budget=budget, fallback=min(resolution, tol / 2))
     elif claim.relation in ("le", "ge"):
         # A bound that holds with a clear margin is confirmed early.
         other = "greater" if s["alternative"] == "less" else "less"
 
-        def bound_p(est, se, theory, _margin):
-            return stats.p_value(est, se, theory, other)
+        def bound_p(est, se, theory, _margin, **shape):
+            return stats.p_value(est, se, theory, other, **shape)
 
-        est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], aim,
-                                  confirm=_confirmer(ctx, s, bound_p, 0.0), budget=budget,
-                                  fallback=resolution)
+        e, t = ctx.adaptive_estimate(measure, s["scale"], s["alternative"], aim,
+                                     confirm=_confirmer(ctx, s, bound_p, 0.0, last), budget=budget,
+                                     fallback=resolution)
     else:
-        est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], aim, budget=budget,
-                                  fallback=resolution)
+        e, t = ctx.adaptive_estimate(measure, s["scale"], s["alternative"], aim, budget=budget,
+                                     fallback=resolution)
+    est, se = e.estimate, e.se
     label = f"E[{claim.quantity}] {_LABEL[claim.relation]} {claim.formula_name or claim.expr}"
     details = {"geometry": s["geometry"], "features": cfg.get("features", "gaussian"),
                "simulation_seed": str(ctx.config_seed(cfg)),
@@ -135,15 +138,18 @@ def observe(claim, ctx, cfg, trials: int | None = None, target: float | None = N
         details["target_mde"] = aim
     return Observation.test(label, est, se, s["theory"], s["alternative"], config=cfg,
                             scale=s["scale"], margin=s["margin"], resolution=resolution,
-                            trials=t, details=details)
+                            trials=t, details=details, skewness=e.skewness)
 
 
-def _confirmer(ctx, s, pass_p, margin):
-    """Early stop on confirmation, at the planning level split over the looks."""
+def _confirmer(ctx, s, pass_p, margin, last):
+    """Early stop on confirmation, at the planning level split over the looks, by the
+    observation's own (Hall) test: ``last["e"]`` is the measurement being judged."""
     from verify.context import LOOKS
 
     def confirm(est, se):
-        return pass_p(est, se, s["theory"], margin) <= ctx.planning_level / LOOKS
+        e = last["e"]
+        return pass_p(est, se, s["theory"], margin, skewness=e.skewness,
+                      trials=e.trials) <= ctx.planning_level / LOOKS
     return confirm
 
 
@@ -236,10 +242,11 @@ def _short(claim, ctx, o) -> int | None:
         # confirmable (with the stated power) if the true deviation is up to a quarter of the
         # tolerance; the first pass aimed at half of it
         target = min(target, 0.75 * tol)
-    now = stats.mde(o.stderr, o.scale, level, ctx.power, o.alternative)
+    now = stats.mde(o.stderr, o.scale, level, ctx.power, o.alternative, o.skewness, o.trials)
     if o.alternative != "equivalence" and now <= target:
         return None
-    return stats.trials_for(now, o.trials, target, ctx.block)
+    return stats.trials_needed(o.stderr, o.scale, level, ctx.power, o.alternative, o.skewness,
+                               o.trials, target, ctx.block)
 
 
 def _second_pass(claim, ctx, sims, plans):
@@ -287,7 +294,8 @@ def power_statement(claim, ctx, observations) -> dict:
     mdes = []
     for o in observations:
         alt = "two-sided" if o.alternative == "equivalence" else o.alternative
-        mdes.append(stats.mde(o.stderr, o.scale, ctx.planning_level, ctx.power, alt) if o.scale else None)
+        mdes.append(stats.mde(o.stderr, o.scale, ctx.planning_level, ctx.power, alt, o.skewness, o.trials)
+                    if o.scale else None)
     terms = {}
     for t, sh in shares.items():
         best = max(range(len(observations)),
@@ -304,7 +312,7 @@ def power_statement(claim, ctx, observations) -> dict:
 
 
 def _fails(obs: Observation, level: float) -> bool:
-    return obs.p_value <= level
+    return obs.p_value is not None and obs.p_value <= level
 
 
 def shrink_expectation(claim, ctx, observation: Observation) -> dict:

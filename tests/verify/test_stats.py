@@ -234,3 +234,15 @@ def test_numeric_test_helper_holm_is_the_same_rule():
         rej = stats.holm(p, 0.01)[0]
         got = {name for name, _ in numeric_holm(dict(enumerate(p)), 0.01)}
         assert got == set(np.flatnonzero(rej).tolist())
+
+
+def test_trials_needed():
+    # without a skewness: the z test's T^-1/2 rule
+    assert stats.trials_needed(0.02, 1.0, 1e-4, 0.8, "two-sided", None, 1000, 0.05, 16) == \
+        stats.trials_for(stats.mde(0.02, 1.0, 1e-4), 1000, 0.05, 16)
+    T = stats.trials_needed(8e-5, 0.0015625, 6.4e-6, 0.8, "two-sided", 19.0, 8192, 0.2)
+    se_T = 8e-5 * math.sqrt(8192 / T)
+    assert stats.mde(se_T, 0.0015625, 6.4e-6, 0.8, "two-sided", 19.0, T) <= 0.2
+    # the slack is 10 %: 20 % fewer trials would not do
+    T2 = int(T / 1.1 * 0.8)
+    assert stats.mde(8e-5 * math.sqrt(8192 / T2), 0.0015625, 6.4e-6, 0.8, "two-sided", 19.0, T2) > 0.2
