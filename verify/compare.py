@@ -29,11 +29,12 @@ from functools import lru_cache
 
 import numpy as np
 import sympy as sp
-from scipy import stats
 
 import theory
 from theory.formulas import MEANS as SIM_MEANS, MODELS as RISKS, QUANTITIES
+from verify import stats as vstats
 from verify.jsonsafe import jsonable
+
 FORMS = ("exact", "paper")
 BOUNDS = {"pgr": "pgr.lower_bound", "opr": "opr.lower_bound"}
 
@@ -341,10 +342,11 @@ def simulated(sim: dict, quantity: str) -> tuple[float, float]:
     return sim[f"{quantity}_of_means"], sim[f"{quantity}_of_means_se"]
 
 
-def z_test(estimate: float, se: float, target: float, df: int | None,
+def t_test(estimate: float, se: float, target: float, df: int | None,
            scale: float | None = None) -> tuple[float, float]:
-    """Two-sided test of ``E[estimate] = target``: (z, p). Student t with ``df`` degrees of
-    freedom for a sample mean, normal (``df=None``) for a delta-method ratio.
+    """Two-sided test of ``E[estimate] = target``: (statistic, p) by :func:`verify.stats.t_test`
+    -- Student t with ``df`` degrees of freedom for a sample mean, normal (``df=None``) for a
+    delta-method ratio.
 
     The SE gets the claims' relative floor (:data:`verify.claims.NUMERICAL_FLOOR` times
     ``scale``, default ``|target|`` or 1): a quantity that is exactly 0 in theory (PGR when the
@@ -355,13 +357,9 @@ def z_test(estimate: float, se: float, target: float, df: int | None,
 
     if not (math.isfinite(target) and math.isfinite(estimate) and se >= 0):
         return math.nan, math.nan
-    # se = 0: every trial gave the same value (e.g. a student that copies its teacher); the
-    # floor still decides whether it is the target.
     if scale is None:
         scale = abs(target) or 1.0
-    z = (estimate - target) / math.hypot(se, NUMERICAL_FLOOR * scale)
-    p = 2 * (stats.t.sf(abs(z), df) if df else stats.norm.sf(abs(z)))
-    return float(z), float(p)
+    return vstats.t_test(estimate, math.hypot(se, NUMERICAL_FLOOR * scale), target, df)
 
 
 def deviations(theory_scalars: dict, sim: dict) -> dict:
@@ -385,8 +383,8 @@ def deviations(theory_scalars: dict, sim: dict) -> dict:
         }
         # PGR and OPR are ratios of scale 1 (PGR may be 0); a risk's scale is its value.
         unit = 1.0 if q in ("pgr", "opr") else None
-        row["z_vs_exact"], row["p_vs_exact"] = z_test(est, se, exact, df, unit)
-        row["z_vs_paper"], row["p_vs_paper"] = z_test(est, se, paper, df, unit)
+        row["z_vs_exact"], row["p_vs_exact"] = t_test(est, se, exact, df, unit)
+        row["z_vs_paper"], row["p_vs_paper"] = t_test(est, se, paper, df, unit)
         if q in BOUNDS:
             bound = theory_scalars["bound"][q]
             row["lower_bound"] = bound

@@ -103,8 +103,8 @@ class Context:
     def __post_init__(self):
         if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool) or self.seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
-        stats._check_alpha(self.alpha, "alpha")
-        stats._check_alpha(self.power, "power")
+        stats.check_alpha(self.alpha, "alpha")
+        stats.check_alpha(self.power, "power")
         for nm in ("examples", "trials", "trials_budget"):
             v = getattr(self, nm)
             if not isinstance(v, (int, np.integer)) or v < 1:
@@ -269,13 +269,19 @@ class Context:
         ``opr``: ratio of means of ``strong`` over ``w2s`` (ratios of *expected* risks, with
         delta-method SEs).
         """
+        e = self.estimate(config, quantity, trials)
+        return e.estimate, e.se
+
+    def estimate(self, config: dict, quantity: str, trials: int) -> stats.Estimate:
+        """:meth:`quantity` with what its test needs: a :class:`verify.stats.Estimate`
+        (estimate, SE, trials, sample skewness of the studentised values)."""
         pt = self.simulate(config, trials)
         if quantity in MEANS:
-            return stats.mean_se(pt[quantity])
+            return stats.mean_estimate(pt[quantity])
         if quantity == "pgr":
-            return stats.ratio_of_means(pt["weak"] - pt["w2s"], pt["weak"] - pt["ceiling"])
+            return stats.ratio_estimate(pt["weak"] - pt["w2s"], pt["weak"] - pt["ceiling"])
         if quantity == "opr":
-            return stats.ratio_of_means(pt["strong"], pt["w2s"])
+            return stats.ratio_estimate(pt["strong"], pt["w2s"])
         raise ValueError(f"quantity must be one of {MEANS + RATIOS}, got {quantity!r}")
 
     def adaptive(self, measure: Callable[[int], tuple[float, float]], scale: float,
@@ -295,18 +301,32 @@ class Context:
         claim) must be tested at ``planning_level / LOOKS`` so that peeking cannot inflate the
         rate of false confirmations, and it never stops a run that could still fail.
         """
+        e, t = self.adaptive_estimate(measure, scale, alternative, resolution, confirm, budget, fallback)
+        return e[0], e[1], t
+
+    def adaptive_estimate(self, measure: Callable, scale: float, alternative: str,
+                          resolution: float | None = None, confirm: Callable | None = None,
+                          budget: int | None = None, fallback: float | None = None):
+        """:meth:`adaptive` returning ``(last measurement, trials)``: with a ``measure`` that
+        returns a :class:`verify.stats.Estimate`, the MDE rule uses its skewness (Hall's test,
+        :func:`verify.stats.mde`) and the caller gets the skewness for its observation."""
         res = self.resolution if resolution is None else resolution
         cap = self.trials_budget if budget is None else self.round_trials(int(budget), up=False)
         t = self.trials
-        est, se = measure(t)
+        e = measure(t)
         for _ in range(LOOKS - 1):
+            est, se = e[0], e[1]
             if scale == 0 or not math.isfinite(se) or t >= cap:
                 break
-            now = stats.mde(se, scale, self.planning_level, self.power, alternative)
-            if fallback is not None and fallback > res and stats.trials_for(now, t, res) > cap:
+            now = stats.mde(se, scale, self.planning_level, self.power, alternative,
+                            getattr(e, "skewness", None), t)
+            skew = getattr(e, "skewness", None)
+            if fallback is not None and fallback > res and stats.trials_needed(
+                    se, scale, self.planning_level, self.power, alternative, skew, t, res) > cap:
                 res = fallback
             if now <= res or (confirm is not None and confirm(est, se)):
                 break
-            t = min(self.round_trials(stats.trials_for(now, t, res)), 4 * t, cap)
-            est, se = measure(t)
-        return est, se, t
+            t = min(self.round_trials(stats.trials_needed(se, scale, self.planning_level, self.power,
+                                                          alternative, skew, t, res)), 4 * t, cap)
+            e = measure(t)
+        return e, t

@@ -9,9 +9,9 @@ sized for its ``target_mde`` within its ``budget`` -- a target the measured vari
 budget cannot reach is given up for the run's resolution. The observations
 (:class:`verify.observation.Observation`) go on to step 4, the run's decision
 (:func:`verify.stats.decide`). With the oracle on (:mod:`verify.oracle`), its deterministic
-verdict comes first; the simulation runs at the same configurations either way, so ``--simulation-only`` changes only
-the verdict's source. Observations still short of power after the first pass get a second
-pass from the claim's unspent trials (:func:`_second_pass`).
+verdict comes first; the simulation runs at the same configurations either way, so
+``--simulation-only`` changes only the verdict's source. Observations still short of power after
+the first pass get a second pass from the claim's unspent trials (:func:`_second_pass`).
 
 None of them is chosen by looking at simulated numbers, so each is simulated once, with the seed
 :func:`verify.strategies.config_seed` of the configuration and the run seed (recorded in the
@@ -49,32 +49,35 @@ def observe(claim, ctx, planned: Planned, trials: int | None = None) -> Observat
     resolution = claim.resolution or ctx.resolution
     aim = resolution if target is None else min(resolution, target)
 
+    last = {}       # the latest measurement: its skewness and trials for the early confirmation
+
     def measure(t):
-        return ctx.quantity(cfg, claim.quantity, t)
+        last["e"] = ctx.estimate(cfg, claim.quantity, t)
+        return last["e"]
 
     if trials is not None:
-        est, se = measure(trials)
-        t = trials
+        e, t = measure(trials), trials
     elif claim.relation == "approx":
         # Size the trials so that a TOST passes with the stated power if the deviation is at
         # most half the tolerance, stopping early once equivalence is confirmed.
         tol = s.margin / s.scale
-        est, se, t = ctx.adaptive(measure, s.scale, "equivalence", min(aim, tol / 2),
-                                  confirm=_confirmer(ctx, s, stats.equivalence_pass_p, s.margin),
-                                  budget=budget, fallback=min(resolution, tol / 2))
+        e, t = ctx.adaptive_estimate(measure, s.scale, "equivalence", min(aim, tol / 2),
+                                     confirm=_confirmer(ctx, s, stats.equivalence_pass_p, s.margin, last),
+                                     budget=budget, fallback=min(resolution, tol / 2))
     elif claim.relation in ("le", "ge"):
         # A bound that holds with a clear margin is confirmed early.
         other = "greater" if s.alternative == "less" else "less"
 
-        def bound_p(est, se, theory, _margin):
-            return stats.p_value(est, se, theory, other)
+        def bound_p(est, se, theory, _margin, **shape):
+            return stats.p_value(est, se, theory, other, **shape)
 
-        est, se, t = ctx.adaptive(measure, s.scale, s.alternative, aim,
-                                  confirm=_confirmer(ctx, s, bound_p, 0.0), budget=budget,
-                                  fallback=resolution)
+        e, t = ctx.adaptive_estimate(measure, s.scale, s.alternative, aim,
+                                     confirm=_confirmer(ctx, s, bound_p, 0.0, last), budget=budget,
+                                     fallback=resolution)
     else:
-        est, se, t = ctx.adaptive(measure, s.scale, s.alternative, aim, budget=budget,
-                                  fallback=resolution)
+        e, t = ctx.adaptive_estimate(measure, s.scale, s.alternative, aim, budget=budget,
+                                     fallback=resolution)
+    est, se = e.estimate, e.se
     label = f"E[{claim.quantity}] {_LABEL[claim.relation]} {claim.formula_name or claim.expr}"
     details = {"geometry": s.geometry, "features": cfg.get("features", "gaussian"),
                "simulation_seed": str(ctx.config_seed(cfg)),
@@ -87,13 +90,16 @@ def observe(claim, ctx, planned: Planned, trials: int | None = None) -> Observat
         details["target_mde"] = aim
     return Observation.test(label, est, se, s.theory, s.alternative, config=cfg,
                             scale=s.scale, margin=s.margin, resolution=resolution,
-                            trials=t, details=details)
+                            trials=t, details=details, skewness=e.skewness)
 
 
-def _confirmer(ctx, s, pass_p, margin):
-    """Early stop on confirmation, at the planning level split over the looks."""
+def _confirmer(ctx, s, pass_p, margin, last):
+    """Early stop on confirmation, at the planning level split over the looks, by the
+    observation's own (Hall) test: ``last["e"]`` is the measurement being judged."""
     def confirm(est, se):
-        return pass_p(est, se, s.theory, margin) <= ctx.planning_level / LOOKS
+        e = last["e"]
+        return pass_p(est, se, s.theory, margin, skewness=e.skewness,
+                      trials=e.trials) <= ctx.planning_level / LOOKS
     return confirm
 
 
@@ -159,10 +165,11 @@ def _short(claim, ctx, o) -> int | None:
         # confirmable (with the stated power) if the true deviation is up to a quarter of the
         # tolerance; the first pass aimed at half of it
         target = min(target, 0.75 * tol)
-    now = stats.mde(o.stderr, o.scale, level, ctx.power, o.alternative)
+    now = stats.mde(o.stderr, o.scale, level, ctx.power, o.alternative, o.skewness, o.trials)
     if o.alternative != "equivalence" and now <= target:
         return None
-    return stats.trials_for(now, o.trials, target, ctx.block)
+    return stats.trials_needed(o.stderr, o.scale, level, ctx.power, o.alternative, o.skewness,
+                               o.trials, target, ctx.block)
 
 
 def _second_pass(claim, ctx, sims, plans):
@@ -210,7 +217,8 @@ def power_statement(claim, ctx, observations) -> dict:
     mdes = []
     for o in observations:
         alt = "two-sided" if o.alternative == "equivalence" else o.alternative
-        mdes.append(stats.mde(o.stderr, o.scale, ctx.planning_level, ctx.power, alt) if o.scale else None)
+        mdes.append(stats.mde(o.stderr, o.scale, ctx.planning_level, ctx.power, alt, o.skewness, o.trials)
+                    if o.scale else None)
     terms = {}
     for t, sh in shares.items():
         best = max(range(len(observations)),
@@ -227,7 +235,7 @@ def power_statement(claim, ctx, observations) -> dict:
 
 
 def _fails(obs: Observation, level: float) -> bool:
-    return obs.p_value <= level
+    return obs.p_value is not None and obs.p_value <= level
 
 
 def shrink_expectation(claim, ctx, observation: Observation) -> dict:

@@ -49,6 +49,10 @@ class Observation:
         Set by the claim only for deterministic checks; by the runner otherwise.
     trials : int
         Monte Carlo trials behind the estimate.
+    skewness : float, optional
+        Sample skewness of the T values the test studentises (per-trial values of a mean, the
+        influence values of a ratio of means). With it and ``trials`` the tests are Hall's
+        skewness-corrected ones (:func:`verify.stats.hall_transform`); without it, z tests.
     details : dict
         Anything else worth reporting (JSON-serialisable).
     """
@@ -67,6 +71,7 @@ class Observation:
     status: str | None = None
     trials: int | None = None
     details: dict = field(default_factory=dict)
+    skewness: float | None = None
     # filled in by the runner
     claim: str = ""
     holm_threshold: float | None = None
@@ -78,10 +83,14 @@ class Observation:
     def test(cls, label: str, estimate: float, stderr: float, theory: float, alternative: str,
              *, config: dict | None = None, scale: float | None = None, margin: float = 0.0,
              resolution: float | None = None, trials: int | None = None,
-             details: dict | None = None) -> "Observation":
+             details: dict | None = None, skewness: float | None = None) -> "Observation":
         """A statistical observation with its falsifying p-value and, where one exists, its
         confirmatory p-value (TOST for ``equivalence``; the strict bound for ``less`` /
-        ``greater``). ``scale`` defaults to ``|theory|`` (or 1 if that is 0)."""
+        ``greater``). ``scale`` defaults to ``|theory|`` (or 1 if that is 0).
+
+        With ``skewness`` and ``trials`` the tests are Hall's skewness-corrected ones; then
+        fewer than :data:`verify.stats.MIN_TRIALS` trials leave the observation untested
+        (``p_value`` None: inconclusive, not in the Holm family)."""
         if alternative == "none":
             raise ValueError("alternative must be a statistical alternative, not 'none'")
         for nm, v in (("estimate", estimate), ("stderr", stderr), ("theory", theory)):
@@ -95,19 +104,27 @@ class Observation:
         # above rounding and far below any statistical resolution keeps such ties from being
         # read as rejections.
         se_test = math.hypot(stderr, NUMERICAL_FLOOR * scale)
-        pv = stats.p_value(estimate, se_test, theory, alternative, margin)
-        if alternative == "equivalence":
-            pp = stats.equivalence_pass_p(estimate, se_test, theory, margin)
-        elif alternative in ("less", "greater"):
-            # a bound is confirmed when the estimate is significantly on the claimed side of it
-            pp = stats.p_value(estimate, se_test, theory, "greater" if alternative == "less" else "less")
+        if skewness is not None and not math.isfinite(skewness):
+            raise ValueError(f"skewness must be a finite number, got {skewness!r}")
+        shape = {"skewness": skewness, "trials": trials if skewness is not None else None}
+        if skewness is not None and not stats.valid_sample(trials):
+            pv = pp = None      # too few trials for the test: inconclusive (stats.MIN_TRIALS)
         else:
-            pp = None
+            pv = stats.p_value(estimate, se_test, theory, alternative, margin, **shape)
+            if alternative == "equivalence":
+                pp = stats.equivalence_pass_p(estimate, se_test, theory, margin, **shape)
+            elif alternative in ("less", "greater"):
+                # a bound is confirmed when the estimate is significantly on the claimed side of it
+                pp = stats.p_value(estimate, se_test, theory,
+                                   "greater" if alternative == "less" else "less", **shape)
+            else:
+                pp = None
         return cls(label=label, config=dict(config or {}), alternative=alternative,
                    estimate=float(estimate), stderr=float(stderr), theory=float(theory),
                    scale=float(scale), margin=float(margin) if alternative == "equivalence" else None,
                    resolution=resolution, p_value=pv, pass_p_value=pp, trials=trials,
-                   details=dict(details or {}))
+                   details=dict(details or {}),
+                   skewness=float(skewness) if skewness is not None else None)
 
     @classmethod
     def check(cls, label: str, status: str, *, config: dict | None = None,
@@ -129,6 +146,7 @@ class Observation:
         d = asdict(self)
         d["deviation"] = self.deviation
         return d
+
 
 
 __all__ = ["Observation", "STATUSES", "NUMERICAL_FLOOR", "RELATION_ALTERNATIVE"]

@@ -1,4 +1,9 @@
-"""Statistical helpers for the numeric tests (Holm correction, two-sample tests)."""
+"""Statistical helpers for the numeric tests (Holm correction, two-sample tests).
+
+The statistics of the verifier live in :mod:`verify.stats`; numeric's tests must not import
+``verify`` (the layering of the packages), so this small Holm stays here and is pinned to
+``verify.stats.holm`` by ``tests/verify/test_stats.py``. The p-values are SciPy's.
+"""
 import numpy as np
 from scipy import stats
 

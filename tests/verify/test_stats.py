@@ -119,3 +119,130 @@ def test_binomial_upper_p():
     assert stats.binomial_upper_p(0, 100, 0.01) == pytest.approx(1.0)
     assert stats.binomial_upper_p(10, 100, 0.01) < 1e-5
     assert math.isclose(stats.binomial_upper_p(1, 1, 0.3), 0.3)
+
+
+# --- one statistics module (issue 14): each function against SciPy or a closed form ------------
+
+from scipy import stats as sps  # noqa: E402
+
+
+def test_estimates_match_scipy():
+    x = np.random.default_rng(1).exponential(2.0, 400)
+    e = stats.mean_estimate(x)
+    assert e.estimate == pytest.approx(x.mean(), rel=1e-14)
+    assert e.se == pytest.approx(sps.sem(x), rel=1e-14)
+    assert e.trials == 400 and e.skewness == pytest.approx(sps.skew(x), rel=1e-12)
+    assert stats.mean_se(x) == (e.estimate, e.se)
+    assert stats.sample_shape(x)[1] == pytest.approx(sps.kurtosis(x), rel=1e-12)
+    a, b = x[:200], x[200:] + 1
+    r = stats.ratio_estimate(a, b)
+    assert r.skewness == pytest.approx(sps.skew((a - r.estimate * b) / b.mean()), rel=1e-12)
+    # delta method = ratio_of_means' SE, gradient (1/mb, -R/mb) on the per-trial covariance
+    g = [1 / b.mean(), -r.estimate / b.mean()]
+    assert stats.delta_se(g, np.cov(a, b), 200) == pytest.approx(r.se, rel=1e-12)
+
+
+def test_p_values_and_t_test_match_scipy():
+    assert stats.z_p_value(2.0) == pytest.approx(2 * sps.norm.sf(2.0), rel=1e-14)
+    assert stats.z_p_value(-2.0, "less") == pytest.approx(sps.norm.cdf(-2.0), rel=1e-14)
+    x = np.random.default_rng(2).normal(0.3, 1.0, 25)
+    ref = sps.ttest_1samp(x, 0.0)
+    t, p = stats.t_test(x.mean(), sps.sem(x), 0.0, df=24)
+    assert (t, p) == pytest.approx((ref.statistic, ref.pvalue), rel=1e-12)
+    assert stats.t_test(1.0, 0.0, 1.0) == (0.0, 1.0)
+    assert stats.binomial_upper_p(7, 100, 0.03) == pytest.approx(sps.binom.sf(6, 100, 0.03), rel=1e-12)
+    assert stats.binomial_upper_p(0, 100, 0.03) == 1.0
+    # pinned exact interval: 3 of 20 (Clopper-Pearson, beta quantiles)
+    lo, hi = stats.clopper_pearson(3, 20)
+    assert lo == pytest.approx(sps.beta.ppf(0.025, 3, 18), rel=1e-9)
+    assert hi == pytest.approx(sps.beta.ppf(0.975, 4, 17), rel=1e-9)
+    assert stats.power_one_sided(0.0, 1.0, 0.05) == pytest.approx(0.05)
+    assert stats.power_one_sided(1.0, 0.0, 0.05) == 1.0
+    assert stats.detectable_shift(1e-3, 0.8, "greater") == pytest.approx(
+        sps.norm.isf(1e-3) + sps.norm.ppf(0.8), rel=1e-12)
+
+
+def test_wls_slope_closed_form():
+    x, y, w = np.array([0.0, 1.0, 2.0]), np.array([1.0, 2.0, 4.0]), np.array([1.0, 4.0, 1.0])
+    # closed form: slope = S_xy / S_xx about the weighted means, SE = 1/sqrt(S_xx)
+    xm, ym = (w * x).sum() / w.sum(), (w * y).sum() / w.sum()
+    sxx = (w * (x - xm) ** 2).sum()
+    slope = (w * (x - xm) * (y - ym)).sum() / sxx
+    s, se, chi2 = stats.wls_slope(x, y, w)
+    assert s == pytest.approx(slope, rel=1e-12) and se == pytest.approx(1 / math.sqrt(sxx), rel=1e-12)
+    assert chi2 == pytest.approx((w * (y - ym - slope * (x - xm)) ** 2).sum(), rel=1e-9)
+    with pytest.raises(ValueError, match="w must"):
+        stats.wls_slope(x, y, -w)
+
+
+def test_nan_rule():
+    nan = math.nan
+    assert math.isnan(stats.p_value(nan, 0.1, 1.0, "two-sided"))
+    assert math.isnan(stats.p_value(1.0, nan, 1.0, "less"))
+    assert math.isnan(stats.equivalence_pass_p(1.0, nan, 1.0, 0.1))
+    assert math.isnan(stats.z_p_value(nan))
+    assert all(math.isnan(v) for v in stats.t_test(nan, 1.0, 0.0))
+    assert math.isnan(stats.mde(nan, 1.0, 1e-3))
+    # NaN p-values are out of the family: m = 2 here, so 0.02 <= 0.05/2 is rejected
+    rej, thr = stats.holm([0.02, nan, 0.04], 0.05)
+    assert rej.tolist() == [True, False, True] and math.isnan(thr[1])
+    assert thr[0] == pytest.approx(0.025)
+    assert stats.holm(np.array([[0.001, nan], [0.5, 0.01]]), 0.05)[0].shape == (2, 2)
+    with pytest.raises(ValueError, match="p_values"):
+        stats.holm([math.inf], 0.05)
+    with pytest.raises(ValueError, match="se"):
+        stats.p_value(1.0, math.inf, 1.0, "less")
+    with pytest.raises(ValueError, match="alpha"):
+        stats.check_alpha(math.nan)
+
+
+def test_hall_transform_is_monotone_inverse_and_removes_the_edgeworth_term():
+    t = np.linspace(-8, 8, 161)
+    for g, T in ((0.0, 100), (3.0, 200), (-5.0, 1000), (12.0, 2048)):
+        u = stats.hall_transform(t, g, T)
+        assert np.all(np.diff(u) >= 0)
+        np.testing.assert_allclose(stats.hall_inverse(u, g, T), t, atol=1e-9)
+    np.testing.assert_array_equal(stats.hall_transform(t, None, None), t)
+    # first order: g(t) = t + gamma (2 t^2 + 1) / (6 sqrt T) + O(1/T)
+    assert stats.hall_transform(2.0, 1.0, 10 ** 8) - 2.0 == pytest.approx(9 / 6e4, rel=1e-3)
+    # without a skewness every p-value is the z test's
+    assert stats.p_value(1.3, 0.1, 1.0, "greater", skewness=0.0, trials=500) == pytest.approx(
+        sps.norm.sf(3.0), rel=1e-12)
+    # right skew: a low estimate is less surprising, a high one more
+    assert stats.p_value(0.7, 0.1, 1.0, "less", skewness=2.0, trials=500) > sps.norm.cdf(-3.0)
+    assert stats.p_value(1.3, 0.1, 1.0, "greater", skewness=2.0, trials=500) < sps.norm.sf(3.0)
+
+
+def test_mde_with_skewness_never_below_the_z_tests():
+    for alt in ("two-sided", "less", "greater", "equivalence"):
+        base = stats.mde(0.01, 1.0, 1e-5, 0.8, alt)
+        for g in (-6.0, 6.0):
+            assert stats.mde(0.01, 1.0, 1e-5, 0.8, alt, g, 1000) >= base - 1e-15
+    # the heavy side: critical value g^-1(-z) in SEs, plus z_power
+    c = -stats.hall_inverse(-sps.norm.isf(1e-5), 6.0, 1000)
+    assert stats.mde(0.01, 1.0, 1e-5, 0.8, "less", 6.0, 1000) == pytest.approx(
+        (c + sps.norm.ppf(0.8)) * 0.01, rel=1e-12)
+
+
+def test_numeric_test_helper_holm_is_the_same_rule():
+    # tests/numeric keeps its own small Holm (numeric's tests must not import verify); pin it
+    from tests.numeric._stats import holm as numeric_holm
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        p = rng.uniform(0, 0.02, int(rng.integers(1, 9)))
+        rej = stats.holm(p, 0.01)[0]
+        got = {name for name, _ in numeric_holm(dict(enumerate(p)), 0.01)}
+        assert got == set(np.flatnonzero(rej).tolist())
+
+
+def test_trials_needed():
+    # without a skewness: the z test's T^-1/2 rule
+    assert stats.trials_needed(0.02, 1.0, 1e-4, 0.8, "two-sided", None, 1000, 0.05, 16) == \
+        stats.trials_for(stats.mde(0.02, 1.0, 1e-4), 1000, 0.05, 16)
+    T = stats.trials_needed(8e-5, 0.0015625, 6.4e-6, 0.8, "two-sided", 19.0, 8192, 0.2)
+    se_T = 8e-5 * math.sqrt(8192 / T)
+    assert stats.mde(se_T, 0.0015625, 6.4e-6, 0.8, "two-sided", 19.0, T) <= 0.2
+    # the slack is 10 %: 20 % fewer trials would not do
+    T2 = int(T / 1.1 * 0.8)
+    assert stats.mde(8e-5 * math.sqrt(8192 / T2), 0.0015625, 6.4e-6, 0.8, "two-sided", 19.0, T2) > 0.2

@@ -37,7 +37,6 @@ import sympy as sp
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import seed as hseed
 from hypothesis.errors import NoSuchExample
-from scipy import stats as _st
 
 import theory
 from theory import complexity as cx
@@ -331,17 +330,17 @@ class OrderingFlip(CustomClaim):
 
                 def measure(t, c=c):
                     pt = ctx.simulate(c, t)
-                    return stats.mean_se(pt[self.other] - pt["w2s"])
+                    return stats.mean_estimate(pt[self.other] - pt["w2s"])
 
                 alt = "greater" if side == "below" else "less"
-                est, se, t = ctx.adaptive(measure, abs(pred), alt, resolution=0.5)
+                e, t = ctx.adaptive_estimate(measure, abs(pred), alt, resolution=0.5)
+                est, se = e.estimate, e.se
                 o = Observation.test(
                     f"E[ER_{self.other} - ER_w2s] {'<' if side == 'below' else '>'} 0 at N = {NN} "
                     f"({side} N* = {crit:.2f}, r = {self.r})", est, se, 0.0, alt, config=c,
-                    scale=abs(pred), resolution=0.5, trials=t,
+                    scale=abs(pred), resolution=0.5, trials=t, skewness=e.skewness,
                     details={"predicted": pred, "threshold": crit, "side": side, "r": self.r,
-                             "power_at_prediction": _power(abs(pred), se, ctx.planning_level)})
-                o.pass_p_value = stats.p_value(est, se, 0.0, "less" if side == "below" else "greater")
+                             "power_at_prediction": stats.power_one_sided(abs(pred), se, ctx.planning_level)})
                 out.append(o)
         return out
 
@@ -350,13 +349,6 @@ class OrderingFlip(CustomClaim):
 def _configs(ctx) -> int:
     """Configurations per statistical claim: one in --quick runs (the time budget), else the run's."""
     return 1 if ctx.quick else ctx.examples
-
-
-def _power(effect, se, level):
-    """Power of a one-sided z test at ``level`` against a true mean ``effect`` (> 0)."""
-    if se <= 0:
-        return 1.0
-    return float(_st.norm.sf(_st.norm.isf(level) - effect / se))
 
 
 # --- statistical: scaling exponents -------------------------------------------------------------
@@ -416,7 +408,7 @@ class ScalingExponent(CustomClaim):
                 # MDE can exceed the resolution (issue 16, seed 12: 0.142 > 0.125). Those points
                 # then continue their own streams up to the pool budget; the per-point stopping
                 # rule (SE only) is unchanged, so this never looks at the slope's value.
-                se_slope = _wls(np.array(xs), np.array(ys), np.array(ws))[1]
+                se_slope = stats.wls_slope(np.array(xs), np.array(ys), np.array(ws))[1]
                 if stats.mde(se_slope, 1.0, ctx.planning_level, ctx.power, "two-sided") > resolution:
                     xs, ys, ws, rows = self._sweep(ctx, cfg, grid, limit, ctx.pool_budget)
                     for r in rows:
@@ -438,9 +430,9 @@ class ScalingExponent(CustomClaim):
                 (f"log({self.variable} - {shift})", np.log(np.array(grid, float) - shift), -1.0),
                 (f"log({self.variable})", np.array(xs), None),
             ):
-                slope, se_slope, chi2 = _wls(x, y, w)
+                slope, se_slope, chi2 = stats.wls_slope(x, y, w)
                 if pred is None:
-                    pred = _wls(x, exact_y, w)[0]
+                    pred = stats.wls_slope(x, exact_y, w)[0]
                 out.append(Observation.test(
                     f"slope of log(ER_w2s - limit) on {label} = exact theory", slope, se_slope, pred,
                     "two-sided", config=cfg, scale=1.0, resolution=resolution,
@@ -474,15 +466,6 @@ class ScalingExponent(CustomClaim):
             ys.append(math.log(excess))
             ws.append((excess / se) ** 2)
         return xs, ys, ws, rows
-
-
-def _wls(x, y, w) -> tuple[float, float, float]:
-    """Weighted least-squares slope, its standard error (known variances 1/w) and the chi^2."""
-    xm, ym = np.sum(w * x) / np.sum(w), np.sum(w * y) / np.sum(w)
-    sxx = float(np.sum(w * (x - xm) ** 2))
-    slope = float(np.sum(w * (x - xm) * (y - ym)) / sxx)
-    chi2 = float(np.sum(w * (y - ym - slope * (x - xm)) ** 2))
-    return slope, 1.0 / math.sqrt(sxx), chi2
 
 
 def _overshoot_point(Ns, curve, gap, weak, limit, min_gap=0.25):
@@ -541,15 +524,15 @@ class PgrAboveLimit(CustomClaim):
 
             def measure(t, c=c):
                 pt = ctx.simulate(c, t)
-                return stats.ratio_of_means(pt["weak"] - pt["w2s"], pt["weak"] - pt["ceiling"])
+                return stats.ratio_estimate(pt["weak"] - pt["w2s"], pt["weak"] - pt["ceiling"])
 
-            est, se, t = ctx.adaptive(measure, pred - limit, "less", resolution=0.5)
+            e, t = ctx.adaptive_estimate(measure, pred - limit, "less", resolution=0.5)
+            est, se = e.estimate, e.se
             o = Observation.test(f"PGR(N = {NN}) > its N -> oo limit {limit:.4f}", est, se, limit, "less",
                                  config=c, scale=pred - limit, resolution=0.5, trials=t,
-                                 details={"predicted_pgr": pred, "limit": limit,
-                                          "power_at_prediction": _power(pred - limit, se,
+                                 skewness=e.skewness, details={"predicted_pgr": pred, "limit": limit,
+                                          "power_at_prediction": stats.power_one_sided(pred - limit, se,
                                                                         ctx.planning_level)})
-            o.pass_p_value = stats.p_value(est, se, limit, "greater")
             out.append(o)
         return out
 

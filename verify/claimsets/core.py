@@ -223,11 +223,12 @@ class MisfitIdentity(CustomClaim):
 
             def measure(t, cfg=cfg, c=c):
                 pt = ctx.simulate(cfg, t)
-                return stats.mean_se(pt["weak"] - pt["w2s"] - c * pt["misfit"])
+                return stats.mean_estimate(pt["weak"] - pt["w2s"] - c * pt["misfit"])
 
             scale = ctx.quantity(cfg, "weak", ctx.trials)[0]
-            est, se, t = ctx.adaptive(measure, scale, "two-sided")
-            out.append(Observation.test(f"E[ER_w - ER_w2s - {c:.4g} misfit] = 0", est, se, 0.0, "two-sided",
+            e, t = ctx.adaptive_estimate(measure, scale, "two-sided")
+            out.append(Observation.test(f"E[ER_w - ER_w2s - {c:.4g} misfit] = 0", e.estimate, e.se, 0.0,
+                                        "two-sided", skewness=e.skewness,
                                         config=cfg, scale=scale, resolution=ctx.resolution, trials=t,
                                         details={"factor": c, "geometry": ctx.geometry(cfg)}))
         return out

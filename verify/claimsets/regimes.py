@@ -195,11 +195,11 @@ class _RegimeClaim(CustomClaim):
 
     def _test(self, ctx, cfg, label, per_trial, theory_value, scale, details):
         def measure(t):
-            return stats.mean_se(per_trial(ctx.simulate(cfg, t)))
+            return stats.mean_estimate(per_trial(ctx.simulate(cfg, t)))
 
-        est, se, t = ctx.adaptive(measure, scale, "two-sided")
-        return Observation.test(label, est, se, theory_value, "two-sided", config=cfg, scale=scale,
-                                resolution=ctx.resolution, trials=t, details=details)
+        e, t = ctx.adaptive_estimate(measure, scale, "two-sided")
+        return Observation.test(label, e.estimate, e.se, theory_value, "two-sided", config=cfg, scale=scale,
+                                resolution=ctx.resolution, trials=t, details=details, skewness=e.skewness)
 
 
 def infinite_observation(cfg: dict, exc: Exception) -> Observation:

@@ -134,12 +134,12 @@ def run(args) -> int:
     except ValueError as exc:
         return usage_error("verify point", str(exc))
     from verify.compare import QUANTITIES, compare
-    from verify.paper.stats import holm
+    from verify.stats import holm
 
     rec = compare(scenario, trials=args.trials, seed=args.seed, engine=args.engine)
     tested = [(q, rec["deviation"][q]["p_vs_exact"]) for q in QUANTITIES
               if rec["deviation"][q]["p_vs_exact"] is not None]
-    reject = holm([p for _, p in tested], args.alpha) if tested else []
+    reject = holm([p for _, p in tested], args.alpha)[0] if tested else []
     rec["checks"] = {"alpha": args.alpha, "tests": len(tested),
                      "rejected": [q for (q, _), r in zip(tested, reject) if r]}
     if args.json:

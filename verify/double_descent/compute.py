@@ -243,16 +243,3 @@ def geometry_of(panel: Panel) -> dict:
     """Theory symbol values of a panel's geometry (independent of ``n`` and ``N``)."""
     g = scenario_from_config(panel.config(panel.lo)).geometry()
     return {k: (int(v) if k in ("n", "N", "d_s", "d_w") else float(v)) for k, v in g.items()}
-
-
-def holm_reject(pvalues: list[float], alpha: float) -> list[bool]:
-    """Holm's step-down rejections at family-wise level ``alpha``."""
-    order = np.argsort(pvalues)
-    m = len(pvalues)
-    out = [False] * m
-    for rank, i in enumerate(order):
-        if pvalues[i] <= alpha / (m - rank):
-            out[i] = True
-        else:
-            break
-    return out

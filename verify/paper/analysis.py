@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from verify.compare import BOUNDS, QUANTITIES, RISKS
-from verify.paper.stats import detectable_z, holm, one_sided_p_below
+from verify import stats
 
 
 def _finite(x) -> bool:
@@ -37,7 +37,7 @@ def _family(records, quantities, pkey: str, alpha: float, flag: str) -> dict:
     """Holm across every finite ``pkey`` p-value; writes ``flag`` into each deviation row."""
     cells = [(r, q) for r in records for q in quantities]
     p = np.array([r["deviation"][q].get(pkey) for r, q in cells], dtype=float)
-    reject = holm(p, alpha)
+    reject = stats.holm(p, alpha)[0]
     tested = np.isfinite(p)
     for (r, q), t, rej in zip(cells, tested, reject):
         r["deviation"][q][flag] = bool(rej) if t else None
@@ -94,7 +94,7 @@ def _power(records, quantities, alpha: float, tests: int) -> dict:
     """Deviation from the exact value that each test would detect with 80 % power at Holm's
     most stringent level (median and worst over the grid): relative for the risks, absolute for
     PGR/OPR (whose exact value can be near 0, where a relative scale means nothing)."""
-    z = detectable_z(alpha, max(tests, 1))
+    z = stats.detectable_shift(alpha / max(tests, 1), 0.8, "two-sided")
     out = {}
     for q in quantities:
         key = "rel_se" if q in RISKS else "se"
@@ -113,10 +113,10 @@ def _bounds(records, planes, alpha: float) -> dict:
         rows = [(r, r["deviation"][q]) for r in records]
         defined = [(r, d) for r, d in rows if _finite(d.get("bound_minus_exact"))]
         fails = [(r, d) for r, d in defined if d["bound_minus_exact"] > 0]
-        p = np.array([one_sided_p_below(d["simulated"], d["se"], d["lower_bound"])
+        p = np.array([stats.p_value(d["simulated"], d["se"], d["lower_bound"], "less")
                       if _finite(d.get("simulated")) and _finite(d.get("se")) and
                       _finite(d.get("lower_bound")) else math.nan for _, d in rows])
-        reject = holm(p, alpha)
+        reject = stats.holm(p, alpha)[0]
         for (_, d), pv, rej in zip(rows, p, reject):
             d["p_below_bound"] = float(pv) if math.isfinite(pv) else None
             d["holm_sim_below_bound"] = bool(rej) if math.isfinite(pv) else None
