@@ -208,9 +208,16 @@ def test_hall_transform_is_monotone_inverse_and_removes_the_edgeworth_term():
     # without a skewness every p-value is the z test's
     assert stats.p_value(1.3, 0.1, 1.0, "greater", skewness=0.0, trials=500) == pytest.approx(
         sps.norm.sf(3.0), rel=1e-12)
-    # right skew: a low estimate is less surprising, a high one more
-    assert stats.p_value(0.7, 0.1, 1.0, "less", skewness=2.0, trials=500) > sps.norm.cdf(-3.0)
-    assert stats.p_value(1.3, 0.1, 1.0, "greater", skewness=2.0, trials=500) < sps.norm.sf(3.0)
+    # right skew: a low estimate is less surprising (Hall's heavy tail); on the light side the
+    # test stays the z test's (never easier to reject than z)
+    g3 = stats.hall_transform(-3.0, 2.0, 500)
+    assert stats.p_value(0.7, 0.1, 1.0, "less", skewness=2.0, trials=500) == pytest.approx(
+        sps.norm.cdf(g3), rel=1e-12)
+    assert sps.norm.cdf(g3) > sps.norm.cdf(-3.0)
+    assert stats.p_value(1.3, 0.1, 1.0, "greater", skewness=2.0, trials=500) == pytest.approx(
+        sps.norm.sf(3.0), rel=1e-12)
+    assert stats.p_value(1.3, 0.1, 1.0, "two-sided", skewness=-2.0, trials=500) == pytest.approx(
+        2 * sps.norm.sf(stats.hall_transform(3.0, -2.0, 500)), rel=1e-12)
 
 
 def test_mde_with_skewness_never_below_the_z_tests():
