@@ -115,6 +115,34 @@ def rejection_probability(level: float, alternative: str, T: int, skew: float, k
     raise ValueError(f"alternative {alternative!r} has no rejection probability")
 
 
+def rejection_probability_new(level: float, alternative: str, T: int, skew: float, kurt: float = 0.0,
+                              order: int = 2) -> float:
+    """As :func:`rejection_probability`, for the verifier's current test (``verify.stats``): on
+    each side the stricter of the z test and Hall's skewness-corrected test, i.e. it rejects
+    below ``min(-z, g^-1(-z))`` and above ``max(z, g^-1(z))`` (``g`` Hall's transform with
+    ``skew`` and T). The rejection probabilities are the Edgeworth ones of the studentised mean
+    at those critical values, with ``skew`` taken as the true skewness (its sampling noise is
+    what ``--simulate`` adds)."""
+    from scipy.stats import norm
+
+    from verify.stats import hall_inverse
+
+    z = float(norm.isf(level / 2 if alternative == "two-sided" else level))
+    c_lo = min(-z, hall_inverse(-z, skew, T))
+    c_hi = max(z, hall_inverse(z, skew, T))
+    lower = _clip(edgeworth_cdf(c_lo, T, skew, kurt, order))
+    upper = _clip(1 - edgeworth_cdf(c_hi, T, skew, kurt, order))
+    if alternative == "two-sided":
+        return lower + upper
+    if alternative == "less":
+        return lower
+    if alternative == "greater":
+        return upper
+    if alternative == "equivalence":
+        return max(lower, upper)
+    raise ValueError(f"alternative {alternative!r} has no rejection probability")
+
+
 def clopper_pearson(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
     """Exact binomial confidence interval for k successes in n trials."""
     from scipy.stats import beta
@@ -172,13 +200,14 @@ def predict(data: dict) -> list[dict]:
     for c in data["checks"]:
         row = dict(c)
         if c["T"] is None:
-            row.update(edge1=None, edge2=None, edge1_holm=None, inflation=None)
+            row.update(edge1=None, edge2=None, edge1_holm=None, inflation=None, new1=None, new2=None)
             rows.append(row)
             continue
         T, g, k, alt = c["T"], c["skewness"], c["kurtosis"], c["alternative"]
         if _floor_dominated(c):
             # identically zero up to rounding: the SE floor decides, no sampling error to inflate
-            row.update(edge1=0.0, edge2=0.0, edge1_holm=0.0, inflation=0.0, rel_correction=0.0, values="floor")
+            row.update(edge1=0.0, edge2=0.0, edge1_holm=0.0, inflation=0.0, rel_correction=0.0, values="floor",
+                       new1=0.0, new2=0.0)
             rows.append(row)
             continue
         row["edge1"] = rejection_probability(level, alt, T, g, k, 1)
@@ -186,6 +215,9 @@ def predict(data: dict) -> list[dict]:
         row["edge1_holm"] = rejection_probability(c["holm_threshold"], alt, T, g, k,
                                                   2 if alt == "two-sided" else 1)
         row["inflation"] = (row["edge2"] if alt == "two-sided" else row["edge1"]) / level
+        # the current test (stricter of z and Hall on each side), one- and two-term Edgeworth
+        row["new1"] = rejection_probability_new(level, alt, T, g, k, 1)
+        row["new2"] = rejection_probability_new(level, alt, T, g, k, 2)
         # one-term Edgeworth is untrustworthy where its correction exceeds the normal tail itself
         z = _z(level, alt)
         row["rel_correction"] = abs(_phi(z) * g * (2 * z * z + 1) / 6 / math.sqrt(T)) / _Phi(-z)
@@ -251,6 +283,16 @@ def print_table(data: dict, rows: list[dict], top: int | None = None) -> dict:
     print(f"family-wise bound sum_i P_i(alpha/m): nominal {nominal:.3g}; one-term Edgeworth {e1:.3g}; "
           f"two-term {e2:.3g}; one-term one-sided + two-term two-sided {mixed:.3g}")
     print(f"same at each check's own Holm threshold (one-term / two-term two-sided): {eh:.3g}")
+    n1 = sum(r["new1"] for r in matched) + level * len(unmatched)
+    n2 = sum(r["new2"] for r in matched) + level * len(unmatched)
+    print(f"CURRENT TEST (stricter of z and Hall per side, verify.stats): family-wise bound "
+          f"sum_i P_i(alpha/m): one-term Edgeworth {n1:.3g}; two-term {n2:.3g} (alpha = {data['alpha']:g})")
+    worst = sorted(matched, key=lambda r: -r["new2"])[:8]
+    for r in worst:
+        print(f"    new2 {r['new2'] / level:6.2f} x  (z test edge: "
+              f"{(r['edge2'] if r['alternative'] == 'two-sided' else r['edge1']) / level:5.2f} x)  "
+              f"{r['alternative']:>11} T {r['T']:6d} skew {r['skewness']:6.2f} exkurt {r['kurtosis']:7.1f}  "
+              f"{r['claim']} | {r['label'][:50]}")
     by_alt = {}
     for r in matched:
         by_alt.setdefault(r["alternative"], []).append(r)
@@ -259,7 +301,7 @@ def print_table(data: dict, rows: list[dict], top: int | None = None) -> dict:
         print(f"  {alt:>11}: {len(rs):3d} checks, inflation median {np.median(infl):.2f}, max {infl.max():.2f}, "
               f"skewness median {np.median([r['skewness'] for r in rs]):.2f}, "
               f"max {max(r['skewness'] for r in rs):.2f}")
-    return {"nominal": nominal, "edge1": e1, "edge2": e2, "mixed": mixed, "holm": eh}
+    return {"nominal": nominal, "edge1": e1, "edge2": e2, "mixed": mixed, "holm": eh, "new1": n1, "new2": n2}
 
 
 # --- 3. simulation of the null distribution ----------------------------------------------------
@@ -389,14 +431,19 @@ def empirical(rows: list[dict], k: int, reps: int, pool_size: int, workers: int,
                     e1, e2 = 1 - e1, 1 - e2
                 ch = int(np.sum(thall <= -z)) if side == "lower" else int(np.sum(thall >= z))
                 hlo, hhi = clopper_pearson(ch, reps)
+                # the current test: rejects only where both z and Hall reject
+                cn = (int(np.sum((thall <= -z) & (tstat <= -z))) if side == "lower"
+                      else int(np.sum((thall >= z) & (tstat >= z))))
+                nlo, nhi = clopper_pearson(cn, reps)
                 print(f"  z = {z:.2f} {side}: observed {cnt}/{reps} = {cnt / reps:.2e} [95 % CI {lo:.2e}, {hi:.2e}] "
                       f"= {cnt / reps / lv:.2f} x nominal; normal {lv:.0e}, Edgeworth (pool moments) one-term "
                       f"{_clip(e1):.2e}, two-term {_clip(e2):.2e}; Hall-corrected statistic {ch}/{reps} = "
-                      f"{ch / reps / lv:.2f} x nominal [{hlo / lv:.2f}, {hhi / lv:.2f}]")
+                      f"{ch / reps / lv:.2f} x nominal [{hlo / lv:.2f}, {hhi / lv:.2f}]; current test {cn}/{reps} = "
+                      f"{cn / reps / lv:.2f} x [{nlo / lv:.2f}, {nhi / lv:.2f}]")
                 out.append({"claim": c["claim"], "label": c["label"], "T": c["T"], "skewness": g,
                             "kurtosis": kx, "level": lv, "side": side, "count": cnt, "reps": reps,
                             "ci": [lo, hi], "edge1": _clip(e1), "edge2": _clip(e2), "hall": ch,
-                            "hall_ci": [hlo, hhi]})
+                            "hall_ci": [hlo, hhi], "current": cn, "current_ci": [nlo, nhi]})
     return out
 
 

@@ -314,10 +314,30 @@ def scenario_summary(scenario) -> dict:
     return geometry
 
 
+def _skewness(result) -> dict | None:
+    """Sample skewness of what each test studentises (per-trial risks; the influence values of
+    PGR/OPR of means), or None when the per-trial values were not kept."""
+    pt = getattr(result, "per_trial", None)
+    if pt is None:
+        return None
+    pt = {k: np.asarray(v, dtype=float) for k, v in pt.items()}
+    out = {k: vstats.mean_estimate(pt[k]).skewness for k in SIM_MEANS}
+    with np.errstate(all="ignore"):
+        for q, (a, b) in (("pgr", (pt["weak"] - pt["w2s"], pt["weak"] - pt["ceiling"])),
+                          ("opr", (pt["strong"], pt["w2s"]))):
+            try:
+                out[q] = vstats.ratio_estimate(a, b).skewness
+            except ValueError:      # a zero denominator: the ratio is undefined, not tested
+                out[q] = None
+    return {k: (None if v is None or not math.isfinite(v) else float(v)) for k, v in out.items()}
+
+
 def simulation_summary(result) -> dict:
     """The simulation half of :func:`compare` (JSON-ready except NaN, which :func:`compare` maps
-    to ``None``)."""
+    to ``None``). ``skewness`` (per quantity, when the per-trial values are at hand) makes the
+    tests of :func:`deviations` Hall's skewness-corrected ones."""
     return {
+        "skewness": _skewness(result),
         "engine": result.engine,
         "trials": int(result.trials),
         "seed": _seed_json(result.seed),
@@ -362,14 +382,40 @@ def t_test(estimate: float, se: float, target: float, df: int | None,
     return vstats.t_test(estimate, math.hypot(se, NUMERICAL_FLOOR * scale), target, df)
 
 
+def hall_test(estimate: float, se: float, target: float, skewness: float, trials: int,
+              scale: float | None = None) -> tuple[float, float]:
+    """Two-sided test of ``E[estimate] = target`` by Hall's skewness-corrected statistic
+    (:func:`verify.stats.p_value`): (studentised statistic, p), the SE with the same floor as
+    :func:`t_test`; ``(z, nan)`` -- not tested -- below :data:`verify.stats.MIN_TRIALS` trials."""
+    from verify.claims import NUMERICAL_FLOOR
+
+    if not (math.isfinite(target) and math.isfinite(estimate) and se >= 0):
+        return math.nan, math.nan
+    if scale is None:
+        scale = abs(target) or 1.0
+    se_f = math.hypot(se, NUMERICAL_FLOOR * scale)
+    z = (estimate - target) / se_f
+    if not vstats.valid_sample(trials):
+        return float(z), math.nan
+    return float(z), vstats.p_value(estimate, se_f, target, "two-sided", skewness=skewness, trials=trials)
+
+
 def deviations(theory_scalars: dict, sim: dict) -> dict:
     """Per quantity: theory values, the simulation estimate and its SE, relative errors, and the
-    two-sided test of the simulation against each form."""
+    two-sided test of the simulation against each form: Hall's skewness-corrected test when the
+    simulation summary has the skewness (:func:`hall_test`; not run below
+    :data:`verify.stats.MIN_TRIALS` trials), else the t test (:func:`t_test`)."""
     out = {}
+    skew = sim.get("skewness") or {}
     for q in QUANTITIES:
         est, se = simulated(sim, q)
         exact, paper = theory_scalars["exact"][q], theory_scalars["paper"][q]
         df = sim["trials"] - 1 if q in RISKS else None
+        if skew.get(q) is not None:
+            def test(e, s, target, _df, unit, g=skew[q]):
+                return hall_test(e, s, target, g, sim["trials"], unit)
+        else:
+            test = t_test
         row = {
             "exact": exact,
             "paper": paper,
@@ -383,8 +429,8 @@ def deviations(theory_scalars: dict, sim: dict) -> dict:
         }
         # PGR and OPR are ratios of scale 1 (PGR may be 0); a risk's scale is its value.
         unit = 1.0 if q in ("pgr", "opr") else None
-        row["z_vs_exact"], row["p_vs_exact"] = t_test(est, se, exact, df, unit)
-        row["z_vs_paper"], row["p_vs_paper"] = t_test(est, se, paper, df, unit)
+        row["z_vs_exact"], row["p_vs_exact"] = test(est, se, exact, df, unit)
+        row["z_vs_paper"], row["p_vs_paper"] = test(est, se, paper, df, unit)
         if q in BOUNDS:
             bound = theory_scalars["bound"][q]
             row["lower_bound"] = bound

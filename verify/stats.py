@@ -239,12 +239,13 @@ def hall_inverse(u, skewness: float | None, trials: int | None):
 
 
 def _lower_p(t, skewness, trials) -> float:
-    """P-value for small values of the statistic: :math:`\\Phi(g(t))`."""
-    return float(_st.norm.cdf(hall_transform(t, skewness, trials)))
+    r"""p-value for small values of the statistic: :math:`\max\{\Phi(g(t)), \Phi(t)\}` (never
+    below the z test's: see :func:`p_value`)."""
+    return float(max(_st.norm.cdf(hall_transform(t, skewness, trials)), _st.norm.cdf(t)))
 
 
 def _upper_p(t, skewness, trials) -> float:
-    return float(_st.norm.sf(hall_transform(t, skewness, trials)))
+    return float(max(_st.norm.sf(hall_transform(t, skewness, trials)), _st.norm.sf(t)))
 
 
 # --- p-values ----------------------------------------------------------------------------------
@@ -261,6 +262,13 @@ def p_value(estimate: float, se: float, theory: float, alternative: str, margin:
     :math:`d = \hat\mu - \theta \ge 0`, :math:`\Phi(g((d + \delta)/\mathrm{SE}))` otherwise.
     A zero SE gives 0 or 1 according to whether the estimate violates the claim. NaN inputs give
     NaN (module docstring).
+
+    With a skewness each one-sided p-value is the larger of Hall's and the z test's: Hall's
+    correction is applied only where it makes the test stricter (the heavy tail). On the light
+    tail it would lower the critical value in proportion to the *sample* skewness, which for
+    heavy-tailed trials is largest in the samples that drew an extreme trial -- those whose
+    statistic is already large on that side (notes/false-alarm-level.md). The MDE
+    (:func:`mde`) is the larger of the two tests' likewise.
     """
     _check_alternative(alternative)
     if alternative == "none":

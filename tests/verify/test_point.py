@@ -32,7 +32,7 @@ def _run_json(capsys, *argv):
 
 
 def test_json_has_the_documented_keys(capsys, scenario_file):
-    code, rec, _ = _run_json(capsys, scenario_file, "--json", "--trials", 64, "--seed", 7)
+    code, rec, _ = _run_json(capsys, scenario_file, "--json", "--trials", 128, "--seed", 7)
     assert code == 0
     assert {"d_sw", "rho_s", "rho_w", "b_w2s", "m_sw", "n", "N", "d_s", "d_w", "sigma2"} <= set(
         rec["scenario"])
@@ -40,7 +40,7 @@ def test_json_has_the_documented_keys(capsys, scenario_file):
         assert set(rec["theory"][form]) == FORMS_KEYS
         assert all(isinstance(v, float) for v in rec["theory"][form].values())
     sim = rec["simulation"]
-    assert sim["engine"] == "wishart" and sim["trials"] == 64 and sim["seed"] == 7
+    assert sim["engine"] == "wishart" and sim["trials"] == 128 and sim["seed"] == 7
     assert set(sim["mean"]) == set(sim["stderr"]) == SIM_KEYS
     for key in ("pgr_of_means", "opr_of_means", "mean_of_pgr", "mean_of_opr"):
         assert isinstance(sim[key], float)
@@ -129,7 +129,7 @@ def test_infinite_expectation_is_flagged_not_compared(capsys, tmp_path):
     # n = d_w: the teacher's inverse Gram has no finite mean; weak and w2s are infinite.
     numeric.Scenario.from_block_energies(8, 24, 24, 30, 1.5, d_sw=4, both=0.5, strong_only=0.2,
                                          weak_only=0.3, neither=0.1).save(path)
-    code, rec, _ = _run_json(capsys, path, "--json", "--trials", 64)
+    code, rec, _ = _run_json(capsys, path, "--json", "--trials", 128)
     assert set(rec["infinite"]) == {"weak", "w2s", "pgr", "opr"}
     assert rec["regime"]["weak"].startswith("infinite expectation")
     for q in rec["infinite"]:
@@ -137,7 +137,7 @@ def test_infinite_expectation_is_flagged_not_compared(capsys, tmp_path):
         assert rec["deviation"][q]["z_vs_exact"] is None
         assert q not in rec["undefined"]["exact"]
     assert rec["checks"]["tests"] == 2 and code == 0      # strong and ceiling only
-    main(["point", str(path), "--trials", "64"])
+    main(["point", str(path), "--trials", "128"])
     out = capsys.readouterr().out
     assert "exact weak is INFINITE" in out and "not tested" in out
     assert out.splitlines()[[l.split()[0] if l.split() else "" for l in out.splitlines()]
@@ -198,7 +198,7 @@ def test_unknown_engine_is_a_usage_error(capsys, scenario_file):
 
 
 def test_text_output(capsys, scenario_file):
-    code = main(["point", str(scenario_file), "--trials", "16", "--seed", "5"])
+    code = main(["point", str(scenario_file), "--trials", "128", "--seed", "5"])
     out = capsys.readouterr().out
     assert code == 0
     for word in ("weak", "w2s", "pgr", "opr", "checks:", "mean of per-trial".split()[0]):
@@ -232,3 +232,22 @@ def test_exact_zero_pgr_is_not_rejected_on_rounding(capsys, tmp_path):
     assert "finite since d_sw = d_w" in rec["regime"]["w2s"] and rec["infinite"] == []
     assert abs(rec["theory"]["exact"]["pgr"]) < 1e-12
     assert abs(rec["deviation"]["pgr"]["z_vs_exact"]) < 1 and code == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_two_trials_on_a_true_scenario_is_inconclusive_not_a_failure(capsys, tmp_path, seed):
+    # issue 14: a test on two trials rejected true scenarios; below verify.stats.MIN_TRIALS
+    # nothing is tested (exit 3, never 1), and --help says so
+    path = tmp_path / "small.toml"
+    numeric.Scenario.from_block_energies(4, 6, 12, 10, 0.5, d_sw=2, both=0.5, strong_only=0.2,
+                                         weak_only=0.3, neither=0.1).save(path)
+    code, rec, _ = _run_json(capsys, path, "--json", "--trials", 2, "--seed", seed)
+    assert code == 3 and rec["checks"]["rejected"] == [] and rec["checks"]["tests"] == 0
+    assert set(rec["checks"]["inconclusive"]) == {"weak", "strong", "ceiling", "w2s", "pgr", "opr"}
+    assert main(["point", str(path), "--trials", "99", "--seed", str(seed)]) == 3
+    assert "inconclusive, not tested" in capsys.readouterr().out
+    try:
+        main(["point", "--help"])
+    except SystemExit:
+        pass
+    assert "at least 100 trials" in " ".join(capsys.readouterr().out.split())
