@@ -13,7 +13,8 @@ Executors (all with the same :meth:`Executor.run`):
   that were in flight are resubmitted to a fresh pool and counted as retries;
 * :class:`DaskExecutor` -- a ``dask.distributed`` cluster: ``"local"`` starts a
   ``LocalCluster``, anything else is a scheduler address. Dask reschedules the tasks of a dead
-  worker itself; the retries are read back from the scheduler (``TaskState.suspicious``).
+  worker itself (a run's shared scenario travels as a task, so it is recomputed too); the
+  retries are read back from the scheduler's transition log.
 
 :func:`make_executor` builds one from the CLI options ``--workers`` / ``--dask``.
 """
@@ -26,6 +27,7 @@ import math
 import multiprocessing
 import os
 import signal
+import warnings
 from collections import OrderedDict
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -106,6 +108,15 @@ class Chunk:
     device: str | None = None
 
     @property
+    def size(self) -> int:
+        """Tasks in the chunk (what a retry counts)."""
+        return len(self.blocks)
+
+    def execute(self, scenario) -> list:
+        """Run the chunk's blocks of ``scenario`` (the unpickled or cached payload)."""
+        return run_blocks(scenario, self.root, self.blocks, self.engine, self.device)
+
+    @property
     def name(self) -> str:
         """A stable name of the chunk (the hash of its task keys or identity)."""
         h = hashlib.sha256()
@@ -115,8 +126,15 @@ class Chunk:
         return "w2s-" + h.hexdigest()[:32]
 
 
-def run_chunk(chunk: Chunk) -> list:
-    """Run every task of ``chunk``; returns one per-trial dict per block (worker entry point)."""
+def run_chunk(chunk):
+    """Run every task of ``chunk`` (worker entry point): ``chunk.execute(payload)``.
+
+    Any frozen dataclass with the fields ``scenario`` (the shared payload, shipped once per
+    chunk, or once per run on Dask) and ``digest`` (its identity), the property ``name`` (a
+    stable key), ``size`` (tasks it holds) and a method ``execute(payload)`` runs on every
+    executor: a :class:`Chunk` of scenario blocks (one per-trial dict per block) or, e.g., the
+    feature-probe points of :mod:`numeric.features.tasks`.
+    """
     sc = _WORKER_SCENARIOS.get(chunk.digest)
     if sc is None:
         sc = chunk.scenario
@@ -125,7 +143,7 @@ def run_chunk(chunk: Chunk) -> list:
             _WORKER_SCENARIOS.popitem(last=False)
     else:
         _WORKER_SCENARIOS.move_to_end(chunk.digest)
-    return run_blocks(sc, chunk.root, chunk.blocks, chunk.engine, chunk.device)
+    return chunk.execute(sc)
 
 
 @dataclass
@@ -289,7 +307,7 @@ class ProcessExecutor(Executor):
                             raise RuntimeError(
                                 f"a task chunk lost its worker {attempts[i]} times (max_retries="
                                 f"{self.max_retries}); giving up") from None
-                    n = sum(len(chunks[i].blocks) for i in lost)
+                    n = sum(chunks[i].size for i in lost)
                     stats.retries += n
                     stats.pool_restarts += 1
                     stats.notes.append(f"a worker process died; {n} task(s) in flight resubmitted")
@@ -374,29 +392,41 @@ class DaskExecutor(Executor):
     def _run(self, chunks, on_done, stats):
         from dask.distributed import as_completed     # optional dependency, as in __init__
 
-        scattered = {}
+        shipped = {}
         futures = {}
-        for i, c in enumerate(chunks):
-            # Ship each scenario once to the cluster, not once per chunk.
-            sc = scattered.get(c.digest)
-            if sc is None:
-                sc = scattered[c.digest] = self.client.scatter(c.scenario, hash=False)
-            fut = self.client.submit(_run_chunk_with, sc, replace(c, scenario=None), key=c.name,
-                                     pure=False)
-            futures[fut] = i
-        keys = [f.key for f in futures]
         try:
+            for i, c in enumerate(chunks):
+                # Ship each scenario once to the cluster, not once per chunk, as a *task* that
+                # returns it (not ``scatter``): the scheduler keeps its definition, so a worker
+                # killed while holding it (or while it is being shipped) costs a recomputation,
+                # not the run. Scattered data would be lost with its worker.
+                sc = shipped.get(c.digest)
+                if sc is None:
+                    with warnings.catch_warnings():
+                        # Deliberate: the payload sits in the graph so that it can be rebuilt.
+                        warnings.filterwarnings("ignore", message=".*[Ll]arge object")
+                        sc = shipped[c.digest] = self.client.submit(
+                            _payload, c.scenario, key=f"w2s-payload-{c.digest}-{c.name}",
+                            pure=False)
+                fut = self.client.submit(_run_chunk_with, sc, replace(c, scenario=None),
+                                         key=c.name, pure=False)
+                futures[fut] = i
+            keys = [f.key for f in futures]
             for fut in as_completed(list(futures)):
                 on_done(futures[fut], fut.result())
-            retries = self.client.run_on_scheduler(_suspicious, keys=keys)
+                fut.release()          # a result already here is not recomputed if lost
+            runs = self.client.run_on_scheduler(_processing_runs, keys=keys)
         except BaseException:
-            self.client.cancel(list(futures))
+            self.client.cancel(list(futures) + list(shipped.values()))
             raise
-        size = {f.key: len(chunks[i].blocks) for f, i in futures.items()}
-        n = int(sum(v * size.get(k, 1) for k, v in retries.items()))
+        size = {f.key: chunks[i].size for f, i in futures.items()}
+        # A key that went to "processing" k times ran k - 1 extra times: its worker died while
+        # running it, or died holding its result before this process had fetched it.
+        n = int(sum(max(v - 1, 0) * size.get(k, 1) for k, v in runs.items()))
         if n:
             stats.retries += n
             stats.notes.append(f"Dask rescheduled {n} task(s) whose worker died")
+        self.client.cancel(list(shipped.values()))
         del futures
 
     def close(self) -> None:
@@ -412,13 +442,19 @@ def _run_chunk_with(scenario, chunk: Chunk) -> list:
     return run_chunk(replace(chunk, scenario=scenario))
 
 
-def _suspicious(dask_scheduler=None, keys=()):
-    """Per key: how many times a worker died while running it (runs on the scheduler)."""
-    out = {}
-    for k in keys:
-        ts = dask_scheduler.tasks.get(k)
-        if ts is not None:
-            out[k] = int(ts.suspicious)
+def _payload(scenario):
+    """The shared payload of a run's chunks (a task, so that Dask can recompute it)."""
+    return scenario
+
+
+def _processing_runs(dask_scheduler=None, keys=()):
+    """Per key: how many times it went to ``processing`` (runs on the scheduler; read from its
+    transition log, which also sees reruns after a worker died holding a finished result)."""
+    keys = set(keys)
+    out = dict.fromkeys(keys, 0)
+    for entry in dask_scheduler.transition_log:
+        if entry[0] in keys and entry[2] == "processing":
+            out[entry[0]] += 1
     return out
 
 

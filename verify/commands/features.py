@@ -5,7 +5,8 @@ Usage::
     python -m verify features WEAK STRONG LABELS [--n n] [--N N] [--N-grid LO:HI:K]
         [--n-grid LO:HI:K] [--trials T] [--seed S] [--ridge R] [--test-size M]
         [--label-noise STD] [--subspace] [--sketch-rank K] [--d-w D] [--d-s D] [--d-sw D]
-        [--cutoff C] [--alpha A] [--workers W] [--blas-threads B] [--run-dir DIR] [--out DIR]
+        [--cutoff C] [--alpha A] [--workers W] [--dask local|ADDRESS] [--blas-threads B]
+        [--run-dir DIR] [--fresh] [--out DIR]
     python -m verify features --demo digits      # offline demo (needs scikit-learn)
     python -m verify features --utkface          # the authors' published UTKFace runs
 
@@ -21,6 +22,13 @@ Writes (atomically) into ``--out`` (default ``verify-report/features``) only fil
 ``features.md``, ``features.json``, ``features_N.png``, ``features_n.png`` (with ``--utkface``:
 ``utkface.md``, ``utkface.json``, ``utkface/<row>_<sweep>.png``), and the run folder
 (default ``OUT/run``) of finished points: rerunning the same command reads them back.
+
+Execution: each point ``(n, N)`` (all its splits) is one task of :mod:`numeric.executors`:
+``--workers`` local processes (default: the CPUs; 0 = in this process) or ``--dask local`` /
+``--dask ADDRESS`` (a Dask cluster, which this command trusts fully: tasks and data travel
+pickled, without TLS unless the cluster is set up for it). The numbers are the same bit for bit
+whatever the executor and the worker count (each point's seed is its own; the BLAS thread limit
+``--blas-threads`` is part of the task). ``.npy`` inputs travel to workers as their paths.
 
 Two theory overlays: the exact theory with the geometry estimated from the data alone
 (:mod:`verify.features.geometry`; dimensions = the fits' own: the subspace dimensions with
@@ -60,7 +68,7 @@ def _grid(text):
 
 
 def add_arguments(parser):
-    from verify.commands.execution import integer_at_least
+    from verify.commands.execution import add_execution_arguments, integer_at_least
 
     parser.add_argument("weak", nargs="?", help="weak features (.npy/.npz, rows = samples)")
     parser.add_argument("strong", nargs="?", help="strong features (.npy/.npz)")
@@ -98,12 +106,10 @@ def add_arguments(parser):
                         help="energy cutoff of the intrinsic dimensions (default 0.99)")
     parser.add_argument("--alpha", type=float, default=0.01,
                         help="level of the tests (default 0.01)")
-    parser.add_argument("--workers", type=integer_at_least("--workers", 1), default=1,
-                        help="processes for the splits of a point (forked; default 1)")
     parser.add_argument("--blas-threads", type=integer_at_least("--blas-threads", 1), default=1,
-                        help="BLAS threads (default 1: many small fits; raise for wide maps)")
-    parser.add_argument("--run-dir", default=None, metavar="DIR",
-                        help="folder of finished points (default OUT/run)")
+                        help="BLAS threads of each task (default 1: many small fits; raise for "
+                             "wide maps)")
+    add_execution_arguments(parser, "OUT/run", device=False)
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                         help=f"output folder (default {DEFAULT_OUT})")
 
@@ -234,7 +240,8 @@ def _geometry(args, F_w, F_s, y, test, dims, groups):
 def _run_features(args) -> int:
     import numpy as np
 
-    from numeric.store import RunStore
+    from numeric.features.tasks import FeatureData
+    from verify.commands.execution import open_execution
     from verify.features import analysis as A
     from verify.features import geometry as G
     from verify.features import report as Rp
@@ -299,21 +306,36 @@ def _run_features(args) -> int:
         run_dir = args.run_dir or os.path.join(args.out, "run")
         if os.path.exists(run_dir) and not os.path.isdir(run_dir):
             raise ValueError(f"--run-dir {run_dir!r} exists and is not a directory")
-        store = RunStore(run_dir)
-        total = len(set([(n_fixed, N) for N in N_grid] + [(n, N_fixed) for n in n_grid]))
-        count = [0]
-
-        def progress(p):
-            count[0] += 1
-            print(f"\rpoints {count[0]}/{total} (n={p[0]}, N={p[1]})", end="", file=sys.stderr,
-                  flush=True)
-
-        sweeps = S.run_sweep(F_w, F_s, y, n_fixed=n_fixed, N_grid=N_grid, N_fixed=N_fixed,
-                             n_grid=n_grid, settings=settings, test=test, store=store,
-                             workers=args.workers, progress=progress)
-        print(file=sys.stderr)
-    except ValueError as exc:
+        executor, store = open_execution(args, run_dir)
+    except (ValueError, ImportError, RuntimeError) as exc:
         return _usage(exc)
+    total = len(set([(n_fixed, N) for N in N_grid] + [(n, N_fixed) for n in n_grid]))
+    count = [0]
+
+    def progress(p):
+        count[0] += 1
+        print(f"\rpoints {count[0]}/{total} (n={p[0]}, N={p[1]})", end="", file=sys.stderr,
+              flush=True)
+
+    # .npy inputs (memory-mapped) travel to local workers as their paths, not their bytes (a
+    # remote Dask cluster may not see this file system: it gets the arrays).
+    remote = getattr(executor, "cluster", False) is None
+    paths = (None, None, None) if args.demo or remote else tuple(
+        os.path.abspath(p) if isinstance(a, np.memmap) else None
+        for p, a in ((args.weak, F_w), (args.strong, F_s), (args.labels, y)))
+    data = FeatureData(F_w, F_s, y, paths=paths)
+    try:
+        with executor:
+            sweeps = S.run_sweep(data, n_fixed=n_fixed, N_grid=N_grid, N_fixed=N_fixed,
+                                 n_grid=n_grid, settings=settings, test=test,
+                                 executor=executor, store=store,
+                                 blas_threads=args.blas_threads, progress=progress)
+    except ValueError as exc:       # a fit's own check, e.g. --d-w above a map's rank
+        return _usage(exc)
+    finally:
+        store.close()
+    print(file=sys.stderr)
+    execution = executor.totals.to_dict()
     noise2 = args.label_noise ** 2
     analysis = A.analyse(sweeps, dims, noise2, args.alpha)
     try:
@@ -357,12 +379,16 @@ def _run_features(args) -> int:
     write_text(out / "features.md", md)
     write_json(out / "features.json", Rp.jsonable({"settings": shown, "dims": dims,
                                                    "analysis": analysis, "sweeps": sweeps,
+                                                   "execution": execution,
                                                    "seconds": time.monotonic() - t0}))
     print(f"features: {total} points x {settings['trials']} splits; d_w={dims[0]}, "
           f"d_s={dims[1]}, d_sw={dims[2]:.2f}; {verdict}; wrote {out}/ in "
           f"{time.monotonic() - t0:.1f} s")
     for r in reasons:
         print(f"  {r}")
+    print(f"points: {execution['tasks']} on executor {execution['executor']} "
+          f"({execution['workers']} worker(s)), {execution['tasks_from_store']} read back from "
+          f"{run_dir}, {execution['retries']} retried")
     if verdict.startswith("consistent"):
         return ExitCode.OK
     return ExitCode.INCONCLUSIVE if verdict.startswith("nothing") else ExitCode.CLAIM_FAILED
