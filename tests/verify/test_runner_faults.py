@@ -143,8 +143,14 @@ def test_interrupt_stops_within_seconds_and_leaves_no_process(tmp_path, sig, gro
     assert (run / "tasks").is_dir()                        # finished tasks are kept
 
 
-@pytest.mark.parametrize("workers", ["0", "2"])
-def test_full_run_folder_is_an_io_error_not_inconclusive(tmp_path, monkeypatch, capsys, workers):
+@pytest.mark.parametrize("workers,op,message", [
+    ("0", "INSERT", "database or disk is full"), ("2", "INSERT", "database or disk is full"),
+    ("0", "SELECT layout", "database disk image is malformed"),
+    ("2", "SELECT layout", "database disk image is malformed")])
+def test_full_run_folder_is_an_io_error_not_inconclusive(tmp_path, monkeypatch, capsys, workers,
+                                                         op, message):
+    """Writes that fail (a full disk) and reads that fail (a damaged database) during the run:
+    an I/O error, exit 4, no report, never a claim outcome."""
     from numeric.store import RunStore
     from verify.cli import main
     from verify.outputs import EXIT_IO
@@ -152,14 +158,16 @@ def test_full_run_folder_is_an_io_error_not_inconclusive(tmp_path, monkeypatch, 
     import sqlite3
 
     class FullDisk:
-        """A connection whose writes fail as SQLite's do on a full disk."""
+        """A connection whose writes (reads) fail as SQLite's do on a full disk (a damaged
+        file)."""
 
         def __init__(self, conn):
             self.conn = conn
 
         def execute(self, sql, *args):
-            if sql.startswith("INSERT"):
-                raise sqlite3.OperationalError("database or disk is full")
+            if sql.startswith(op):
+                error = sqlite3.OperationalError if op == "INSERT" else sqlite3.DatabaseError
+                raise error(message)
             return self.conn.execute(sql, *args)
 
     real = RunStore._connect
@@ -169,7 +177,7 @@ def test_full_run_folder_is_an_io_error_not_inconclusive(tmp_path, monkeypatch, 
             "--workers", workers, "--out", str(tmp_path / "o")]
     assert main(args) == EXIT_IO
     err = capsys.readouterr().err
-    assert "I/O error" in err and "database or disk is full" in err and "Traceback" not in err
+    assert "I/O error" in err and message in err and "Traceback" not in err
     assert not (tmp_path / "o" / "report.json").exists()
 
 
