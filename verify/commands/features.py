@@ -48,6 +48,7 @@ import time
 from pathlib import Path
 
 from verify.exitcodes import ExitCode, interrupted, usage_error
+from verify.outputs import staged
 
 DEFAULT_OUT = "verify-report/features"
 _GROUPS = 8
@@ -164,15 +165,6 @@ _OUTPUTS = ("features.md", "features.json", "features_N.png", "features_n.png")
 _UTKFACE_OUTPUTS = ("utkface.md", "utkface.json", "utkface")
 
 
-def _own(out, files) -> None:
-    """Record ``files`` (relative paths) in this command's marker before writing them, so that
-    an interrupted run leaves no file of ours unlisted."""
-    from verify.outputs import owned, write_marker
-
-    os.makedirs(out, exist_ok=True)
-    write_marker(out, "features", (owned(out, "features") or set()) | set(files))
-
-
 def run(args) -> int:
     from verify.outputs import claim_files
 
@@ -244,9 +236,7 @@ def _run_features(args) -> int:
     from verify.commands.execution import open_execution
     from verify.features import analysis as A
     from verify.features import geometry as G
-    from verify.features import report as Rp
     from verify.features import sweep as S
-    from verify.paper.io import write_json, write_text
 
     t0 = time.monotonic()
     if args.demo:
@@ -352,8 +342,32 @@ def _run_features(args) -> int:
             pred.pop("replicates")
             e["exact_data"] = pred
         analysis["geometry"] = {k: v for k, v in geo.items() if k != "jackknife"}
+    # Staged, then swapped in: a failed run leaves the previous report whole (verify.outputs).
+    with staged(args.out, "features", remove_stale=False) as stage:
+        _write_report(Path(stage), args, title, dims, analysis, sweeps, settings, described,
+                      rows, F_w, F_s, test_size, n_fixed, N_fixed, fit_dims, dims_src,
+                      execution, t0)
     out = Path(args.out)
-    _own(out, _OUTPUTS)
+    verdict, reasons = _verdict(analysis, args.alpha)
+    print(f"features: {total} points x {settings['trials']} splits; d_w={dims[0]}, "
+          f"d_s={dims[1]}, d_sw={dims[2]:.2f}; {verdict}; wrote {out}/ in "
+          f"{time.monotonic() - t0:.1f} s")
+    for r in reasons:
+        print(f"  {r}")
+    print(f"points: {execution['tasks']} on executor {execution['executor']} "
+          f"({execution['workers']} worker(s)), {execution['tasks_from_store']} read back from "
+          f"{run_dir}, {execution['retries']} retried")
+    if verdict.startswith("consistent"):
+        return ExitCode.OK
+    return ExitCode.INCONCLUSIVE if verdict.startswith("nothing") else ExitCode.CLAIM_FAILED
+
+
+def _write_report(out, args, title, dims, analysis, sweeps, settings, described, rows, F_w,
+                  F_s, test_size, n_fixed, N_fixed, fit_dims, dims_src, execution, t0):
+    """features.md, features.json and the two figures into ``out``."""
+    from verify.features import report as Rp
+    from verify.paper.io import write_json, write_text
+
     figures = []
     for x in ("N", "n"):
         name = f"features_{x}.png"
@@ -381,17 +395,6 @@ def _run_features(args) -> int:
                                                    "analysis": analysis, "sweeps": sweeps,
                                                    "execution": execution,
                                                    "seconds": time.monotonic() - t0}))
-    print(f"features: {total} points x {settings['trials']} splits; d_w={dims[0]}, "
-          f"d_s={dims[1]}, d_sw={dims[2]:.2f}; {verdict}; wrote {out}/ in "
-          f"{time.monotonic() - t0:.1f} s")
-    for r in reasons:
-        print(f"  {r}")
-    print(f"points: {execution['tasks']} on executor {execution['executor']} "
-          f"({execution['workers']} worker(s)), {execution['tasks_from_store']} read back from "
-          f"{run_dir}, {execution['retries']} retried")
-    if verdict.startswith("consistent"):
-        return ExitCode.OK
-    return ExitCode.INCONCLUSIVE if verdict.startswith("nothing") else ExitCode.CLAIM_FAILED
 
 
 def _verdict(analysis, alpha):
@@ -450,38 +453,40 @@ def _run_utkface(args) -> int:
     from verify.paper.io import write_json, write_text
 
     t0 = time.monotonic()
+    # Staged, then swapped in: a failed run leaves the previous report whole (verify.outputs).
+    with staged(args.out, "features", remove_stale=False) as stage:
+        out = Path(stage)
+        parts, figures, summary = [], [], []
+        rows = list(analysed())
+        tags = [f"{i:02d}_{r['row'].replace('+', '_')}" for i, r in enumerate(rows)]
+        for r, tag in zip(rows, tags):
+            a = r["analysis"]
+            figs = []
+            for x in ("N", "n"):
+                name = f"utkface/{tag}_{x}.png"
+                Rp.figure(r["sweeps"][x], a["sweeps"][x], out / name,
+                          f"UTKFace {r['row']} -> {r['strong']} ({r['run'][:60]}): {x} sweep")
+                figs.append(name)
+            figures += figs
+            shown = {"run": r["run"], "row": r["row"], "strong": r["strong"],
+                     "label noise std": r["noise"], "widths": list(r["widths"]),
+                     "trials per point": r["sweeps"]["N"]["trials"]}
+            md = Rp.markdown(f"UTKFace: {r['row']} (weak) and {r['strong']} (strong)",
+                             r["dims"], a, r["sweeps"], shown, figs)
+            parts.append(md.replace("\n# ", "\n## "))
+            summary.append({"run": r["run"], "row": r["row"], "dims": r["dims"],
+                            "paper_fit": a["paper_fit"], "exact_fit": a["exact_fit"],
+                            "sweeps": {x: {"compare": e["compare"], "single_compare":
+                                           e["single_compare"], "qualitative": e.get("qualitative"),
+                                           "exact_band_outside": e["exact_band_outside"]}
+                                       for x, e in a["sweeps"].items()}})
+        head = ("# The authors' UTKFace runs against the theory\n\nData: "
+                "`verify/data/utkface-w2s-authors.json`; analysis and verdicts: claim set "
+                "`utkface.*` (`python -m verify --claims 'utkface.*'`) and notes/real-features.md. "
+                "Rows with ResNet152 as the strong model are left out (recorded d_sw > d_w).\n")
+        write_text(out / "utkface.md", head + "\n".join(parts))
+        write_json(out / "utkface.json", Rp.jsonable(summary))
     out = Path(args.out)
-    parts, figures, summary = [], [], []
-    rows = list(analysed())
-    tags = [f"{i:02d}_{r['row'].replace('+', '_')}" for i, r in enumerate(rows)]
-    _own(out, ["utkface.md", "utkface.json"]
-         + [f"utkface/{t}_{x}.png" for t in tags for x in ("N", "n")])
-    for r, tag in zip(rows, tags):
-        a = r["analysis"]
-        figs = []
-        for x in ("N", "n"):
-            name = f"utkface/{tag}_{x}.png"
-            Rp.figure(r["sweeps"][x], a["sweeps"][x], out / name,
-                      f"UTKFace {r['row']} -> {r['strong']} ({r['run'][:60]}): {x} sweep")
-            figs.append(name)
-        figures += figs
-        shown = {"run": r["run"], "row": r["row"], "strong": r["strong"],
-                 "label noise std": r["noise"], "widths": list(r["widths"]),
-                 "trials per point": r["sweeps"]["N"]["trials"]}
-        parts.append(Rp.markdown(f"UTKFace: {r['row']} (weak) and {r['strong']} (strong)",
-                                 r["dims"], a, r["sweeps"], shown, figs).replace("\n# ", "\n## "))
-        summary.append({"run": r["run"], "row": r["row"], "dims": r["dims"],
-                        "paper_fit": a["paper_fit"], "exact_fit": a["exact_fit"],
-                        "sweeps": {x: {"compare": e["compare"], "single_compare":
-                                       e["single_compare"], "qualitative": e.get("qualitative"),
-                                       "exact_band_outside": e["exact_band_outside"]}
-                                   for x, e in a["sweeps"].items()}})
-    head = ("# The authors' UTKFace runs against the theory\n\nData: "
-            "`verify/data/utkface-w2s-authors.json`; analysis and verdicts: claim set "
-            "`utkface.*` (`python -m verify --claims 'utkface.*'`) and notes/real-features.md. "
-            "Rows with ResNet152 as the strong model are left out (recorded d_sw > d_w).\n")
-    write_text(out / "utkface.md", head + "\n".join(parts))
-    write_json(out / "utkface.json", Rp.jsonable(summary))
     print(f"utkface: {len(summary)} rows, {len(figures)} figures; wrote {out}/utkface.md in "
           f"{time.monotonic() - t0:.1f} s")
     return 0
