@@ -25,14 +25,15 @@ import contextvars
 import hashlib
 import math
 import multiprocessing
+from multiprocessing import resource_tracker
 import os
 import signal
+import threading
 import warnings
 from collections import OrderedDict
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from functools import partial
 
 from numeric.blas import blas_limit
 from numeric.store import RunStore
@@ -41,6 +42,7 @@ from numeric.tasks import run_blocks
 __all__ = ["Chunk", "ExecutionStats", "Executor", "SerialExecutor", "ProcessExecutor",
            "DaskExecutor", "make_executor", "run_chunk", "default_workers", "using", "ambient"]
 
+_MASKS = hasattr(signal, "pthread_sigmask")
 _AMBIENT = contextvars.ContextVar("numeric_executor", default=(None, None, None))
 
 
@@ -248,12 +250,45 @@ class ProcessExecutor(Executor):
 
     def _new_pool(self):
         # spawn, not fork: the driver may hold threads (progress bars, Dask, BLAS pools).
-        # Workers ignore SIGINT from their first moments (the initializer is a stdlib partial,
-        # unpickled before anything heavy is imported): Ctrl-C in a terminal signals the whole
-        # process group, and the driver alone handles it, terminating the workers.
+        # Ctrl-C in a terminal signals the whole process group; the driver alone handles it,
+        # terminating the workers. A worker is started with SIGINT blocked (the mask survives
+        # fork and exec; see _submit) and its initializer ignores it before unblocking, so a
+        # Ctrl-C during the worker's start-up (imports: about 100 ms) is dropped there instead
+        # of printing a KeyboardInterrupt traceback.
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=partial(signal.signal, signal.SIGINT,
-                                                       signal.SIG_IGN))
+                                   initializer=_ignore_sigint)
+
+    def _submit(self, chunk):
+        """``pool.submit`` with Ctrl-C and SIGTERM held back until it returns.
+
+        ``submit`` starts the worker processes, from this thread. (1) SIGINT is blocked here
+        while it does, so the workers start with it blocked (the mask survives fork and exec;
+        their initializer ignores it, then unblocks). (2) The Python handlers of SIGINT and
+        SIGTERM are deferred: an interrupt raised between starting a worker and writing its
+        start-up data would leave that worker to die on an ``EOFError`` traceback. The
+        signal, if any, is acted on right after.
+        """
+        if not _MASKS or threading.current_thread() is not threading.main_thread():
+            return self.pool.submit(run_chunk, chunk)
+        # The spawn start method first starts multiprocessing's resource tracker, and that
+        # *unblocks* SIGINT when done: start it before blocking.
+        resource_tracker.ensure_running()
+        caught = []
+        held = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return self.pool.submit(run_chunk, chunk)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            for sig, handler in held.items():
+                signal.signal(sig, handler)
+            for sig in caught[:1]:
+                handler = held[sig]
+                if callable(handler):
+                    handler(sig, None)          # e.g. KeyboardInterrupt: the run stops
+                elif handler == signal.SIG_DFL:
+                    signal.raise_signal(sig)
 
     @property
     def pool(self) -> ProcessPoolExecutor:
@@ -279,7 +314,7 @@ class ProcessExecutor(Executor):
                 broken = False
                 while todo and len(pending) < window:
                     try:
-                        fut = self.pool.submit(run_chunk, chunks[todo[-1]])
+                        fut = self._submit(chunks[todo[-1]])
                     except BrokenProcessPool:        # a worker died since the last wait
                         broken = True
                         break
@@ -318,12 +353,29 @@ class ProcessExecutor(Executor):
             # as BrokenProcessPool, not cancelled: Python 3.11's pool manager raises
             # InvalidStateError (a thread traceback) on a cancelled future of a broken pool.
             if self._pool is not None:
-                for p in list((getattr(self._pool, "_processes", None) or {}).values()):
-                    if p.is_alive():
-                        p.terminate()
-                self._pool.shutdown(wait=False)
-                self._pool = None
+                self._stop_workers()
             raise
+
+    def _stop_workers(self) -> None:
+        """Terminate the workers and reap them (SIGKILL after 2 s): no process, not even a
+        zombie, outlives the run. A second Ctrl-C is held back meanwhile."""
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) \
+            if _MASKS else None
+        try:
+            procs = list((getattr(self._pool, "_processes", None) or {}).values())
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
+            for p in procs:
+                p.join(2.0)
+                if p.is_alive():
+                    p.kill()
+                    p.join(2.0)
+            self._pool.shutdown(wait=False)
+            self._pool = None
+        finally:
+            if old is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def _salvage(self, pending, on_done) -> list:
         """After a broken pool: deliver the chunks that did finish, return the lost ones."""
@@ -436,6 +488,13 @@ class DaskExecutor(Executor):
         if self.cluster is not None:
             self.cluster.close()
             self.cluster = None
+
+
+def _ignore_sigint() -> None:
+    """Initializer of a process-pool worker: ignore SIGINT, then drop any that is pending."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _MASKS:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _run_chunk_with(scenario, chunk: Chunk) -> list:
