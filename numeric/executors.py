@@ -40,7 +40,8 @@ from numeric.store import RunStore
 from numeric.tasks import run_blocks
 
 __all__ = ["Chunk", "ExecutionStats", "Executor", "SerialExecutor", "ProcessExecutor",
-           "DaskExecutor", "make_executor", "run_chunk", "default_workers", "using", "ambient"]
+           "DaskExecutor", "make_executor", "run_chunk", "default_workers", "using", "ambient",
+           "init_worker"]
 
 _MASKS = hasattr(signal, "pthread_sigmask")
 _AMBIENT = contextvars.ContextVar("numeric_executor", default=(None, None, None))
@@ -256,7 +257,7 @@ class ProcessExecutor(Executor):
         # Ctrl-C during the worker's start-up (imports: about 100 ms) is dropped there instead
         # of printing a KeyboardInterrupt traceback.
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_ignore_sigint)
+                                   initializer=init_worker)
 
     def _submit(self, chunk):
         """``pool.submit`` with Ctrl-C and SIGTERM held back until it returns.
@@ -490,11 +491,28 @@ class DaskExecutor(Executor):
             self.cluster = None
 
 
-def _ignore_sigint() -> None:
-    """Initializer of a process-pool worker: ignore SIGINT, then drop any that is pending."""
+def init_worker() -> None:
+    """Initializer of a local worker process: ignore SIGINT, drop any pending one, and (on
+    Linux) die with the parent.
+
+    Ctrl-C is the driver's to handle: it terminates its workers. Started with SIGINT blocked
+    (see :meth:`ProcessExecutor._submit`), a worker ignores it before unblocking, so a Ctrl-C
+    during its start-up is dropped instead of printing a traceback. ``PR_SET_PDEATHSIG``
+    makes the kernel SIGKILL the worker when the driver dies without cleaning up (``kill -9``),
+    so no worker is left waiting for work forever.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _MASKS:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
+        import ctypes   # deliberate: only worker processes need it, and only on Linux
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:     # the driver died before prctl
+        os._exit(1)
 
 
 def _run_chunk_with(scenario, chunk: Chunk) -> list:

@@ -243,3 +243,59 @@ def test_point_interrupt_exits_without_traceback(tmp_path, sig, code, cpu):
     _, err = p.communicate(timeout=30)
     assert p.returncode == code and time.monotonic() - t < 5, err
     assert "Traceback" not in err and "interrupted" in err
+
+
+_PROBE = """
+import sys
+import numpy as np
+from numeric.features import run_w2s
+rng = np.random.default_rng(0)
+x = rng.standard_normal((3000, 40))
+try:
+    run_w2s(x[:, :20], x[:, 10:40], x @ rng.standard_normal(40), 200, 1500, 40000, seed=1,
+            workers=2)
+except KeyboardInterrupt:
+    print("caught", file=sys.stderr)
+    sys.exit(130)
+"""
+
+
+def _live(pids):
+    return [k for k in pids if _alive(k)]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs Linux /proc")
+@pytest.mark.parametrize("how", ["ctrl-c", "kill -9"])
+@pytest.mark.parametrize("command", ["probe", "features"])
+def test_local_pools_stop_with_their_driver(tmp_path, how, command):
+    """run_w2s(workers=2) (a fork pool) and `features --workers 2` (a spawn pool): Ctrl-C of
+    the process group stops everything without a traceback; kill -9 of the driver alone
+    leaves no worker behind (PR_SET_PDEATHSIG)."""
+    cmd = [sys.executable, "-c", _PROBE] if command == "probe" else \
+        [sys.executable, "-m", "verify", "features", "--demo", "digits", "--workers", "2",
+         "--out", str(tmp_path / "o")]
+    p = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(p.pid)) < 2 and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        time.sleep(1.0 if command == "probe" else 4.0)          # inside the computation
+        kids = _children(p.pid)
+        assert len(kids) >= 2
+        if how == "ctrl-c":
+            os.killpg(p.pid, signal.SIGINT)
+        else:
+            os.kill(p.pid, signal.SIGKILL)
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    deadline = time.monotonic() + 5
+    while _live(kids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _live(kids)
+    if how == "ctrl-c":
+        assert p.returncode == 130 and "Traceback" not in err, err
