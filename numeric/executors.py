@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import ctypes
 import hashlib
 import math
 import multiprocessing
-from multiprocessing import resource_tracker
 import os
 import signal
 import threading
@@ -34,6 +34,7 @@ from collections import OrderedDict
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from multiprocessing import resource_tracker
 
 from numeric.blas import blas_limit
 from numeric.store import RunStore
@@ -505,10 +506,8 @@ def init_worker() -> None:
     if _MASKS:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
-        import ctypes   # deliberate: only worker processes need it, and only on Linux
-
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
+    except (OSError, AttributeError):                                   # not on Linux
         pass
     parent = multiprocessing.parent_process()
     if parent is not None and os.getppid() != parent.pid:     # the driver died before prctl

@@ -4,6 +4,7 @@ Interrupts end the process quietly with 128 + the signal number (130 Ctrl-C, 143
 also while the command is still importing (no ``KeyboardInterrupt`` traceback). Only the first
 ~50 ms of interpreter start-up, before this file runs, are not covered.
 """
+import ctypes
 import os
 import signal
 import sys
@@ -21,8 +22,6 @@ def _forget_handled_interrupt() -> None:
     through the same C entry point resets it.
     """
     try:
-        import ctypes   # deliberate: only on the interrupted path
-
         ctypes.pythonapi.PyRun_SimpleString(b"pass")
     except (ImportError, AttributeError, OSError):
         pass
