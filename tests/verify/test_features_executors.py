@@ -117,6 +117,9 @@ def test_cli_workers_0_and_2_bit_identical(tmp_path, capsys):
     assert rc0 == rc2 and a["sweeps"] == b["sweeps"]
     assert a["execution"]["executor"] == "serial" and b["execution"]["executor"] == "process"
     assert b["execution"]["tasks_run"] == b["execution"]["tasks"] > 0
+    # --fresh deletes the finished points of the run folder (only those): all run again.
+    _, c = _cli(paths, tmp_path / "a", "--workers", "0", "--fresh")
+    assert c["sweeps"] == a["sweeps"] and c["execution"]["tasks_from_store"] == 0
 
 
 @pytest.mark.slow
