@@ -36,20 +36,16 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
-def _entry() -> None:
-    # Until the command installs its own handler (verify.cli), SIGTERM ends the process as
-    # an interrupted run would.
-    signal.signal(signal.SIGTERM, lambda signum, frame: _exit_now(143))
-    try:
-        from verify.cli import main
+# Until the command installs its own handler (verify.cli), SIGTERM ends the process as an
+# interrupted run would.
+signal.signal(signal.SIGTERM, lambda signum, frame: _exit_now(143))
+try:
+    from verify.cli import main
 
-        code = int(main())
-    except KeyboardInterrupt:               # during the imports, before the command runs
-        print("python -m verify: interrupted", file=sys.stderr)
-        code = 130
-    if code in _INTERRUPTED:
-        _forget_handled_interrupt()
-    sys.exit(code)
-
-
-_entry()
+    _code = int(main())
+except KeyboardInterrupt:                   # during the imports, before the command runs
+    print("python -m verify: interrupted", file=sys.stderr)
+    _code = 130
+if _code in _INTERRUPTED:
+    _forget_handled_interrupt()
+sys.exit(_code)
