@@ -13,7 +13,8 @@ Executors (all with the same :meth:`Executor.run`):
   that were in flight are resubmitted to a fresh pool and counted as retries;
 * :class:`DaskExecutor` -- a ``dask.distributed`` cluster: ``"local"`` starts a
   ``LocalCluster``, anything else is a scheduler address. Dask reschedules the tasks of a dead
-  worker itself; the retries are read back from the scheduler (``TaskState.suspicious``).
+  worker itself (a run's shared scenario travels as a task, so it is recomputed too); the
+  retries are read back from the scheduler's transition log.
 
 :func:`make_executor` builds one from the CLI options ``--workers`` / ``--dask``.
 """
@@ -21,24 +22,29 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import ctypes
 import hashlib
 import math
 import multiprocessing
 import os
 import signal
+import threading
+import warnings
 from collections import OrderedDict
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from functools import partial
+from multiprocessing import resource_tracker
 
 from numeric.blas import blas_limit
 from numeric.store import RunStore
 from numeric.tasks import run_blocks
 
 __all__ = ["Chunk", "ExecutionStats", "Executor", "SerialExecutor", "ProcessExecutor",
-           "DaskExecutor", "make_executor", "run_chunk", "default_workers", "using", "ambient"]
+           "DaskExecutor", "make_executor", "run_chunk", "default_workers", "using", "ambient",
+           "init_worker"]
 
+_MASKS = hasattr(signal, "pthread_sigmask")
 _AMBIENT = contextvars.ContextVar("numeric_executor", default=(None, None, None))
 
 
@@ -106,6 +112,15 @@ class Chunk:
     device: str | None = None
 
     @property
+    def size(self) -> int:
+        """Tasks in the chunk (what a retry counts)."""
+        return len(self.blocks)
+
+    def execute(self, scenario) -> list:
+        """Run the chunk's blocks of ``scenario`` (the unpickled or cached payload)."""
+        return run_blocks(scenario, self.root, self.blocks, self.engine, self.device)
+
+    @property
     def name(self) -> str:
         """A stable name of the chunk (the hash of its task keys or identity)."""
         h = hashlib.sha256()
@@ -115,8 +130,15 @@ class Chunk:
         return "w2s-" + h.hexdigest()[:32]
 
 
-def run_chunk(chunk: Chunk) -> list:
-    """Run every task of ``chunk``; returns one per-trial dict per block (worker entry point)."""
+def run_chunk(chunk):
+    """Run every task of ``chunk`` (worker entry point): ``chunk.execute(payload)``.
+
+    Any frozen dataclass with the fields ``scenario`` (the shared payload, shipped once per
+    chunk, or once per run on Dask) and ``digest`` (its identity), the property ``name`` (a
+    stable key), ``size`` (tasks it holds) and a method ``execute(payload)`` runs on every
+    executor: a :class:`Chunk` of scenario blocks (one per-trial dict per block) or, e.g., the
+    feature-probe points of :mod:`numeric.features.tasks`.
+    """
     sc = _WORKER_SCENARIOS.get(chunk.digest)
     if sc is None:
         sc = chunk.scenario
@@ -125,7 +147,7 @@ def run_chunk(chunk: Chunk) -> list:
             _WORKER_SCENARIOS.popitem(last=False)
     else:
         _WORKER_SCENARIOS.move_to_end(chunk.digest)
-    return run_blocks(sc, chunk.root, chunk.blocks, chunk.engine, chunk.device)
+    return chunk.execute(sc)
 
 
 @dataclass
@@ -230,12 +252,45 @@ class ProcessExecutor(Executor):
 
     def _new_pool(self):
         # spawn, not fork: the driver may hold threads (progress bars, Dask, BLAS pools).
-        # Workers ignore SIGINT from their first moments (the initializer is a stdlib partial,
-        # unpickled before anything heavy is imported): Ctrl-C in a terminal signals the whole
-        # process group, and the driver alone handles it, terminating the workers.
+        # Ctrl-C in a terminal signals the whole process group; the driver alone handles it,
+        # terminating the workers. A worker is started with SIGINT blocked (the mask survives
+        # fork and exec; see _submit) and its initializer ignores it before unblocking, so a
+        # Ctrl-C during the worker's start-up (imports: about 100 ms) is dropped there instead
+        # of printing a KeyboardInterrupt traceback.
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=partial(signal.signal, signal.SIGINT,
-                                                       signal.SIG_IGN))
+                                   initializer=init_worker)
+
+    def _submit(self, chunk):
+        """``pool.submit`` with Ctrl-C and SIGTERM held back until it returns.
+
+        ``submit`` starts the worker processes, from this thread. (1) SIGINT is blocked here
+        while it does, so the workers start with it blocked (the mask survives fork and exec;
+        their initializer ignores it, then unblocks). (2) The Python handlers of SIGINT and
+        SIGTERM are deferred: an interrupt raised between starting a worker and writing its
+        start-up data would leave that worker to die on an ``EOFError`` traceback. The
+        signal, if any, is acted on right after.
+        """
+        if not _MASKS or threading.current_thread() is not threading.main_thread():
+            return self.pool.submit(run_chunk, chunk)
+        # The spawn start method first starts multiprocessing's resource tracker, and that
+        # *unblocks* SIGINT when done: start it before blocking.
+        resource_tracker.ensure_running()
+        caught = []
+        held = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return self.pool.submit(run_chunk, chunk)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            for sig, handler in held.items():
+                signal.signal(sig, handler)
+            for sig in caught[:1]:
+                handler = held[sig]
+                if callable(handler):
+                    handler(sig, None)          # e.g. KeyboardInterrupt: the run stops
+                elif handler == signal.SIG_DFL:
+                    signal.raise_signal(sig)
 
     @property
     def pool(self) -> ProcessPoolExecutor:
@@ -261,7 +316,7 @@ class ProcessExecutor(Executor):
                 broken = False
                 while todo and len(pending) < window:
                     try:
-                        fut = self.pool.submit(run_chunk, chunks[todo[-1]])
+                        fut = self._submit(chunks[todo[-1]])
                     except BrokenProcessPool:        # a worker died since the last wait
                         broken = True
                         break
@@ -289,7 +344,7 @@ class ProcessExecutor(Executor):
                             raise RuntimeError(
                                 f"a task chunk lost its worker {attempts[i]} times (max_retries="
                                 f"{self.max_retries}); giving up") from None
-                    n = sum(len(chunks[i].blocks) for i in lost)
+                    n = sum(chunks[i].size for i in lost)
                     stats.retries += n
                     stats.pool_restarts += 1
                     stats.notes.append(f"a worker process died; {n} task(s) in flight resubmitted")
@@ -300,12 +355,29 @@ class ProcessExecutor(Executor):
             # as BrokenProcessPool, not cancelled: Python 3.11's pool manager raises
             # InvalidStateError (a thread traceback) on a cancelled future of a broken pool.
             if self._pool is not None:
-                for p in list((getattr(self._pool, "_processes", None) or {}).values()):
-                    if p.is_alive():
-                        p.terminate()
-                self._pool.shutdown(wait=False)
-                self._pool = None
+                self._stop_workers()
             raise
+
+    def _stop_workers(self) -> None:
+        """Terminate the workers and reap them (SIGKILL after 2 s): no process, not even a
+        zombie, outlives the run. A second Ctrl-C is held back meanwhile."""
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) \
+            if _MASKS else None
+        try:
+            procs = list((getattr(self._pool, "_processes", None) or {}).values())
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
+            for p in procs:
+                p.join(2.0)
+                if p.is_alive():
+                    p.kill()
+                    p.join(2.0)
+            self._pool.shutdown(wait=False)
+            self._pool = None
+        finally:
+            if old is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def _salvage(self, pending, on_done) -> list:
         """After a broken pool: deliver the chunks that did finish, return the lost ones."""
@@ -374,29 +446,41 @@ class DaskExecutor(Executor):
     def _run(self, chunks, on_done, stats):
         from dask.distributed import as_completed     # optional dependency, as in __init__
 
-        scattered = {}
+        shipped = {}
         futures = {}
-        for i, c in enumerate(chunks):
-            # Ship each scenario once to the cluster, not once per chunk.
-            sc = scattered.get(c.digest)
-            if sc is None:
-                sc = scattered[c.digest] = self.client.scatter(c.scenario, hash=False)
-            fut = self.client.submit(_run_chunk_with, sc, replace(c, scenario=None), key=c.name,
-                                     pure=False)
-            futures[fut] = i
-        keys = [f.key for f in futures]
         try:
+            for i, c in enumerate(chunks):
+                # Ship each scenario once to the cluster, not once per chunk, as a *task* that
+                # returns it (not ``scatter``): the scheduler keeps its definition, so a worker
+                # killed while holding it (or while it is being shipped) costs a recomputation,
+                # not the run. Scattered data would be lost with its worker.
+                sc = shipped.get(c.digest)
+                if sc is None:
+                    with warnings.catch_warnings():
+                        # Deliberate: the payload sits in the graph so that it can be rebuilt.
+                        warnings.filterwarnings("ignore", message=".*[Ll]arge object")
+                        sc = shipped[c.digest] = self.client.submit(
+                            _payload, c.scenario, key=f"w2s-payload-{c.digest}-{c.name}",
+                            pure=False)
+                fut = self.client.submit(_run_chunk_with, sc, replace(c, scenario=None),
+                                         key=c.name, pure=False)
+                futures[fut] = i
+            keys = [f.key for f in futures]
             for fut in as_completed(list(futures)):
                 on_done(futures[fut], fut.result())
-            retries = self.client.run_on_scheduler(_suspicious, keys=keys)
+                fut.release()          # a result already here is not recomputed if lost
+            runs = self.client.run_on_scheduler(_processing_runs, keys=keys)
         except BaseException:
-            self.client.cancel(list(futures))
+            self.client.cancel(list(futures) + list(shipped.values()))
             raise
-        size = {f.key: len(chunks[i].blocks) for f, i in futures.items()}
-        n = int(sum(v * size.get(k, 1) for k, v in retries.items()))
+        size = {f.key: chunks[i].size for f, i in futures.items()}
+        # A key that went to "processing" k times ran k - 1 extra times: its worker died while
+        # running it, or died holding its result before this process had fetched it.
+        n = int(sum(max(v - 1, 0) * size.get(k, 1) for k, v in runs.items()))
         if n:
             stats.retries += n
             stats.notes.append(f"Dask rescheduled {n} task(s) whose worker died")
+        self.client.cancel(list(shipped.values()))
         del futures
 
     def close(self) -> None:
@@ -408,17 +492,45 @@ class DaskExecutor(Executor):
             self.cluster = None
 
 
+def init_worker() -> None:
+    """Initializer of a local worker process: ignore SIGINT, drop any pending one, and (on
+    Linux) die with the parent.
+
+    Ctrl-C is the driver's to handle: it terminates its workers. Started with SIGINT blocked
+    (see :meth:`ProcessExecutor._submit`), a worker ignores it before unblocking, so a Ctrl-C
+    during its start-up is dropped instead of printing a traceback. ``PR_SET_PDEATHSIG``
+    makes the kernel SIGKILL the worker when the driver dies without cleaning up (``kill -9``),
+    so no worker is left waiting for work forever.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _MASKS:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):                                   # not on Linux
+        pass
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:     # the driver died before prctl
+        os._exit(1)
+
+
 def _run_chunk_with(scenario, chunk: Chunk) -> list:
     return run_chunk(replace(chunk, scenario=scenario))
 
 
-def _suspicious(dask_scheduler=None, keys=()):
-    """Per key: how many times a worker died while running it (runs on the scheduler)."""
-    out = {}
-    for k in keys:
-        ts = dask_scheduler.tasks.get(k)
-        if ts is not None:
-            out[k] = int(ts.suspicious)
+def _payload(scenario):
+    """The shared payload of a run's chunks (a task, so that Dask can recompute it)."""
+    return scenario
+
+
+def _processing_runs(dask_scheduler=None, keys=()):
+    """Per key: how many times it went to ``processing`` (runs on the scheduler; read from its
+    transition log, which also sees reruns after a worker died holding a finished result)."""
+    keys = set(keys)
+    out = dict.fromkeys(keys, 0)
+    for entry in dask_scheduler.transition_log:
+        if entry[0] in keys and entry[2] == "processing":
+            out[entry[0]] += 1
     return out
 
 

@@ -157,6 +157,23 @@ def atomic_write_bytes(path: str, data: bytes, durable: bool = True) -> None:
         raise
 
 
+class _IOErrors:
+    """Turns SQLite errors into ``OSError`` naming the database: a read or write that fails
+    during a run (disk full, file gone, a corrupted page, a lock held too long) is an I/O error
+    of the run, which commands report as such (exit 4), never an outcome of a computation."""
+
+    def __init__(self, path: str, what: str):
+        self.path, self.what = path, what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is not None and isinstance(exc, sqlite3.Error):
+            raise OSError(f"run store {self.path}: {self.what} failed: {exc}") from exc
+        return False
+
+
 def _check_key(key) -> str:
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise ValueError(f"key must be a 64-digit lower-case hex SHA-256, got {key!r}")
@@ -336,6 +353,7 @@ class RunStore:
         """Stored rows that did not match the task asking for them (recomputed)."""
         self._conn = None
         self._pid = None
+        self._opened = False
         self._connect()
 
     # -- connection ---------------------------------------------------------------------------
@@ -344,8 +362,14 @@ class RunStore:
             return self._conn
         if self._conn is not None:                  # inherited through fork: never touch it
             _ORPHANS.append(self._conn)
-        conn = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None,
-                               check_same_thread=False)
+        try:
+            conn = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            if self._opened:
+                raise OSError(f"run store {self.path}: reopening the task database failed: "
+                              f"{exc}") from exc
+            raise ValueError(f"cannot open the task database {self.path!r}: {exc}") from exc
         try:
             conn.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
             conn.execute("PRAGMA journal_mode=WAL")
@@ -363,10 +387,15 @@ class RunStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             conn.close()
+            if self._opened:
+                # Reopening during a run (a forked worker's own connection): an I/O error.
+                raise OSError(f"run store {self.path}: reopening the task database failed: "
+                              f"{exc}") from exc
             raise ValueError(f"cannot use the task database {self.path!r}: {exc}") from exc
         self._conn, self._pid = conn, os.getpid()
+        self._opened = True
         return conn
 
     def close(self) -> None:
@@ -384,8 +413,9 @@ class RunStore:
     # -- tasks --------------------------------------------------------------------------------
     def __contains__(self, key: str) -> bool:
         _check_key(key)
-        return self._connect().execute("SELECT 1 FROM tasks WHERE key=?", (key,)).fetchone() \
-            is not None
+        with _IOErrors(self.path, "reading a task"):
+            return self._connect().execute("SELECT 1 FROM tasks WHERE key=?",
+                                           (key,)).fetchone() is not None
 
     def get(self, key: str, *, fields=None, trials: int | None = None) -> dict | None:
         """Per-trial arrays of a finished task, or ``None`` if it is not in the store.
@@ -404,8 +434,9 @@ class RunStore:
         computes the task again and :meth:`put` replaces the row.
         """
         _check_key(key)
-        row = self._connect().execute("SELECT layout, data FROM tasks WHERE key=?",
-                                      (key,)).fetchone()
+        with _IOErrors(self.path, "reading a task"):
+            row = self._connect().execute("SELECT layout, data FROM tasks WHERE key=?",
+                                          (key,)).fetchone()
         if row is None:
             return None
         data = _decode(row[0], bytes(row[1]))
@@ -420,36 +451,38 @@ class RunStore:
         _check_key(key)
         layout, blob = _encode(per_trial)
         meta = dict(meta or {})
-        try:
+        # A full disk, a folder gone read-only: an I/O error of the run (callers report
+        # OSError as such), never mistaken for an error of the computation.
+        with _IOErrors(self.path, "storing a task"):
             self._connect().execute("INSERT OR REPLACE INTO tasks (key, layout, data, meta) "
                                     "VALUES (?, ?, ?, ?)",
                                     (key, layout, blob, json.dumps(meta, sort_keys=True)))
-        except sqlite3.OperationalError as exc:
-            # A full disk, a folder gone read-only: an I/O error of the run (callers report
-            # OSError as such), never mistaken for an error of the computation.
-            raise OSError(f"run store {self.path}: {exc}") from exc
         self._new[key] = meta
 
     def discard(self, key: str) -> None:
         """Remove one task's row (e.g. one known to be wrong)."""
         _check_key(key)
-        self._connect().execute("DELETE FROM tasks WHERE key=?", (key,))
+        with _IOErrors(self.path, "deleting a task"):
+            self._connect().execute("DELETE FROM tasks WHERE key=?", (key,))
         self._new.pop(key, None)
 
     def keys(self) -> list[str]:
         """Keys of the finished tasks."""
-        return [r[0] for r in self._connect().execute("SELECT key FROM tasks ORDER BY key")]
+        with _IOErrors(self.path, "listing the tasks"):
+            return [r[0] for r in self._connect().execute("SELECT key FROM tasks ORDER BY key")]
 
     def __len__(self) -> int:
-        return int(self._connect().execute("SELECT COUNT(*) FROM tasks").fetchone()[0])
+        with _IOErrors(self.path, "counting the tasks"):
+            return int(self._connect().execute("SELECT COUNT(*) FROM tasks").fetchone()[0])
 
     def flush(self) -> None:
         """Nothing to do: every :meth:`put` is committed when it returns (kept for callers)."""
 
     def manifest(self) -> dict:
         """Key to description of every stored task."""
-        return {k: json.loads(m) for k, m in
-                self._connect().execute("SELECT key, meta FROM tasks ORDER BY key")}
+        with _IOErrors(self.path, "listing the tasks"):
+            return {k: json.loads(m) for k, m in
+                    self._connect().execute("SELECT key, meta FROM tasks ORDER BY key")}
 
     def new_entries(self) -> dict:
         """Descriptions of the tasks stored through this object."""

@@ -18,15 +18,18 @@ removes only files that the previous marker lists.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 
 from verify.exitcodes import ExitCode
 
 __all__ = ["OutputError", "marker_path", "owned", "check_writable", "claim_files",
-           "claim_folder", "mark_folder", "replace_files", "write_marker", "io_error", "EXIT_IO"]
+           "claim_folder", "mark_folder", "replace_files", "staged", "write_marker", "io_error",
+           "EXIT_IO"]
 
 TOOL = "w2s-verifier"
 
@@ -161,10 +164,12 @@ def mark_folder(folder, command: str) -> None:
         write_marker(folder, command, [])
 
 
-def replace_files(folder, command: str, stage: str, files) -> None:
+def replace_files(folder, command: str, stage: str, files, remove_stale: bool = True) -> None:
     """Move the staged ``files`` (relative paths under ``stage``) into ``folder``, one atomic
     ``os.replace`` each, and remove the files of the previous run of ``command`` (its marker)
-    that the new set lacks. Nothing else in ``folder`` is touched.
+    that the new set lacks (unless ``remove_stale`` is false: a command with several modes
+    writing different files, whose marker then keeps listing all). Nothing else in ``folder``
+    is touched.
 
     The marker first lists the union of old and new files (a crash during the swap leaves no
     file of ours unlisted), then exactly the new ones.
@@ -177,6 +182,8 @@ def replace_files(folder, command: str, stage: str, files) -> None:
         dst = os.path.join(folder, rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         os.replace(os.path.join(stage, rel), dst)
+    if not remove_stale:
+        return
     for rel in sorted(old - set(files)):
         p = os.path.join(folder, rel)
         if os.path.isfile(p) and not os.path.islink(p):
@@ -189,6 +196,31 @@ def replace_files(folder, command: str, stage: str, files) -> None:
             except OSError:
                 pass
     write_marker(folder, command, files)
+
+
+@contextlib.contextmanager
+def staged(folder, command: str, remove_stale: bool = True):
+    """Write a command's report files into a fresh staging folder, then swap them in.
+
+    Yields the staging folder (``<folder>/.w2s-verify-stage-<random>``, on the same file system
+    so that each move is an atomic rename). When the block ends normally every file written
+    there replaces its namesake in ``folder`` (:func:`replace_files`: old files of the command
+    that the new set lacks are removed, nothing else); when it raises (an error, Ctrl-C, a full
+    disk) nothing in ``folder`` changes: the previous report stays whole. The staging folder,
+    ours, is removed either way. ``remove_stale``: as :func:`replace_files`.
+    """
+    os.makedirs(folder, exist_ok=True)
+    stage = tempfile.mkdtemp(prefix=".w2s-verify-stage-", dir=folder)
+    try:
+        yield stage
+        files = []
+        for dirpath, _, names in os.walk(stage):
+            for f in names:
+                rel = os.path.relpath(os.path.join(dirpath, f), stage)
+                files.append(rel.replace(os.sep, "/"))
+        replace_files(folder, command, stage, files, remove_stale)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)     # our own staging folder
 
 
 #: Exit code of a run stopped by an I/O error (a full disk, a folder gone read-only): not a

@@ -48,6 +48,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import numbers
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -56,6 +57,7 @@ from numpy.linalg import LinAlgError
 from scipy.linalg import cho_factor, cho_solve
 from threadpoolctl import threadpool_limits
 
+from numeric.executors import init_worker
 from numeric.result import summarise
 from numeric.seeding import as_seed_sequence, child, trial_generator, trial_seed_sequences
 from numeric.validation import as_count, as_nonneg_real
@@ -267,12 +269,39 @@ def _run_splits(prob: _Problem, splits, workers: int) -> list:
     global _FORKED
     # Forked workers inherit the feature matrices (copy-on-write): nothing is pickled per split.
     _FORKED = prob
+    masks = hasattr(signal, "pthread_sigmask")
+    ex = None
     try:
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
-            out = dict(ex.map(_split_in_worker, splits))
+        # Forked with SIGINT blocked (their initializer ignores it, then unblocks): a Ctrl-C
+        # in a worker's first moments prints no KeyboardInterrupt traceback there.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masks else None
+        try:
+            ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                     initializer=init_worker)
+            futures = [ex.submit(_split_in_worker, j) for j in splits]
+        finally:
+            if old is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        out = dict(f.result() for f in futures)
+    except BaseException:
+        if ex is not None:              # Ctrl-C or a failure: stop and reap the workers now
+            procs = list((getattr(ex, "_processes", None) or {}).values())
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
+            for p in procs:
+                p.join(2.0)
+                if p.is_alive():
+                    p.kill()
+                    p.join()
+            ex.shutdown(wait=False)
+            ex = None
+        raise
     finally:
         _FORKED = None
+        if ex is not None:
+            ex.shutdown()
     return [out[j] for j in splits]
 
 

@@ -61,3 +61,33 @@ def test_plain_dask_run_matches_serial():
     with DaskExecutor("local", workers=2) as ex:
         got = simulate(sc, 3 * TRIAL_BLOCK + 1, seed=5, executor=ex)
     assert _same(ref, got) and got.execution.retries == 0
+
+
+class _KillPayloadHolder(DaskExecutor):
+    """SIGKILLs the worker holding the run's shared scenario as soon as the first chunk is back
+    (with ``scatter`` that data died with its worker and the run failed)."""
+
+    killed = None
+
+    def _run(self, chunks, on_done, stats):
+        def hook(i, res):
+            on_done(i, res)
+            if self.killed is None:
+                held = self.client.who_has()
+                holders = {w for k, ws in held.items() if str(k).startswith("w2s-payload-")
+                           for w in ws}
+                (addr, pid), = self.client.run(os.getpid, workers=sorted(holders)[:1]).items()
+                os.kill(pid, signal.SIGKILL)
+                self.killed = addr
+        super()._run(chunks, hook, stats)
+
+
+def test_killed_holder_of_the_shared_scenario_is_recovered_and_counted():
+    sc = Scenario(30, 40, 150, 400, 0.5, d_sw=10)
+    trials = 24 * TRIAL_BLOCK
+    ref = simulate(sc, trials, seed=7)
+    with _KillPayloadHolder("local", workers=2) as ex:
+        got = simulate(sc, trials, seed=7, executor=ex)
+        assert ex.killed is not None
+    assert _same(ref, got)
+    assert got.execution.retries >= 1

@@ -278,3 +278,39 @@ def _write_many(folder, w):
     st = RunStore(folder, write_manifest=False)
     for i in range(50):
         st.put(f"{w + 1:01x}{i:063x}", {"weak": np.full(4, float((w + 1) * i))}, {"i": i})
+
+
+def test_read_errors_during_a_run_are_io_errors_not_results(tmp_path, monkeypatch):
+    """A database that goes bad under a running store (here: its pages overwritten) raises
+    OSError naming the database on every read, never a value or another exception type
+    (issue 15: an I/O error of the run is reported as such, exit 4)."""
+    import sqlite3
+
+    store = RunStore(tmp_path / "run")
+    key = "ab" * 32
+    store.put(key, {"x": np.arange(3.0)})
+    store.close()
+
+    class Broken:
+        def execute(self, *a):
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+    store = RunStore(tmp_path / "run")
+    store._conn = Broken()
+    for call in (lambda: store.get(key), lambda: key in store, store.keys, lambda: len(store),
+                 store.manifest, lambda: store.put(key, {"x": np.arange(3.0)}),
+                 lambda: store.discard(key)):
+        with pytest.raises(OSError, match="run store .*store.sqlite"):
+            call()
+    # Reopening during the run (a forked worker's own connection) is an I/O error too; at
+    # the start of a run the same failure is a usage error naming the database.
+    store._conn, store._pid = None, None
+
+    def refuse(*a, **k):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(sqlite3, "connect", refuse)
+    with pytest.raises(OSError, match="reopening"):
+        store.get(key)
+    with pytest.raises(ValueError, match="cannot open the task database"):
+        RunStore(tmp_path / "run")

@@ -220,3 +220,69 @@ def test_real_paper_and_double_descent_folders_survive_the_main_job(tmp_path, mo
     for p, data in before.items():
         assert p.read_bytes() == data, p
     assert {cmd: tasks(cmd) for cmd in runs} == runs
+
+
+def _snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in folder.rglob("*") if p.is_file() and "run" not in p.relative_to(folder).parts}
+
+
+def test_staged_report_is_all_or_nothing(tmp_path):
+    """verify.outputs.staged: files appear only when the block completes; a failing block
+    leaves the previous files and the user's byte for byte, and no staging folder."""
+    x = tmp_path / "x"
+    with outputs.staged(x, "paper") as stage:
+        for name in ("a.md", "sub/b.png"):
+            _plant(tmp_path / "x" / stage / name, "v1\n")
+    mine = _plant(x / "notes.txt")
+    assert (x / "a.md").read_text() == "v1\n" and (x / "sub" / "b.png").read_text() == "v1\n"
+    with pytest.raises(KeyboardInterrupt):
+        with outputs.staged(x, "paper") as stage:
+            _plant(tmp_path / "x" / stage / "a.md", "v2\n")
+            raise KeyboardInterrupt
+    assert (x / "a.md").read_text() == "v1\n" and mine.read_text() == "mine\n"
+    assert sorted(os.listdir(x)) == [".w2s-verify-paper.json", "a.md", "notes.txt", "sub"]
+    with outputs.staged(x, "paper") as stage:                  # b.png not rewritten: stale
+        _plant(tmp_path / "x" / stage / "a.md", "v3\n")
+    assert sorted(os.listdir(x)) == [".w2s-verify-paper.json", "a.md", "notes.txt"]
+    assert outputs.owned(x, "paper") == {"a.md"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["paper", "double-descent", "features"])
+def test_failed_report_keeps_the_previous_one_whole(tmp_path, monkeypatch, capsys, command):
+    """A run that fails while writing its report (here: a full disk on the last file) leaves
+    the previous report byte for byte, nothing half-written, no staging folder (exit 4)."""
+    from tests.verify.test_execution_cli import DD, PAPER
+
+    x = tmp_path / "x"
+    if command == "paper":
+        args = ["paper", *PAPER, "--out", str(x)]
+        import verify.paper.study as mod
+        last = "report.md"
+    elif command == "double-descent":
+        args = [*DD, "--workers", "0", "--out", str(x)]
+        import verify.paper.io as mod
+        last = "double_descent.json"
+    else:
+        args = ["features", "--demo", "digits", "--trials", "2", "--n-grid", "60:100:2",
+                "--N-grid", "300:400:2", "--workers", "0", "--out", str(x)]
+        pytest.importorskip("sklearn")
+        import verify.paper.io as mod
+        last = "features.json"
+    assert main(args) in (0, 1, 3)
+    mine = _plant(x / "notes.txt")
+    before = _snapshot(x)
+    real = mod.write_text
+
+    def full_disk(path, text):
+        if str(path).endswith(last):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, text)
+
+    monkeypatch.setattr(mod, "write_text", full_disk)
+    assert main(args) == outputs.EXIT_IO
+    err = capsys.readouterr().err
+    assert "No space left" in err and "Traceback" not in err
+    assert _snapshot(x) == before and mine.read_text() == "mine\n"
+    assert not [p for p in os.listdir(x) if p.startswith(".w2s-verify-stage")]

@@ -106,7 +106,9 @@ CHECK_RUN = ["--quick", "--claims", "core.*", "--no-plots", "--no-progress"]
 @pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs Linux /proc")
 @pytest.mark.parametrize("sig,group,code,command", [
     (signal.SIGINT, True, 130, CHECK_RUN), (signal.SIGTERM, False, 143, CHECK_RUN),
-    (signal.SIGINT, True, 130, ["double-descent"])])
+    (signal.SIGINT, True, 130, ["double-descent"]),
+    pytest.param(signal.SIGINT, True, 130, ["features", "--demo", "digits"],
+                 marks=pytest.mark.slow)])
 def test_interrupt_stops_within_seconds_and_leaves_no_process(tmp_path, sig, group, code,
                                                               command):
     # Ctrl-C in a terminal signals the whole process group; `kill PID` only the driver.
@@ -120,10 +122,8 @@ def test_interrupt_stops_within_seconds_and_leaves_no_process(tmp_path, sig, gro
             time.sleep(0.05)
         kids = _children(p.pid)
         assert len(kids) >= 2, "the run did not start two workers"
-        if command is not CHECK_RUN:
-            # A spawned pool worker ignores SIGINT once Python is up (a few hundred ms);
-            # interrupted before, it prints a start-up KeyboardInterrupt (not the driver's).
-            time.sleep(1.0)
+        # No pause: spawned pool workers start with SIGINT blocked, so a Ctrl-C during their
+        # start-up prints no KeyboardInterrupt (nor EOFError) traceback.
         t = time.monotonic()
         if group:
             os.killpg(p.pid, sig)
@@ -144,8 +144,14 @@ def test_interrupt_stops_within_seconds_and_leaves_no_process(tmp_path, sig, gro
     assert (run / "tasks").is_dir()                        # finished tasks are kept
 
 
-@pytest.mark.parametrize("workers", ["0", "2"])
-def test_full_run_folder_is_an_io_error_not_inconclusive(tmp_path, monkeypatch, capsys, workers):
+@pytest.mark.parametrize("workers,op,message", [
+    ("0", "INSERT", "database or disk is full"), ("2", "INSERT", "database or disk is full"),
+    ("0", "SELECT layout", "database disk image is malformed"),
+    ("2", "SELECT layout", "database disk image is malformed")])
+def test_full_run_folder_is_an_io_error_not_inconclusive(tmp_path, monkeypatch, capsys, workers,
+                                                         op, message):
+    """Writes that fail (a full disk) and reads that fail (a damaged database) during the run:
+    an I/O error, exit 4, no report, never a claim outcome."""
     from numeric.store import RunStore
     from verify.cli import main
     from verify.outputs import EXIT_IO
@@ -153,14 +159,16 @@ def test_full_run_folder_is_an_io_error_not_inconclusive(tmp_path, monkeypatch, 
     import sqlite3
 
     class FullDisk:
-        """A connection whose writes fail as SQLite's do on a full disk."""
+        """A connection whose writes (reads) fail as SQLite's do on a full disk (a damaged
+        file)."""
 
         def __init__(self, conn):
             self.conn = conn
 
         def execute(self, sql, *args):
-            if sql.startswith("INSERT"):
-                raise sqlite3.OperationalError("database or disk is full")
+            if sql.startswith(op):
+                error = sqlite3.OperationalError if op == "INSERT" else sqlite3.DatabaseError
+                raise error(message)
             return self.conn.execute(sql, *args)
 
     real = RunStore._connect
@@ -170,7 +178,7 @@ def test_full_run_folder_is_an_io_error_not_inconclusive(tmp_path, monkeypatch, 
             "--workers", workers, "--out", str(tmp_path / "o")]
     assert main(args) == EXIT_IO
     err = capsys.readouterr().err
-    assert "I/O error" in err and "database or disk is full" in err and "Traceback" not in err
+    assert "I/O error" in err and message in err and "Traceback" not in err
     assert not (tmp_path / "o" / "report.json").exists()
 
 
@@ -212,19 +220,83 @@ def test_kill_9_of_a_worker_gives_the_same_report(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs Linux /proc")
-@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130),
-                                      pytest.param(signal.SIGTERM, 143, marks=pytest.mark.slow)])
-def test_point_interrupt_exits_without_traceback(tmp_path, sig, code):
+@pytest.mark.parametrize("sig,code,cpu", [(signal.SIGINT, 130, 2.5),
+                                          pytest.param(signal.SIGTERM, 143, 2.5,
+                                                       marks=pytest.mark.slow),
+                                          pytest.param(signal.SIGINT, 130, 0.3,
+                                                       marks=pytest.mark.slow),
+                                          pytest.param(signal.SIGINT, 130, 0.8,
+                                                       marks=pytest.mark.slow)])
+def test_point_interrupt_exits_without_traceback(tmp_path, sig, code, cpu):
+    """Inside the simulation (2.5 s of CPU), and during the imports (0.3 s, 0.8 s: a
+    KeyboardInterrupt inside SciPy's Cython imports once ended the process by SIGINT, exit
+    status -2, or with a traceback)."""
     sc = tmp_path / "s.json"
     sc.write_text('{"d_s": 20, "d_w": 40, "n": 200, "N": 600, "sigma2": 0.1}')
     p = subprocess.Popen([sys.executable, "-m", "verify", "point", str(sc), "--trials", "10000000"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # Inside the simulation: past the imports (about 1.5 s of CPU), however loaded the machine.
     deadline = time.monotonic() + 60
-    while _cpu_seconds(p.pid) < 2.5 and time.monotonic() < deadline:
+    while _cpu_seconds(p.pid) < cpu and time.monotonic() < deadline:
         time.sleep(0.1)
     t = time.monotonic()
     p.send_signal(sig)
     _, err = p.communicate(timeout=30)
     assert p.returncode == code and time.monotonic() - t < 5, err
     assert "Traceback" not in err and "interrupted" in err
+
+
+_PROBE = """
+import sys
+import numpy as np
+from numeric.features import run_w2s
+rng = np.random.default_rng(0)
+x = rng.standard_normal((3000, 40))
+try:
+    run_w2s(x[:, :20], x[:, 10:40], x @ rng.standard_normal(40), 200, 1500, 40000, seed=1,
+            workers=2)
+except KeyboardInterrupt:
+    print("caught", file=sys.stderr)
+    sys.exit(130)
+"""
+
+
+def _live(pids):
+    return [k for k in pids if _alive(k)]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs Linux /proc")
+@pytest.mark.parametrize("how", ["ctrl-c", "kill -9"])
+@pytest.mark.parametrize("command", ["probe", "features"])
+def test_local_pools_stop_with_their_driver(tmp_path, how, command):
+    """run_w2s(workers=2) (a fork pool) and `features --workers 2` (a spawn pool): Ctrl-C of
+    the process group stops everything without a traceback; kill -9 of the driver alone
+    leaves no worker behind (PR_SET_PDEATHSIG)."""
+    cmd = [sys.executable, "-c", _PROBE] if command == "probe" else \
+        [sys.executable, "-m", "verify", "features", "--demo", "digits", "--workers", "2",
+         "--out", str(tmp_path / "o")]
+    p = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(p.pid)) < 2 and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        time.sleep(1.0 if command == "probe" else 4.0)          # inside the computation
+        kids = _children(p.pid)
+        assert len(kids) >= 2
+        if how == "ctrl-c":
+            os.killpg(p.pid, signal.SIGINT)
+        else:
+            os.kill(p.pid, signal.SIGKILL)
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    deadline = time.monotonic() + 5
+    while _live(kids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _live(kids)
+    if how == "ctrl-c":
+        assert p.returncode == 130 and "Traceback" not in err, err

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from verify.commands.execution import add_execution_arguments, open_execution, reuse_text
 from verify.exitcodes import ExitCode, interrupted, usage_error
-from verify.outputs import claim_folder, mark_folder
+from verify.outputs import claim_folder, mark_folder, staged
 
 DEFAULT_OUT = "verify-report/double-descent"
 
@@ -114,25 +114,29 @@ def run(args) -> int:
                            for r in records if r["rejected"]],
               "max_abs_z": max((abs(r["z"]) for r in records if math.isfinite(r["z"])),
                                default=math.nan)}
+    # Written into a staging folder and swapped in once complete: a failed run leaves the
+    # previous report whole.
+    with staged(args.out, "double-descent") as stage:
+        out = Path(stage)
+        _phase("drawing the figures and tables")
+        F.sweep_figure(lay.n_panels, geometries, records, trials, out / "double_descent_n.png",
+                       "W2S, weak and strong risks against n (N fixed) across d_w")
+        F.sweep_figure(lay.N_panels, geometries, records, trials, out / "double_descent_N.png",
+                       "W2S, weak and strong risks against N across d_s; top row OLS teacher, "
+                       "bottom row interpolating teacher", cols=len(lay.N_panels) // 2)
+        summaries = [Rp.panel_summary(p, geometries[p.label]) for p in panels]
+        settings = {"seed": seed, "trials": trials, "quick": bool(args.quick), "engine": "wishart",
+                    "sigma2": C.SIGMA2, "theta": C.THETA, "alpha": args.alpha,
+                    "device": args.device or "cpu"}
+        write_text(out / "double_descent.md", Rp.markdown(summaries, records, checks, settings))
+        clean = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                  for k, v in r.items()} for r in records]
+        checks_json = dict(checks, max_abs_z=None if not math.isfinite(checks["max_abs_z"])
+                           else checks["max_abs_z"])
+        write_json(out / "double_descent.json", {"settings": settings, "summaries": summaries,
+                                                "checks": checks_json, "points": clean,
+                                                "execution": ex, "seconds": time.monotonic() - t0})
     out = Path(args.out)
-    _phase("drawing the figures and tables")
-    F.sweep_figure(lay.n_panels, geometries, records, trials, out / "double_descent_n.png",
-                   "W2S, weak and strong risks against n (N fixed) across d_w")
-    F.sweep_figure(lay.N_panels, geometries, records, trials, out / "double_descent_N.png",
-                   "W2S, weak and strong risks against N across d_s; top row OLS teacher, "
-                   "bottom row interpolating teacher", cols=len(lay.N_panels) // 2)
-    summaries = [Rp.panel_summary(p, geometries[p.label]) for p in panels]
-    settings = {"seed": seed, "trials": trials, "quick": bool(args.quick), "engine": "wishart",
-                "sigma2": C.SIGMA2, "theta": C.THETA, "alpha": args.alpha,
-                "device": args.device or "cpu"}
-    write_text(out / "double_descent.md", Rp.markdown(summaries, records, checks, settings))
-    clean = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-              for k, v in r.items()} for r in records]
-    checks_json = dict(checks, max_abs_z=None if not math.isfinite(checks["max_abs_z"])
-                       else checks["max_abs_z"])
-    write_json(out / "double_descent.json", {"settings": settings, "summaries": summaries,
-                                            "checks": checks_json, "points": clean,
-                                            "execution": ex, "seconds": time.monotonic() - t0})
     print(f"double descent: {len(records)} simulated points x {trials} trials, "
           f"{len(checks['rejected'])} of {len(records)} z-tests rejected (Holm, alpha="
           f"{args.alpha}), max |z| = {checks['max_abs_z']:.2f}; wrote {out}/ in "

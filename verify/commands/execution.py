@@ -18,20 +18,24 @@ def integer_at_least(name: str, minimum: int):
     return parse
 
 
-def add_execution_arguments(parser, run_dir_default: str) -> None:
+def add_execution_arguments(parser, run_dir_default: str, device: bool = True) -> None:
     """``--workers``, ``--dask``, ``--device``, ``--run-dir`` and ``--fresh``
-    (notes/scale-out.md); ``run_dir_default`` names the default run folder in the help."""
+    (notes/scale-out.md); ``run_dir_default`` names the default run folder in the help;
+    ``device=False`` leaves out ``--device`` (a command whose tasks run on the CPU only)."""
     parser.add_argument("--workers", type=integer_at_least("--workers", 0), default=None,
                         help="worker processes (default: CPU count; 0 = run in this process); "
                              "with --dask local, the LocalCluster's size")
     parser.add_argument("--dask", metavar="local|ADDRESS", default=None,
                         help="run the simulation tasks on a Dask cluster: 'local' starts a "
                              "LocalCluster, else a scheduler address such as tcp://host:8786 "
-                             '(needs pip install -e ".[distributed]")')
-    parser.add_argument("--device", default=None,
-                        help="array-API device of the simulation engines (wishart: the labelled "
-                             "Bartlett side; samples: the Gram accumulation): cpu (default), "
-                             "cuda, cuda:K, torch:cpu (see numeric.xp)")
+                             '(needs pip install -e ".[distributed]"). The scheduler is trusted '
+                             "fully: tasks and results travel pickled, without TLS unless the "
+                             "cluster is configured for it")
+    if device:
+        parser.add_argument("--device", default=None,
+                            help="array-API device of the simulation engines (wishart: the "
+                                 "labelled Bartlett side; samples: the Gram accumulation): cpu "
+                                 "(default), cuda, cuda:K, torch:cpu (see numeric.xp)")
     parser.add_argument("--run-dir", metavar="DIR", default=None,
                         help=f"folder of finished simulation tasks (default: {run_dir_default}); "
                              "rerunning the same command skips the tasks found there")
@@ -87,7 +91,7 @@ def open_execution(args, run_dir: str):
     from numeric.executors import make_executor
     from numeric.store import RunStore
 
-    if args.device is not None:
+    if getattr(args, "device", None) is not None:
         from numeric.xp import backend
 
         backend(args.device)

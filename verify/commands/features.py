@@ -5,7 +5,8 @@ Usage::
     python -m verify features WEAK STRONG LABELS [--n n] [--N N] [--N-grid LO:HI:K]
         [--n-grid LO:HI:K] [--trials T] [--seed S] [--ridge R] [--test-size M]
         [--label-noise STD] [--subspace] [--sketch-rank K] [--d-w D] [--d-s D] [--d-sw D]
-        [--cutoff C] [--alpha A] [--workers W] [--blas-threads B] [--run-dir DIR] [--out DIR]
+        [--cutoff C] [--alpha A] [--workers W] [--dask local|ADDRESS] [--blas-threads B]
+        [--run-dir DIR] [--fresh] [--out DIR]
     python -m verify features --demo digits      # offline demo (needs scikit-learn)
     python -m verify features --utkface          # the authors' published UTKFace runs
 
@@ -21,6 +22,13 @@ Writes (atomically) into ``--out`` (default ``verify-report/features``) only fil
 ``features.md``, ``features.json``, ``features_N.png``, ``features_n.png`` (with ``--utkface``:
 ``utkface.md``, ``utkface.json``, ``utkface/<row>_<sweep>.png``), and the run folder
 (default ``OUT/run``) of finished points: rerunning the same command reads them back.
+
+Execution: each point ``(n, N)`` (all its splits) is one task of :mod:`numeric.executors`:
+``--workers`` local processes (default: the CPUs; 0 = in this process) or ``--dask local`` /
+``--dask ADDRESS`` (a Dask cluster, which this command trusts fully: tasks and data travel
+pickled, without TLS unless the cluster is set up for it). The numbers are the same bit for bit
+whatever the executor and the worker count (each point's seed is its own; the BLAS thread limit
+``--blas-threads`` is part of the task). ``.npy`` inputs travel to workers as their paths.
 
 Two theory overlays: the exact theory with the geometry estimated from the data alone
 (:mod:`verify.features.geometry`; dimensions = the fits' own: the subspace dimensions with
@@ -40,6 +48,8 @@ import time
 from pathlib import Path
 
 from verify.exitcodes import ExitCode, interrupted, usage_error
+from verify.jsonsafe import jsonable
+from verify.outputs import staged
 
 DEFAULT_OUT = "verify-report/features"
 _GROUPS = 8
@@ -60,7 +70,7 @@ def _grid(text):
 
 
 def add_arguments(parser):
-    from verify.commands.execution import integer_at_least
+    from verify.commands.execution import add_execution_arguments, integer_at_least
 
     parser.add_argument("weak", nargs="?", help="weak features (.npy/.npz, rows = samples)")
     parser.add_argument("strong", nargs="?", help="strong features (.npy/.npz)")
@@ -98,12 +108,10 @@ def add_arguments(parser):
                         help="energy cutoff of the intrinsic dimensions (default 0.99)")
     parser.add_argument("--alpha", type=float, default=0.01,
                         help="level of the tests (default 0.01)")
-    parser.add_argument("--workers", type=integer_at_least("--workers", 1), default=1,
-                        help="processes for the splits of a point (forked; default 1)")
     parser.add_argument("--blas-threads", type=integer_at_least("--blas-threads", 1), default=1,
-                        help="BLAS threads (default 1: many small fits; raise for wide maps)")
-    parser.add_argument("--run-dir", default=None, metavar="DIR",
-                        help="folder of finished points (default OUT/run)")
+                        help="BLAS threads of each task (default 1: many small fits; raise for "
+                             "wide maps)")
+    add_execution_arguments(parser, "OUT/run", device=False)
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                         help=f"output folder (default {DEFAULT_OUT})")
 
@@ -156,15 +164,6 @@ def _validate(args):
 # a user's file of the same name is never overwritten (verify.outputs markers).
 _OUTPUTS = ("features.md", "features.json", "features_N.png", "features_n.png")
 _UTKFACE_OUTPUTS = ("utkface.md", "utkface.json", "utkface")
-
-
-def _own(out, files) -> None:
-    """Record ``files`` (relative paths) in this command's marker before writing them, so that
-    an interrupted run leaves no file of ours unlisted."""
-    from verify.outputs import owned, write_marker
-
-    os.makedirs(out, exist_ok=True)
-    write_marker(out, "features", (owned(out, "features") or set()) | set(files))
 
 
 def run(args) -> int:
@@ -234,13 +233,11 @@ def _geometry(args, F_w, F_s, y, test, dims, groups):
 def _run_features(args) -> int:
     import numpy as np
 
-    from numeric.store import RunStore
+    from numeric.features.tasks import FeatureData
+    from verify.commands.execution import open_execution
     from verify.features import analysis as A
     from verify.features import geometry as G
-    from verify.features import report as Rp
     from verify.features import sweep as S
-    from verify.jsonsafe import jsonable
-    from verify.paper.io import write_json, write_text
 
     t0 = time.monotonic()
     if args.demo:
@@ -300,21 +297,36 @@ def _run_features(args) -> int:
         run_dir = args.run_dir or os.path.join(args.out, "run")
         if os.path.exists(run_dir) and not os.path.isdir(run_dir):
             raise ValueError(f"--run-dir {run_dir!r} exists and is not a directory")
-        store = RunStore(run_dir)
-        total = len(set([(n_fixed, N) for N in N_grid] + [(n, N_fixed) for n in n_grid]))
-        count = [0]
-
-        def progress(p):
-            count[0] += 1
-            print(f"\rpoints {count[0]}/{total} (n={p[0]}, N={p[1]})", end="", file=sys.stderr,
-                  flush=True)
-
-        sweeps = S.run_sweep(F_w, F_s, y, n_fixed=n_fixed, N_grid=N_grid, N_fixed=N_fixed,
-                             n_grid=n_grid, settings=settings, test=test, store=store,
-                             workers=args.workers, progress=progress)
-        print(file=sys.stderr)
-    except ValueError as exc:
+        executor, store = open_execution(args, run_dir)
+    except (ValueError, ImportError, RuntimeError) as exc:
         return _usage(exc)
+    total = len(set([(n_fixed, N) for N in N_grid] + [(n, N_fixed) for n in n_grid]))
+    count = [0]
+
+    def progress(p):
+        count[0] += 1
+        print(f"\rpoints {count[0]}/{total} (n={p[0]}, N={p[1]})", end="", file=sys.stderr,
+              flush=True)
+
+    # .npy inputs (memory-mapped) travel to local workers as their paths, not their bytes (a
+    # remote Dask cluster may not see this file system: it gets the arrays).
+    remote = getattr(executor, "cluster", False) is None
+    paths = (None, None, None) if args.demo or remote else tuple(
+        os.path.abspath(p) if isinstance(a, np.memmap) else None
+        for p, a in ((args.weak, F_w), (args.strong, F_s), (args.labels, y)))
+    data = FeatureData(F_w, F_s, y, paths=paths)
+    try:
+        with executor:
+            sweeps = S.run_sweep(data, n_fixed=n_fixed, N_grid=N_grid, N_fixed=N_fixed,
+                                 n_grid=n_grid, settings=settings, test=test,
+                                 executor=executor, store=store,
+                                 blas_threads=args.blas_threads, progress=progress)
+    except ValueError as exc:       # a fit's own check, e.g. --d-w above a map's rank
+        return _usage(exc)
+    finally:
+        store.close()
+    print(file=sys.stderr)
+    execution = executor.totals.to_dict()
     noise2 = args.label_noise ** 2
     analysis = A.analyse(sweeps, dims, noise2, args.alpha)
     try:
@@ -331,8 +343,32 @@ def _run_features(args) -> int:
             pred.pop("replicates")
             e["exact_data"] = pred
         analysis["geometry"] = {k: v for k, v in geo.items() if k != "jackknife"}
+    # Staged, then swapped in: a failed run leaves the previous report whole (verify.outputs).
+    with staged(args.out, "features", remove_stale=False) as stage:
+        _write_report(Path(stage), args, title, dims, analysis, sweeps, settings, described,
+                      rows, F_w, F_s, test_size, n_fixed, N_fixed, fit_dims, dims_src,
+                      execution, t0)
     out = Path(args.out)
-    _own(out, _OUTPUTS)
+    verdict, reasons = _verdict(analysis, args.alpha)
+    print(f"features: {total} points x {settings['trials']} splits; d_w={dims[0]}, "
+          f"d_s={dims[1]}, d_sw={dims[2]:.2f}; {verdict}; wrote {out}/ in "
+          f"{time.monotonic() - t0:.1f} s")
+    for r in reasons:
+        print(f"  {r}")
+    print(f"points: {execution['tasks']} on executor {execution['executor']} "
+          f"({execution['workers']} worker(s)), {execution['tasks_from_store']} read back from "
+          f"{run_dir}, {execution['retries']} retried")
+    if verdict.startswith("consistent"):
+        return ExitCode.OK
+    return ExitCode.INCONCLUSIVE if verdict.startswith("nothing") else ExitCode.CLAIM_FAILED
+
+
+def _write_report(out, args, title, dims, analysis, sweeps, settings, described, rows, F_w,
+                  F_s, test_size, n_fixed, N_fixed, fit_dims, dims_src, execution, t0):
+    """features.md, features.json and the two figures into ``out``."""
+    from verify.features import report as Rp
+    from verify.paper.io import write_json, write_text
+
     figures = []
     for x in ("N", "n"):
         name = f"features_{x}.png"
@@ -358,15 +394,8 @@ def _run_features(args) -> int:
     write_text(out / "features.md", md)
     write_json(out / "features.json", jsonable({"settings": shown, "dims": dims,
                                                    "analysis": analysis, "sweeps": sweeps,
+                                                   "execution": execution,
                                                    "seconds": time.monotonic() - t0}))
-    print(f"features: {total} points x {settings['trials']} splits; d_w={dims[0]}, "
-          f"d_s={dims[1]}, d_sw={dims[2]:.2f}; {verdict}; wrote {out}/ in "
-          f"{time.monotonic() - t0:.1f} s")
-    for r in reasons:
-        print(f"  {r}")
-    if verdict.startswith("consistent"):
-        return ExitCode.OK
-    return ExitCode.INCONCLUSIVE if verdict.startswith("nothing") else ExitCode.CLAIM_FAILED
 
 
 def _verdict(analysis, alpha):
@@ -422,42 +451,43 @@ def _run_utkface(args) -> int:
     """Figures and tables of the authors' UTKFace runs (the analysis of claim set utkface.*)."""
     from verify.claimsets.utkface import analysed
     from verify.features import report as Rp
-    from verify.jsonsafe import jsonable
     from verify.paper.io import write_json, write_text
 
     t0 = time.monotonic()
+    # Staged, then swapped in: a failed run leaves the previous report whole (verify.outputs).
+    with staged(args.out, "features", remove_stale=False) as stage:
+        out = Path(stage)
+        parts, figures, summary = [], [], []
+        rows = list(analysed())
+        tags = [f"{i:02d}_{r['row'].replace('+', '_')}" for i, r in enumerate(rows)]
+        for r, tag in zip(rows, tags):
+            a = r["analysis"]
+            figs = []
+            for x in ("N", "n"):
+                name = f"utkface/{tag}_{x}.png"
+                Rp.figure(r["sweeps"][x], a["sweeps"][x], out / name,
+                          f"UTKFace {r['row']} -> {r['strong']} ({r['run'][:60]}): {x} sweep")
+                figs.append(name)
+            figures += figs
+            shown = {"run": r["run"], "row": r["row"], "strong": r["strong"],
+                     "label noise std": r["noise"], "widths": list(r["widths"]),
+                     "trials per point": r["sweeps"]["N"]["trials"]}
+            md = Rp.markdown(f"UTKFace: {r['row']} (weak) and {r['strong']} (strong)",
+                             r["dims"], a, r["sweeps"], shown, figs)
+            parts.append(md.replace("\n# ", "\n## "))
+            summary.append({"run": r["run"], "row": r["row"], "dims": r["dims"],
+                            "paper_fit": a["paper_fit"], "exact_fit": a["exact_fit"],
+                            "sweeps": {x: {"compare": e["compare"], "single_compare":
+                                           e["single_compare"], "qualitative": e.get("qualitative"),
+                                           "exact_band_outside": e["exact_band_outside"]}
+                                       for x, e in a["sweeps"].items()}})
+        head = ("# The authors' UTKFace runs against the theory\n\nData: "
+                "`verify/data/utkface-w2s-authors.json`; analysis and verdicts: claim set "
+                "`utkface.*` (`python -m verify --claims 'utkface.*'`) and notes/real-features.md. "
+                "Rows with ResNet152 as the strong model are left out (recorded d_sw > d_w).\n")
+        write_text(out / "utkface.md", head + "\n".join(parts))
+        write_json(out / "utkface.json", jsonable(summary))
     out = Path(args.out)
-    parts, figures, summary = [], [], []
-    rows = list(analysed())
-    tags = [f"{i:02d}_{r['row'].replace('+', '_')}" for i, r in enumerate(rows)]
-    _own(out, ["utkface.md", "utkface.json"]
-         + [f"utkface/{t}_{x}.png" for t in tags for x in ("N", "n")])
-    for r, tag in zip(rows, tags):
-        a = r["analysis"]
-        figs = []
-        for x in ("N", "n"):
-            name = f"utkface/{tag}_{x}.png"
-            Rp.figure(r["sweeps"][x], a["sweeps"][x], out / name,
-                      f"UTKFace {r['row']} -> {r['strong']} ({r['run'][:60]}): {x} sweep")
-            figs.append(name)
-        figures += figs
-        shown = {"run": r["run"], "row": r["row"], "strong": r["strong"],
-                 "label noise std": r["noise"], "widths": list(r["widths"]),
-                 "trials per point": r["sweeps"]["N"]["trials"]}
-        parts.append(Rp.markdown(f"UTKFace: {r['row']} (weak) and {r['strong']} (strong)",
-                                 r["dims"], a, r["sweeps"], shown, figs).replace("\n# ", "\n## "))
-        summary.append({"run": r["run"], "row": r["row"], "dims": r["dims"],
-                        "paper_fit": a["paper_fit"], "exact_fit": a["exact_fit"],
-                        "sweeps": {x: {"compare": e["compare"], "single_compare":
-                                       e["single_compare"], "qualitative": e.get("qualitative"),
-                                       "exact_band_outside": e["exact_band_outside"]}
-                                   for x, e in a["sweeps"].items()}})
-    head = ("# The authors' UTKFace runs against the theory\n\nData: "
-            "`verify/data/utkface-w2s-authors.json`; analysis and verdicts: claim set "
-            "`utkface.*` (`python -m verify --claims 'utkface.*'`) and notes/real-features.md. "
-            "Rows with ResNet152 as the strong model are left out (recorded d_sw > d_w).\n")
-    write_text(out / "utkface.md", head + "\n".join(parts))
-    write_json(out / "utkface.json", jsonable(summary))
     print(f"utkface: {len(summary)} rows, {len(figures)} figures; wrote {out}/utkface.md in "
           f"{time.monotonic() - t0:.1f} s")
     return 0

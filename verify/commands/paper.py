@@ -17,7 +17,7 @@ import os
 
 from verify.commands.execution import add_execution_arguments, open_execution, reuse_text
 from verify.exitcodes import interrupted, usage_error
-from verify.outputs import claim_folder, io_error, mark_folder
+from verify.outputs import claim_folder, io_error, mark_folder, staged
 
 
 def add_arguments(parser):
@@ -69,8 +69,11 @@ def run(args) -> int:
     try:
         with executor:
             mark_folder(args.out, "paper")
-            outcome = run_study(config, args.out, workers=workers, progress=True,
-                                executor=executor, store=store, device=args.device)
+            # The report's files are written into a staging folder and swapped in only when
+            # all are written: a failed run leaves the previous report whole.
+            with staged(args.out, "paper") as stage:
+                outcome = run_study(config, stage, workers=workers, progress=True,
+                                    executor=executor, store=store, device=args.device)
     except KeyboardInterrupt:
         return interrupted("verify paper", f"finished tasks are kept in {run_dir}")
     ex = outcome.findings["sim_vs_exact"]

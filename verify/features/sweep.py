@@ -3,36 +3,32 @@
 Seeds: the root ``SeedSequence(seed)`` draws the one test set of the whole sweep (its child 1,
 the rule of :func:`run_w2s`); the point ``(n, N)`` runs with
 ``SeedSequence(seed, spawn_key=(n, N))``, so a point shared by the two sweeps is computed once
-and its numbers do not depend on the grid, the order or the worker count.
+and its numbers do not depend on the grid, the order, the executor or the worker count.
 
-Resuming: each finished point is one atomically written task in a
-:class:`numeric.store.RunStore` folder, keyed by the data's digest and every setting; rerunning
-the same command reads it back. (The project's executors run ``Scenario`` tasks only; the
-splits of a point run in parallel through ``run_w2s(workers=...)`` instead.)
+Execution: each point is one task (:class:`numeric.features.tasks.ProbeChunk`) run by an
+executor of :mod:`numeric.executors` (in this process, a local process pool, or Dask: the
+options ``--workers`` and ``--dask`` of ``verify features``). Resuming: each finished point is
+one atomically written row of a :class:`numeric.store.RunStore` folder, keyed by the data's
+digest and every setting (:func:`numeric.features.tasks.probe_key`); rerunning the same command
+reads it back, and a stored row that does not fit the point is computed again.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 
 import numpy as np
 
-from numeric.features import run_w2s
+from numeric.executors import ExecutionStats, SerialExecutor
 from numeric.features.probe import PROBE_KEYS
+from numeric.features.tasks import FeatureData, ProbeChunk, valid_point
 from numeric.seeding import as_seed_sequence, child
-from numeric.store import package_version
 
-__all__ = ["data_digest", "test_rows", "run_point", "run_sweep", "grid"]
+__all__ = ["data_digest", "test_rows", "run_points", "run_sweep", "grid"]
 
 
 def data_digest(F_w, F_s, y) -> str:
     """SHA-256 of the three arrays (shape, dtype and bytes)."""
-    h = hashlib.sha256()
-    for a in (F_w, F_s, y):
-        a = np.ascontiguousarray(a)
-        h.update(repr((a.shape, a.dtype.str)).encode())
-        h.update(memoryview(a).cast("B"))
-    return h.hexdigest()
+    return FeatureData(F_w, F_s, y).digest
 
 
 def test_rows(rows: int, test_size: int, seed: int) -> np.ndarray:
@@ -46,26 +42,44 @@ def grid(lo: int, hi: int, points: int) -> list[int]:
     return sorted(set(int(v) for v in np.linspace(lo, hi, points).astype(int)))
 
 
-def _key(digest, n, N, settings) -> str:
-    ident = {"data": digest, "n": n, "N": N, "version": package_version(), **settings}
-    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
+def run_points(data: FeatureData, points, settings: dict, test, *, executor=None, store=None,
+               blas_threads: int = 1, progress=None) -> tuple[dict, ExecutionStats]:
+    """Per-split arrays of each point ``(n, N)`` in ``points``: ``({point: arrays}, stats)``.
 
+    Points found in ``store`` (and fitting the point: :func:`valid_point`) are read back; the
+    others run on ``executor`` (default: in this process) and are stored as they finish, so an
+    interrupted sweep keeps them. ``progress(point)`` is called for each point as it is ready.
+    """
+    executor = SerialExecutor() if executor is None else executor
+    points = list(dict.fromkeys((int(n), int(N)) for n, N in points))
+    text = json.dumps(settings, sort_keys=True)
+    test = tuple(int(i) for i in np.asarray(test))
+    groups = int(settings.get("test_groups", 0) or 0)
+    stats = ExecutionStats(executor.name, executor.workers, tasks=len(points))
+    out, chunks = {}, []
+    for p in points:
+        c = ProbeChunk(data, data.digest, p[0], p[1], text, test, blas_threads)
+        got = store.get(c.key) if store is not None else None
+        if valid_point(got, settings["trials"], groups):
+            out[p] = got
+            stats.tasks_from_store += 1
+            if progress:
+                progress(p)
+        else:
+            chunks.append(c)
 
-def run_point(F_w, F_s, y, n, N, settings, test, store=None, digest=None, workers=1) -> dict:
-    """Per-split arrays of the point ``(n, N)`` (from ``store`` if it holds them)."""
-    key = _key(digest, n, N, settings) if store is not None else None
-    if store is not None:
-        got = store.get(key)
-        if got is not None and all(k in got for k in PROBE_KEYS):
-            return got
-    ss = np.random.SeedSequence(settings["seed"], spawn_key=(int(n), int(N)))
-    r = run_w2s(F_w, F_s, y, n, N, settings["trials"], seed=ss, ridge=settings["ridge"],
-                test_index=test, dims=settings["dims"], label_noise=settings["label_noise"],
-                solver=settings["solver"], sketch_rank=settings["sketch_rank"], workers=workers,
-                test_groups=settings.get("test_groups", 0))
-    if store is not None:
-        store.put(key, r.per_split, meta={"n": int(n), "N": int(N)})
-    return r.per_split
+    def done(i, per):
+        c = chunks[i]
+        if store is not None:
+            store.put(c.key, per, meta={"n": c.n, "N": c.N})
+        out[(c.n, c.N)] = per
+        stats.tasks_run += 1
+        if progress:
+            progress((c.n, c.N))
+
+    executor.run(chunks, done, stats)
+    executor.totals.add(stats)
+    return {p: out[p] for p in points}, stats
 
 
 def _summarise(points, x):
@@ -97,24 +111,17 @@ def _summarise(points, x):
     return out
 
 
-def run_sweep(F_w, F_s, y, *, n_fixed, N_grid, N_fixed, n_grid, settings, test, store=None,
-              workers=1, progress=None) -> dict:
-    """Both sweeps: ``{"N": sweep over N_grid at n_fixed, "n": sweep over n_grid at N_fixed}``."""
-    digest = data_digest(F_w, F_s, y) if store is not None else None
-    cache, out = {}, {}
-    for x, pts in (("N", [(n_fixed, N) for N in N_grid]), ("n", [(n, N_fixed) for n in n_grid])):
-        done = []
-        for p in pts:
-            if p not in cache:
-                cache[p] = run_point(F_w, F_s, y, p[0], p[1], settings, test, store, digest,
-                                     workers)
-                if progress:
-                    progress(p)
-            done.append((p, cache[p]))
-        out[x] = _summarise(done, x)
+def run_sweep(data: FeatureData, *, n_fixed, N_grid, N_fixed, n_grid, settings, test,
+              executor=None, store=None, blas_threads: int = 1, progress=None) -> dict:
+    """Both sweeps: ``{"N": sweep over N_grid at n_fixed, "n": sweep over n_grid at N_fixed}``
+    (points through :func:`run_points`; the run's counts in ``executor.totals``)."""
+    plan = {"N": [(n_fixed, N) for N in N_grid], "n": [(n, N_fixed) for n in n_grid]}
+    per, _ = run_points(data, plan["N"] + plan["n"], settings, test, executor=executor,
+                        store=store, blas_threads=blas_threads, progress=progress)
+    out = {}
+    for x, pts in plan.items():
+        out[x] = _summarise([(p, per[p]) for p in pts], x)
         K = settings.get("test_groups", 0)
         if K and "groups" in out[x]:
             out[x]["group_sizes"] = np.bincount(np.arange(len(test)) % K, minlength=K)
-    if store is not None:
-        store.flush()
     return out
