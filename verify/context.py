@@ -16,7 +16,8 @@ from typing import Callable
 import numpy as np
 
 from verify import stats
-from verify.strategies import canonical_json, config_seed, scenario_from_config
+from verify.strategies import (canonical_json, config_geometry, config_seed, distinct_examples,
+                               scenario_from_config, validate_config)
 
 #: Preset sizes: configurations drawn at random per claim (``examples``), power-seeking
 #: configurations per expectation claim chosen from its formula (``fragile``,
@@ -175,30 +176,11 @@ class Context:
         from ``(seed, key)`` -- Hypothesis' first examples are its simplest, and picking from a
         pool keeps the checked configurations varied. Fewer are returned if the strategy cannot
         produce ``count`` distinct ones."""
-        from hypothesis import HealthCheck, Phase, given, settings
-        from hypothesis import seed as hseed
-        from hypothesis.errors import Unsatisfiable
-
         if not isinstance(count, (int, np.integer)) or count < 1:
             raise ValueError(f"count must be an integer >= 1, got {count!r}")
         pool = max(4 * count, 12)
-        found: dict[str, object] = {}
         hyp_seed = int(self.seed_sequence("draw", *key).generate_state(1, np.uint32)[0])
-
-        @hseed(hyp_seed)
-        @settings(max_examples=3 * pool, database=None, derandomize=False, deadline=None,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck),
-                  print_blob=False)
-        @given(strategy)
-        def collect(x):
-            if len(found) < pool:
-                found.setdefault(canonical_json(x) if isinstance(x, (dict, list)) else repr(x), x)
-
-        try:
-            collect()
-        except Unsatisfiable:
-            pass  # the strategy's filters rejected everything: return what was found (maybe nothing)
-        items = list(found.values())
+        items = distinct_examples(strategy, pool, hyp_seed, max_examples=3 * pool)
         if len(items) <= count:
             return items
         rng = np.random.default_rng(self.seed_sequence("pick", *key))
@@ -214,8 +196,11 @@ class Context:
         """Derived geometry (theory symbol names -> float) of a configuration (cached)."""
         key = canonical_json(config)
         if key not in self._geometry:
+            validate_config(config)
+            # the numbers of Scenario.geometry() without building the Scenario (drawing calls
+            # this for every candidate configuration)
             self._geometry[key] = {k: (float(v) if not isinstance(v, (int, np.integer)) else int(v))
-                                   for k, v in scenario_from_config(config).geometry().items()}
+                                   for k, v in config_geometry(config).items()}
         return self._geometry[key]
 
     def candidates(self, regime) -> list[dict]:

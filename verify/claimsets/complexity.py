@@ -45,7 +45,7 @@ from theory import scaling as sc
 from theory.symbols import BY_NAME, N, b_w2s, d_s, d_sw, d_w, m_sw, n, rho_s, rho_w, sigma2
 from verify import stats
 from verify.claims import CustomClaim, Observation, SymbolicClaim
-from verify.strategies import Regime, configs
+from verify.strategies import Regime, configs, distinct_examples
 
 SRC = "issue 6; theory.md §4"
 ARGS = (n, N, d_s, d_w, d_sw, sigma2, rho_s, rho_w, b_w2s, m_sw)
@@ -126,22 +126,9 @@ def draw_exact(ctx, strategy, count, *key) -> list:
     """``count`` distinct draws of a strategy of exact points, deterministic in (run seed, key).
 
     Like ``ctx.draw`` but deduplicated by ``repr`` (the points hold Fractions, not JSON)."""
-    from hypothesis import given
-    from hypothesis import seed as hseed
-
-    found: dict = {}
     hyp_seed = int(ctx.seed_sequence("draw-exact", *key).generate_state(1, np.uint32)[0])
-
-    @hseed(hyp_seed)
-    @settings(max_examples=max(10, 3 * count), database=None, deadline=None, derandomize=False,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False)
-    @given(strategy)
-    def collect(x):
-        if len(found) < count:
-            found.setdefault(repr(sorted(x.items())), x)
-
-    collect()
-    return list(found.values())
+    return distinct_examples(strategy, count, hyp_seed, max_examples=max(10, 3 * count),
+                             key=lambda x: repr(sorted(x.items())))
 
 
 def _exact_fn(expr):
