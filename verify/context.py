@@ -228,7 +228,7 @@ class Context:
         simulates only the missing seed blocks (``numeric.simulate_block``), which extend the
         same deterministic stream, so a prefix never changes."""
         import numeric
-        from numeric.seeding import as_seed_sequence, child
+        from numeric.seeding import as_seed_sequence
 
         trials = self._round(int(trials))
         key = canonical_json(config)
@@ -244,8 +244,10 @@ class Context:
             self.simulated_trials += trials
         elif cached["trials"] < trials:
             b = self.block
-            parts = [numeric.simulate_block(cached["scenario"], child(cached["root"], i), b, self.engine)
-                     for i in range(cached["trials"] // b, trials // b)]
+            # the missing blocks in one engine batch: the numbers of one simulate_block per
+            # block, bit for bit, without paying an engine call's fixed cost per 16 trials
+            parts = numeric.simulate_blocks(cached["scenario"], cached["root"],
+                                            range(cached["trials"] // b, trials // b), self.engine)
             cached["per_trial"] = {k: np.concatenate([v] + [np.asarray(p[k], dtype=float) for p in parts])
                                    for k, v in cached["per_trial"].items()}
             self.simulated_trials += trials - cached["trials"]
