@@ -31,6 +31,7 @@ where formulas are fragile must be inside the domain (``notes/verification-power
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -303,12 +304,37 @@ def distinct_examples(strategy: st.SearchStrategy, pool: int, seed: int, max_exa
             raise _PoolFull
 
     try:
-        collect()
+        with _without_local_constants():
+            collect()
     except _PoolFull:
         pass
     except Unsatisfiable:
         pass  # the strategy's filters rejected everything: return what was found (maybe nothing)
     return list(found.values())
+
+
+@contextlib.contextmanager
+def _without_local_constants():
+    """Hypothesis (>= 6.131) draws, with a small probability, numeric literals harvested from
+    the "local" (non-site-packages) modules loaded at the time: the examples then depend on
+    which of this project's modules happen to be imported and on every literal in them, so a
+    run's configurations changed with the entry point, the claims selected and unrelated code
+    edits. Inside this context that pool is empty (Hypothesis' own global constants stay), so
+    the examples depend only on the strategy, the seed and the Hypothesis version. A no-op
+    where Hypothesis has no such pool."""
+    try:
+        from hypothesis.internal.conjecture import providers  # deliberate: internal, optional
+        get, cache, empty = providers._get_local_constants, providers.CONSTANTS_CACHE, providers.Constants()
+    except (ImportError, AttributeError):
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.cache.clear()  # the cache holds constants allowed per choice kind, local ones included
+    try:
+        yield
+    finally:
+        providers._get_local_constants = get
+        cache.cache.clear()
 
 
 def _example_key(x) -> str:

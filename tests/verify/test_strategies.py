@@ -109,3 +109,29 @@ def test_context_validation():
         Context(trials=1024, trials_budget=512)
     with pytest.raises(ValueError, match="preset"):
         Context.preset("huge")
+
+
+def test_draws_do_not_depend_on_the_loaded_modules(tmp_path, monkeypatch):
+    """Hypothesis mixes numeric literals of loaded local modules into its draws; Context.draw
+    must not see them, or a run's configurations would change with the entry point, the
+    claims selected and any literal anywhere in the code."""
+    import sys
+
+    from hypothesis import strategies as st
+
+    from verify.strategies import distinct_examples
+
+    floats = st.lists(st.floats(0.0, 1.0), min_size=20, max_size=20)
+    before = Context(seed=3).draw(configs(SMALL), 4, "modules")
+    pool_before = distinct_examples(floats, 8, 11, 24)
+    mod = tmp_path / "w2s_literal_pool.py"
+    mod.write_text("VALUES = [" + ", ".join(f"{0.001 * i + 0.0001234:.7f}" for i in range(1, 400)) + "]\n"
+                   + "COUNTS = [" + ", ".join(str(i) for i in range(1000, 1400)) + "]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import w2s_literal_pool  # noqa: F401 - loaded for its literals only
+
+    try:
+        assert Context(seed=3).draw(configs(SMALL), 4, "modules") == before
+        assert distinct_examples(floats, 8, 11, 24) == pool_before
+    finally:
+        sys.modules.pop("w2s_literal_pool", None)
