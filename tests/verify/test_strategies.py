@@ -135,3 +135,25 @@ def test_draws_do_not_depend_on_the_loaded_modules(tmp_path, monkeypatch):
         assert distinct_examples(floats, 8, 11, 24) == pool_before
     finally:
         sys.modules.pop("w2s_literal_pool", None)
+
+
+def test_draws_are_pinned():
+    """The configurations a run draws are a function of (strategy, seed, key) and the Hypothesis
+    version alone: pinned here (Hypothesis 6.170.17), so that a change of the drawing scheme
+    (which changes every claim's configurations) is a deliberate one."""
+    import hashlib
+
+    import hypothesis
+
+    from verify.symbolic import _SPOT_REGIME
+
+    if hypothesis.__version__ != "6.170.17":
+        pytest.skip(f"digest pinned with Hypothesis 6.170.17, this is {hypothesis.__version__}")
+    ctx = Context.preset("quick", seed=5)
+    a = ctx.draw(configs(SMALL), 4, "pinned")
+    b = ctx.draw(configs(_SPOT_REGIME), 5, "spot", "pinned")
+    assert a[0] == {"d_s": 1, "d_w": 3, "n": 51, "N": 46, "sigma2": 0.5, "cosines": [0.651171],
+                    "theta": {"s": 0.040765, "seed": 66573, "o": 1e-05, "w": 0.917692},
+                    "features": "gaussian", "noise": "gaussian"}
+    digest = hashlib.sha256(canonical_json([a, b]).encode()).hexdigest()
+    assert digest == "971593b25821d0d05f42316867a8c60c98d988e7eadb6604837c2cc10ec03504"
