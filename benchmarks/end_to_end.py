@@ -10,6 +10,9 @@ folder and an empty run folder (nothing is reused), with the same arguments (``-
 baseline / current (the first of each pair alternates too), so both see the same load: the
 machine may be shared, and each pair's ratio is more trustworthy than either time alone.
 
+By default both sides check the claims registered at the baseline (``--only`` each name), the
+same work: the registry has grown since. ``--all-claims`` runs each side's own registry.
+
 Reported per run: wall seconds, CPU seconds (user + sys of the command and its workers, which
 depend less on other jobs), the load average at the start, the exit code, the claims'
 pass/fail/inconclusive counts, and the number of files and bytes in the run folder. Then,
@@ -40,7 +43,7 @@ MODES = {"quick": ["--quick"], "default": []}
 
 def extract(base: str, into: str) -> str:
     """The tree of commit ``base`` under ``into`` (``git archive | tar -x``)."""
-    tree = os.path.join(into, f"base-{base}")
+    tree = os.path.join(into, f"tree-{base}")
     os.makedirs(tree)
     archive = subprocess.run(["git", "-C", REPO, "archive", base], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
@@ -92,6 +95,14 @@ def which_tree(tree: str) -> str:
                           capture_output=True, text=True).stdout.strip()
 
 
+def claim_names(tree: str) -> list[str]:
+    """The registered claims of ``tree`` (``python -m verify --list``)."""
+    env = dict(os.environ, PYTHONPATH=tree + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-m", "verify", "--list", "--no-progress"], cwd=tree, env=env,
+                         check=True, capture_output=True, text=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
 def show(rec: dict) -> str:
     c = rec["claims"] or {}
     return (f"{rec['mode']:8s} {rec['code']:8s} wall {rec['wall_s']:8.1f} s  cpu {rec['cpu_s']:8.1f} s  "
@@ -104,9 +115,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base", default="2a30bd8", help="baseline commit (default %(default)s)")
+    ap.add_argument("--current", default=None, metavar="COMMIT",
+                    help="compare this commit (extracted like the baseline) instead of the working "
+                         "tree, e.g. HEAD, so that edits during the measurement do not enter it")
     ap.add_argument("--modes", default="quick,default", help="comma-separated: quick, default")
     ap.add_argument("--pairs", type=int, default=3, help="baseline/current pairs per mode (default 3)")
     ap.add_argument("--seed", type=int, default=5, help="run seed of both (default 5)")
+    ap.add_argument("--all-claims", action="store_true",
+                    help="each side checks its own registry (default: both check the baseline's "
+                         "claims, selected with --only, so that the work compared is the same)")
     ap.add_argument("--json", default=None, help="also write every run's record here")
     ap.add_argument("extra", nargs="*", help="further arguments for both commands (after --)")
     args = ap.parse_args(argv)
@@ -118,20 +135,38 @@ def main(argv=None) -> int:
     records = []
     try:
         base_tree = extract(args.base, scratch)
-        trees = {"base": base_tree, "current": REPO}
-        head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
+        if args.current is None:
+            cur_tree = REPO
+            head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                  text=True).stdout.strip()
+            dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+                                   capture_output=True, text=True).stdout.strip()
+            head += " (+ uncommitted changes)" if dirty else ""
+        else:
+            cur_tree = extract(args.current, scratch)
+            head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", args.current],
+                                  capture_output=True, text=True).stdout.strip()
+        trees = {"base": base_tree, "current": cur_tree}
         print(f"baseline {args.base}: {which_tree(base_tree)}")
-        print(f"current  {head}{' (+ uncommitted changes)' if dirty else ''}: {which_tree(REPO)}")
+        print(f"current  {head}: {which_tree(cur_tree)}")
+        extra = list(args.extra)
+        if not args.all_claims:
+            base_claims, current = claim_names(base_tree), set(claim_names(cur_tree))
+            missing = [c for c in base_claims if c not in current]
+            if missing:
+                raise SystemExit(f"claims of {args.base} missing from the working tree: {missing}; "
+                                 "use --all-claims")
+            extra += [a for c in base_claims for a in ("--only", c)]
+            print(f"both check the {len(base_claims)} claims registered at {args.base} (--only)")
+        else:
+            print("each side checks its own registry (--all-claims)")
         print(f"{os.cpu_count()} CPUs; {sys.executable}; pairs alternate which side runs first\n",
               flush=True)
         for mode in modes:
             for i in range(args.pairs):
                 order = ("base", "current") if i % 2 == 0 else ("current", "base")
                 for label in order:
-                    rec = run_once(label, trees[label], mode, args.seed, scratch, args.extra)
+                    rec = run_once(label, trees[label], mode, args.seed, scratch, extra)
                     records.append(rec)
                     print(show(rec), flush=True)
         print()
