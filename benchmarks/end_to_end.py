@@ -76,8 +76,10 @@ def run_once(label: str, tree: str, mode: str, seed: int, scratch: str, extra: l
            "load_1min": round(load, 2), "exit": proc.returncode}
     try:
         with open(os.path.join(out, "report", "report.json")) as fh:
-            counts = json.load(fh)["counts"]
+            report = json.load(fh)
+        counts = report["counts"]
         rec["claims"] = {k: counts.get(k) for k in ("pass", "fail", "inconclusive")}
+        rec["statuses"] = {c["claim"]["name"]: c["status"] for c in report["claims"]}
     except (OSError, KeyError, ValueError):
         rec["claims"] = None
         rec["stderr_tail"] = proc.stderr[-2000:]
@@ -181,6 +183,11 @@ def main(argv=None) -> int:
                   f"(means {sum(r['wall_s'] for r in base) / len(base):.1f} s vs "
                   f"{sum(r['wall_s'] for r in cur) / len(cur):.1f} s wall); per pair "
                   + ", ".join(f"{p:.2f}x" for p in pairs))
+            if base and cur and base[0].get("statuses") and cur[0].get("statuses"):
+                b, c = base[0]["statuses"], cur[0]["statuses"]
+                differ = {k: (b[k], c.get(k)) for k in b if b[k] != c.get(k)}
+                print(f"  claims whose status differs (baseline -> current): "
+                      + (", ".join(f"{k} {v[0]} -> {v[1]}" for k, v in differ.items()) or "none"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         if args.json:
