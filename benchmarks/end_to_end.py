@@ -186,7 +186,7 @@ def main(argv=None) -> int:
             if base and cur and base[0].get("statuses") and cur[0].get("statuses"):
                 b, c = base[0]["statuses"], cur[0]["statuses"]
                 differ = {k: (b[k], c.get(k)) for k in b if b[k] != c.get(k)}
-                print(f"  claims whose status differs (baseline -> current): "
+                print("  claims whose status differs (baseline -> current): "
                       + (", ".join(f"{k} {v[0]} -> {v[1]}" for k, v in differ.items()) or "none"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
