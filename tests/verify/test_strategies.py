@@ -157,3 +157,29 @@ def test_draws_are_pinned():
                     "features": "gaussian", "noise": "gaussian"}
     digest = hashlib.sha256(canonical_json([a, b]).encode()).hexdigest()
     assert digest == "971593b25821d0d05f42316867a8c60c98d988e7eadb6604837c2cc10ec03504"
+
+
+def test_drawing_stops_at_a_full_pool_without_changing_the_examples():
+    """distinct_examples ends the Hypothesis run once the pool is full: the examples are those
+    of a run that generates all max_examples and keeps the first distinct ones."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hseed
+
+    from verify.strategies import _without_local_constants, distinct_examples
+
+    strategy = configs(SMALL)
+    found, calls = {}, [0]
+
+    @hseed(1234)
+    @settings(max_examples=36, database=None, derandomize=False, deadline=None,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False)
+    @given(strategy)
+    def everything(x):
+        calls[0] += 1
+        if len(found) < 12:
+            found.setdefault(canonical_json(x), x)
+
+    with _without_local_constants():
+        everything()
+    assert calls[0] > 12          # the full run went on after its pool was full
+    assert distinct_examples(strategy, 12, 1234, 36) == list(found.values())
