@@ -20,7 +20,8 @@ from numeric.seeding import as_seed_sequence, child
 import theory
 from theory.formulas import MEANS, RATIOS
 from verify import design, stats
-from verify.strategies import canonical_json, config_seed, scenario_from_config
+from verify.strategies import (canonical_json, config_geometry, config_seed, distinct_examples,
+                               scenario_from_config, validate_config)
 
 #: Preset sizes: configurations drawn at random per claim (``examples``), power-seeking
 #: configurations per expectation claim chosen from its formula (``fragile``,
@@ -177,30 +178,11 @@ class Context:
         from ``(seed, key)`` -- Hypothesis' first examples are its simplest, and picking from a
         pool keeps the checked configurations varied. Fewer are returned if the strategy cannot
         produce ``count`` distinct ones."""
-        from hypothesis import HealthCheck, Phase, given, settings
-        from hypothesis import seed as hseed
-        from hypothesis.errors import Unsatisfiable
-
         if not isinstance(count, (int, np.integer)) or count < 1:
             raise ValueError(f"count must be an integer >= 1, got {count!r}")
         pool = max(4 * count, 12)
-        found: dict[str, object] = {}
         hyp_seed = int(self.seed_sequence("draw", *key).generate_state(1, np.uint32)[0])
-
-        @hseed(hyp_seed)
-        @settings(max_examples=3 * pool, database=None, derandomize=False, deadline=None,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck),
-                  print_blob=False)
-        @given(strategy)
-        def collect(x):
-            if len(found) < pool:
-                found.setdefault(canonical_json(x) if isinstance(x, (dict, list)) else repr(x), x)
-
-        try:
-            collect()
-        except Unsatisfiable:
-            pass  # the strategy's filters rejected everything: return what was found (maybe nothing)
-        items = list(found.values())
+        items = distinct_examples(strategy, pool, hyp_seed, max_examples=3 * pool)
         if len(items) <= count:
             return items
         rng = np.random.default_rng(self.seed_sequence("pick", *key))
@@ -216,8 +198,11 @@ class Context:
         """Derived geometry (theory symbol names -> float) of a configuration (cached)."""
         key = canonical_json(config)
         if key not in self._geometry:
+            validate_config(config)
+            # the numbers of Scenario.geometry() without building the Scenario (drawing calls
+            # this for every candidate configuration)
             self._geometry[key] = {k: (float(v) if not isinstance(v, (int, np.integer)) else int(v))
-                                   for k, v in scenario_from_config(config).geometry().items()}
+                                   for k, v in config_geometry(config).items()}
         return self._geometry[key]
 
     def candidates(self, regime) -> list[dict]:
@@ -254,8 +239,10 @@ class Context:
             self.simulated_trials += trials
         elif cached["trials"] < trials:
             b = self.block
-            parts = [numeric.simulate_block(cached["scenario"], child(cached["root"], i), b, self.engine)
-                     for i in range(cached["trials"] // b, trials // b)]
+            # the missing blocks in one engine batch: the numbers of one simulate_block per
+            # block, bit for bit, without paying an engine call's fixed cost per 16 trials
+            parts = numeric.simulate_blocks(cached["scenario"], cached["root"],
+                                            range(cached["trials"] // b, trials // b), self.engine)
             cached["per_trial"] = {k: np.concatenate([v] + [np.asarray(p[k], dtype=float) for p in parts])
                                    for k, v in cached["per_trial"].items()}
             self.simulated_trials += trials - cached["trials"]

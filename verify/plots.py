@@ -14,6 +14,7 @@ seed) and returns their data; :func:`render` draws the figures into a folder:
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -68,8 +69,6 @@ def plot_suite(ctx, progress: bool = False) -> dict:
                + [{**BASE, "n": LABELLED_FIXED, "N": N} for N in PSEUDO_SWEEP])
     bar = None
     if progress:
-        import sys
-
         print(f"plots: simulating {len(configs)} sweep points x {trials} trials", file=sys.stderr,
               flush=True)
         if sys.stderr.isatty():
@@ -104,14 +103,24 @@ def _dense(var, rows):
     return np.arange(min(xs), max(xs) + 1)
 
 
-def render(data: dict, folder: str) -> list[str]:
-    """Draw every figure of ``data`` into ``folder``; returns the file names written."""
+#: Figures :func:`render` draws: three per sweep.
+FIGURES = tuple(f"{kind}_vs_{var}.png" for var in ("n", "N")
+                for kind in ("relative_error", "risks", "pgr_opr"))
+
+
+def render(data: dict, folder: str, progress: bool = False) -> list[str]:
+    """Draw every figure of ``data`` into ``folder``; returns the file names written.
+    ``progress``: one line per figure on stderr (drawing takes seconds: loading matplotlib,
+    laying out the tick labels)."""
+    if progress:
+        print(f"plots: drawing {len(FIGURES)} figures into {folder} (loading matplotlib)",
+              file=sys.stderr, flush=True)
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    written = []
+    written = _Written(progress)
     geo = data["geometry"]
     title_geo = (f"d_s={int(geo['d_s'])}, d_w={int(geo['d_w'])}, d_sw={geo['d_sw']:.2f}, "
                  f"sigma2={geo['sigma2']:g}, rho_s={geo['rho_s']:.3f}, rho_w={geo['rho_w']:.3f}")
@@ -195,7 +204,20 @@ def render(data: dict, folder: str) -> list[str]:
             ax.set_title(f"{q.upper()} vs {var} ({other}={fixed})")
             ax.legend(fontsize=8)
         written.append(_save(plt, fig, title_geo, folder, f"pgr_opr_vs_{var}.png"))
-    return written
+    return list(written)
+
+
+class _Written(list):
+    """The file names written so far; with ``progress``, each one is announced on stderr."""
+
+    def __init__(self, progress: bool):
+        super().__init__()
+        self.progress = progress
+
+    def append(self, name: str) -> None:
+        super().append(name)
+        if self.progress:
+            print(f"plots: {len(self)}/{len(FIGURES)} {name}", file=sys.stderr, flush=True)
 
 
 def _save(plt, fig, title: str, folder: str, name: str) -> str:

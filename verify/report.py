@@ -258,13 +258,14 @@ def junit(result: RunResult) -> str:
 REPORT_FILES = ("report.md", "report.json", "junit.xml", "plots")
 
 
-def write_outputs(result: RunResult, out: str, plots: dict | None = None) -> str:
+def write_outputs(result: RunResult, out: str, plots: dict | None = None, progress: bool = False) -> str:
     """Write report.md, report.json, junit.xml and plots/ into ``out``.
 
     Everything is first written to a staging folder inside ``out``; only then are the files moved
     into place (one ``os.replace`` each), so a failed run leaves the previous report as it was.
     Only the report's own files are replaced or removed (those the previous run recorded in
     ``out/.w2s-verify-check.json``, :mod:`verify.outputs`); anything else in ``out`` stays.
+    ``progress``: the figures are announced on stderr as they are drawn.
 
     Raises
     ------
@@ -279,7 +280,7 @@ def write_outputs(result: RunResult, out: str, plots: dict | None = None) -> str
         names = []
         if plots is not None:
             os.makedirs(os.path.join(stage, "plots"))
-            names = plots_module.render(plots, os.path.join(stage, "plots"))
+            names = plots_module.render(plots, os.path.join(stage, "plots"), progress=progress)
         data = result.to_dict()
         if plots is not None:
             data["plots"] = {"files": names, "data": plots}

@@ -409,10 +409,11 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
     for r in results:
         r.status = _claim_status(r.observations)
     if shrink:
-        for r in results:
-            # A quick run does not spend its minute illustrating refutations it already expects.
-            if r.status != "fail" or (ctx.quick and r.expect == "fail"):
-                continue
+        # A quick run does not spend its minute illustrating refutations it already expects.
+        to_shrink = [r for r in results if r.status == "fail" and not (ctx.quick and r.expect == "fail")]
+        for k, r in enumerate(to_shrink):
+            if progress:   # seconds each, after the bar has closed: say what runs
+                print(f"counterexamples: {k + 1}/{len(to_shrink)} {r.name}", file=sys.stderr, flush=True)
             bad = [o for o in r.observations if o.status == "fail"]
             worst = min(bad, key=lambda o: o.p_value if o.p_value is not None else 0.0)
             t = time.monotonic()

@@ -31,7 +31,9 @@ where formulas are fragile must be inside the domain (``notes/verification-power
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -43,21 +45,18 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-FEATURES = ("gaussian", "rademacher", "student-t:<df>")
+from numeric.laws import LAW_NAMES, parse_law
+
+FEATURES = LAW_NAMES
 OVERLAPS = ("random", "integer")
 OVERLAP_KINDS = ("random", "integer", "full", "none")
 
 
 def check_law(law, name: str = "features") -> str:
-    """Validate a law name: ``gaussian``, ``rademacher`` or ``student-t:<df>`` with ``df > 2``."""
-    ok = law in ("gaussian", "rademacher")
-    if isinstance(law, str) and law.startswith("student-t:"):
-        try:
-            ok = 2 < float(law.split(":", 1)[1]) < math.inf
-        except ValueError:
-            ok = False
-    if not ok:
-        raise ValueError(f"{name} must be one of {FEATURES} (df > 2), got {law!r}")
+    """Validate a law name (``gaussian``, ``rademacher`` or ``student-t:<df>`` with finite
+    ``df > 2``) with :func:`numeric.laws.parse_law`, the one parser of law names, and return it
+    unchanged (configurations keep the name as given: it enters their seed)."""
+    parse_law(law, name)
     return law
 
 
@@ -216,22 +215,46 @@ def sample_sizes(d_s: int, d_w: int, regime: Regime | None = None) -> st.SearchS
                      st.integers(N_base + r.N_margin[0], N_base + r.N_margin[1]))
 
 
+@functools.lru_cache(maxsize=None)
+def _cached_cosines(k: int, overlap: tuple) -> st.SearchStrategy:
+    return canonical_cosines(k, overlap)
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_parts(r: Regime) -> dict:
+    # The sub-strategies of a regime that do not depend on the drawn dimensions. Hypothesis
+    # works out each new strategy object's properties (emptiness, labels, validation) on its
+    # first draw, which cost more than the draw itself when configs() built them afresh for
+    # every example; the same objects give the same examples.
+    return {"d_s": st.integers(*r.d_s), "d_w": st.integers(*r.d_w),
+            "sigma2": noise_levels(*r.sigma2),
+            "theta": target_energies(r.theta_s, r.theta_w, r.theta_o)}
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_sizes(d_s: int, d_w: int, r: Regime) -> st.SearchStrategy:
+    return sample_sizes(d_s, d_w, r)
+
+
 @st.composite
 def configs(draw, regime: Regime | None = None) -> dict:
     """Configurations (plain dicts, see the module docstring) inside ``regime``."""
     r = regime or Regime()
-    d_s = draw(st.integers(*r.d_s))
-    d_w = draw(st.integers(*r.d_w))
-    n, N = draw(sample_sizes(d_s, d_w, r))
+    parts = _cached_parts(r)
+    d_s = draw(parts["d_s"])
+    d_w = draw(parts["d_w"])
+    n, N = draw(_cached_sizes(d_s, d_w, r))
     cfg = {
         "d_s": d_s, "d_w": d_w, "n": n, "N": N,
-        "sigma2": draw(noise_levels(*r.sigma2)),
-        "cosines": draw(canonical_cosines(min(d_s, d_w), r.overlap)),
-        "theta": draw(target_energies(r.theta_s, r.theta_w, r.theta_o)),
+        "sigma2": draw(parts["sigma2"]),
+        "cosines": draw(_cached_cosines(min(d_s, d_w), r.overlap)),
+        "theta": draw(parts["theta"]),
         "features": r.features, "noise": r.noise,
     }
     if r.where is not None:
-        assume(r.where({**cfg, **geometry(cfg)}))
+        # config_geometry: the numbers of geometry(cfg) (the same canonical bases and target)
+        # without building a Scenario
+        assume(r.where({**cfg, **config_geometry(cfg)}))
     return cfg
 
 
@@ -245,6 +268,77 @@ def scenarios(regime: Regime | None = None) -> st.SearchStrategy:
 def canonical_json(obj) -> str:
     """Canonical JSON (sorted keys, no whitespace) used for hashing configurations."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+class _PoolFull(BaseException):
+    """Raised inside a Hypothesis test to end its run once the pool is full. A BaseException,
+    not an Exception: Hypothesis passes it through instead of recording a failing example."""
+
+
+def distinct_examples(strategy: st.SearchStrategy, pool: int, seed: int, max_examples: int,
+                      key: Callable | None = None) -> list:
+    """The first ``pool`` distinct examples (by ``key``, default canonical JSON / ``repr``) of
+    one Hypothesis run of ``strategy`` seeded with ``seed``, generating at most ``max_examples``
+    examples (fewer are returned if the run ends first, or if the strategy's filters reject
+    everything).
+
+    The run stops as soon as the pool is full: the examples a longer run would generate after
+    that are never used, so stopping changes no result and saves the rest of the run (two
+    thirds of it for :meth:`verify.context.Context.draw`). Deterministic in ``(strategy, seed,
+    pool, max_examples)``: Hypothesis' example database and health checks are off."""
+    # deliberate: Hypothesis' runner is only needed when drawing, not for the strategies
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hseed
+    from hypothesis.errors import Unsatisfiable
+
+    key = key or _example_key
+    found: dict = {}
+
+    @hseed(int(seed))
+    @settings(max_examples=int(max_examples), database=None, derandomize=False, deadline=None,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False)
+    @given(strategy)
+    def collect(x):
+        found.setdefault(key(x), x)
+        if len(found) >= pool:
+            raise _PoolFull
+
+    try:
+        with _without_local_constants():
+            collect()
+    except _PoolFull:
+        pass
+    except Unsatisfiable:
+        pass  # the strategy's filters rejected everything: return what was found (maybe nothing)
+    return list(found.values())
+
+
+@contextlib.contextmanager
+def _without_local_constants():
+    """Hypothesis (>= 6.131) draws, with a small probability, numeric literals harvested from
+    the "local" (non-site-packages) modules loaded at the time: the examples then depend on
+    which of this project's modules happen to be imported and on every literal in them, so a
+    run's configurations changed with the entry point, the claims selected and unrelated code
+    edits. Inside this context that pool is empty (Hypothesis' own global constants stay), so
+    the examples depend only on the strategy, the seed and the Hypothesis version. A no-op
+    where Hypothesis has no such pool."""
+    try:
+        from hypothesis.internal.conjecture import providers  # deliberate: internal, optional
+        get, cache, empty = providers._get_local_constants, providers.CONSTANTS_CACHE, providers.Constants()
+    except (ImportError, AttributeError):
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.cache.clear()  # the cache holds constants allowed per choice kind, local ones included
+    try:
+        yield
+    finally:
+        providers._get_local_constants = get
+        cache.cache.clear()
+
+
+def _example_key(x) -> str:
+    return canonical_json(x) if isinstance(x, (dict, list)) else repr(x)
 
 
 def config_seed(config: dict, run_seed: int) -> int:

@@ -109,3 +109,77 @@ def test_context_validation():
         Context(trials=1024, trials_budget=512)
     with pytest.raises(ValueError, match="preset"):
         Context.preset("huge")
+
+
+def test_draws_do_not_depend_on_the_loaded_modules(tmp_path, monkeypatch):
+    """Hypothesis mixes numeric literals of loaded local modules into its draws; Context.draw
+    must not see them, or a run's configurations would change with the entry point, the
+    claims selected and any literal anywhere in the code."""
+    import sys
+
+    from hypothesis import strategies as st
+
+    from verify.strategies import distinct_examples
+
+    floats = st.lists(st.floats(0.0, 1.0), min_size=20, max_size=20)
+    before = Context(seed=3).draw(configs(SMALL), 4, "modules")
+    pool_before = distinct_examples(floats, 8, 11, 24)
+    mod = tmp_path / "w2s_literal_pool.py"
+    mod.write_text("VALUES = [" + ", ".join(f"{0.001 * i + 0.0001234:.7f}" for i in range(1, 400)) + "]\n"
+                   + "COUNTS = [" + ", ".join(str(i) for i in range(1000, 1400)) + "]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import w2s_literal_pool  # noqa: F401 - loaded for its literals only
+
+    try:
+        assert Context(seed=3).draw(configs(SMALL), 4, "modules") == before
+        assert distinct_examples(floats, 8, 11, 24) == pool_before
+    finally:
+        sys.modules.pop("w2s_literal_pool", None)
+
+
+def test_draws_are_pinned():
+    """The configurations a run draws are a function of (strategy, seed, key) and the Hypothesis
+    version alone: pinned here (Hypothesis 6.170.17), so that a change of the drawing scheme
+    (which changes every claim's configurations) is a deliberate one."""
+    import hashlib
+
+    import hypothesis
+
+    from verify.symbolic import _SPOT_REGIME
+
+    if hypothesis.__version__ != "6.170.17":
+        pytest.skip(f"digest pinned with Hypothesis 6.170.17, this is {hypothesis.__version__}")
+    ctx = Context.preset("quick", seed=5)
+    a = ctx.draw(configs(SMALL), 4, "pinned")
+    b = ctx.draw(configs(_SPOT_REGIME), 5, "spot", "pinned")
+    assert a[0] == {"d_s": 1, "d_w": 3, "n": 51, "N": 46, "sigma2": 0.5, "cosines": [0.651171],
+                    "theta": {"s": 0.040765, "seed": 66573, "o": 1e-05, "w": 0.917692},
+                    "features": "gaussian", "noise": "gaussian"}
+    digest = hashlib.sha256(canonical_json([a, b]).encode()).hexdigest()
+    assert digest == "971593b25821d0d05f42316867a8c60c98d988e7eadb6604837c2cc10ec03504"
+
+
+def test_drawing_stops_at_a_full_pool_without_changing_the_examples():
+    """distinct_examples ends the Hypothesis run once the pool is full: the examples are those
+    of a run that generates all max_examples and keeps the first distinct ones."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hseed
+
+    from verify.strategies import _without_local_constants, distinct_examples
+
+    strategy = configs(SMALL)
+    found, calls = {}, [0]
+
+    @hseed(1234)
+    @settings(max_examples=36, database=None, derandomize=False, deadline=None,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False)
+    @given(strategy)
+    def everything(x):
+        calls[0] += 1
+        if len(found) < 12:
+            found.setdefault(canonical_json(x), x)
+
+    with _without_local_constants():
+        everything()
+    assert calls[0] > 12          # the full run went on after its pool was full
+    assert distinct_examples(strategy, 12, 1234, 36) == list(found.values())

@@ -47,7 +47,7 @@ from verify import stats
 from verify.bounds import (ARGS, bound_fails, exact, exact_fn, n_le_N, opr_bound_sufficient,
                            pgr_bound_sufficient)
 from verify.claims import CustomClaim, Observation, SymbolicClaim
-from verify.strategies import Regime, configs, exact_points
+from verify.strategies import Regime, configs, distinct_examples, exact_points
 from verify.strategies import geometry as geometry_of
 
 SRC = "issue 6; theory.md §4"
@@ -57,19 +57,9 @@ def draw_exact(ctx, strategy, count, *key) -> list:
     """``count`` distinct draws of a strategy of exact points, deterministic in (run seed, key).
 
     Like ``ctx.draw`` but deduplicated by ``repr`` (the points hold Fractions, not JSON)."""
-    found: dict = {}
     hyp_seed = int(ctx.seed_sequence("draw-exact", *key).generate_state(1, np.uint32)[0])
-
-    @hseed(hyp_seed)
-    @settings(max_examples=max(10, 3 * count), database=None, deadline=None, derandomize=False,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False)
-    @given(strategy)
-    def collect(x):
-        if len(found) < count:
-            found.setdefault(repr(sorted(x.items())), x)
-
-    collect()
-    return list(found.values())
+    return distinct_examples(strategy, count, hyp_seed, max_examples=max(10, 3 * count),
+                             key=lambda x: repr(sorted(x.items())))
 
 
 def _show(p) -> dict:

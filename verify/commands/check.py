@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import time
 
 from verify.commands.execution import (add_execution_arguments, integer_at_least, open_execution,
@@ -97,12 +98,24 @@ def select_claims(args):
     return select(pool, only=args.only, patterns=args.claims)
 
 
+def _announce(args) -> None:
+    """One line on stderr before the heavy imports (SymPy, the theory, the claim sets and their
+    compiled formulas take seconds to load): what runs and where its report goes."""
+    what = ("claims file(s) " + ", ".join(args.claims_file)) if args.claims_file else "the registered claims"
+    print(f"python -m verify: checking {what} ({'quick' if args.quick else 'default'} run, seed "
+          f"{args.seed}, family-wise alpha {args.alpha:g}); report -> {os.path.abspath(args.out)}; "
+          "loading the theory and the claims ...", file=sys.stderr, flush=True)
+
+
 def run(args) -> int:
+    t0 = time.monotonic()
+    if not (args.no_progress or args.list):
+        _announce(args)
+    # deliberate: imported after the announcement, as they load the theory and NumPy
     from verify.context import Context
     from verify.report import print_summary, write_outputs
     from verify.runner import run_claims
 
-    t0 = time.monotonic()
     try:
         claims = select_claims(args)
         ctx = Context.preset("quick" if args.quick else "default", seed=args.seed, alpha=args.alpha,
@@ -151,7 +164,7 @@ def run(args) -> int:
     ex = executor.totals.to_dict()
     result.settings.setdefault("execution", {}).update(ex)
     try:
-        write_outputs(result, out, plots=plots_spec)
+        write_outputs(result, out, plots=plots_spec, progress=not args.no_progress)
     except OutputError as exc:        # someone wrote into --out during the run
         return _usage(str(exc))
     except OSError as exc:
