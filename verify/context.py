@@ -229,11 +229,12 @@ class Context:
         return self._candidates[key]
 
     @staticmethod
-    def evaluate(expr, geometry: dict, prec: int = 30) -> float:
-        """Value of a SymPy expression at a geometry; ``ValueError`` outside its conditions."""
+    def evaluate(expr, geometry: dict, prec: int = 30, domain=None) -> float:
+        """Value of a SymPy expression at a geometry; ``ValueError`` outside its conditions (or
+        outside ``domain``, checked instead where given: ``theory.evaluate``)."""
         import theory
 
-        return float(theory.evaluate(expr, prec=prec, **geometry))
+        return float(theory.evaluate(expr, prec=prec, domain=domain, **geometry))
 
     # --- simulation -----------------------------------------------------------------------
 

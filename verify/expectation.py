@@ -26,6 +26,7 @@ import time
 
 from verify.claims import RELATION_ALTERNATIVE, Observation
 from verify import design, stats
+from verify.oracle import claim_domain
 from verify.strategies import canonical_json, configs
 
 MIN_TARGET = 0.4
@@ -45,10 +46,12 @@ _SHRINK_SECONDS = {True: 8.0, False: 20.0}
 
 def _valid(claim, ctx):
     """Predicate: the claim's expression (and tolerance/scale) evaluate at the config."""
+    domain = claim_domain(claim)
+
     def ok(cfg) -> bool:
         try:
             g = ctx.geometry(cfg)
-            ctx.evaluate(claim.expr, g)
+            ctx.evaluate(claim.expr, g, domain=domain)
             if claim.tolerance is not None:
                 ctx.evaluate(claim.tolerance, g)
             if claim.scale is not None:
@@ -73,7 +76,7 @@ def _draw_key(claim):
 def setup(claim, ctx, cfg) -> dict:
     """Theory value, scale, margin and alternative of ``claim`` at configuration ``cfg``."""
     g = ctx.geometry(cfg)
-    theory = ctx.evaluate(claim.expr, g)
+    theory = ctx.evaluate(claim.expr, g, domain=claim_domain(claim))
     if claim.scale is not None:
         scale = abs(ctx.evaluate(claim.scale, g))
     else:

@@ -189,3 +189,14 @@ def test_a_short_equivalence_gets_the_second_pass_maximum():
     for o in extended:
         assert o.details["second_pass"]["budget"] == ctx.pool_budget
         assert o.details["second_pass"]["first_trials"] < o.trials <= ctx.pool_budget
+
+
+def test_a_wrong_denominator_does_not_narrow_the_claims_domain():
+    """Issue 16: N - d_s + 1 (conditions inferred: d_s > N + 1) must not exclude every OLS
+    configuration: the claim's domain is its quantity's, so it is planned and simulated."""
+    claim = [c for c in load_claims_file(WRONG) if c.name == "wrong.w2s.N_minus_ds_plus_1"][0]
+    assert any(sp.Gt(d_s, N + 1) == c for c in theory.conditions(claim.expr))
+    ctx = Context.preset("quick", seed=1)
+    planned = plan_configs(claim, ctx)
+    assert len(planned) == ctx.examples + ctx.fragile
+    assert oracle.claim_domain(claim) == theory.conditions("risk.w2s.exact")
