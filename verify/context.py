@@ -295,13 +295,16 @@ class Context:
         Each step multiplies the trials by at most 4 (at most :data:`LOOKS` looks in all), aiming
         at the count the measured SE says is needed. Returns ``(estimate, se, trials)``. The MDE
         rule looks only at the SE, never at the deviation. With ``fallback`` (a coarser MDE, e.g.
-        the run's resolution, for a power-seeking target), a target that the measured SE says
-        needs more than the budget is given up for ``fallback``: trials are spent where they buy
-        power. ``confirm`` (a stop on a *confirmed*
+        the run's resolution, for a power-seeking target; or a sequence of them, finest first),
+        a target that the measured SE says needs more than the budget is given up for the next
+        ``fallback``: trials are spent where they buy power. ``confirm`` (a stop on a *confirmed*
         claim) must be tested at ``planning_level / LOOKS`` so that peeking cannot inflate the
         rate of false confirmations, and it never stops a run that could still fail.
         """
         res = self.resolution if resolution is None else resolution
+        # fallback: one coarser MDE, or several tried in turn (finest first)
+        falls = sorted(f for f in (fallback if isinstance(fallback, (tuple, list)) else (fallback,))
+                       if f is not None)
         cap = self.trials_budget if budget is None else self._round(int(budget), up=False)
         t = self.trials
         est, se = measure(t)
@@ -309,8 +312,8 @@ class Context:
             if scale == 0 or not math.isfinite(se) or t >= cap:
                 break
             now = stats.mde(se, scale, self.planning_level, self.power, alternative)
-            if fallback is not None and fallback > res and stats.trials_for(now, t, res) > cap:
-                res = fallback
+            while falls and stats.trials_for(now, t, res) > cap:
+                res = max(res, falls.pop(0))
             if now <= res or (confirm is not None and confirm(est, se)):
                 break
             t = min(self._round(stats.trials_for(now, t, res)), 4 * t, cap)

@@ -33,6 +33,12 @@ MIN_TARGET = 0.4
 """Smallest MDE a power-seeking configuration's trials are sized for, as a fraction of the run's
 resolution (quick 0.08, default 0.04): finer targets would need more trials than a run can spend
 (the per-trial risks spread by 100-200 % of their mean near the thresholds)."""
+MIN_TARGET_STRUCTURAL = 0.15
+"""The same floor for the structural edits a configuration was chosen for (off-by-one, swap,
+dropped term; not 10 % term errors): an off-by-one that moves a value by only 4-6 % even at the
+regime's thresholds (the ceiling's ``n + N - d_s - 1``) is resolved only below the 0.4 floor;
+the trials stay within ``ctx.power_budget``, and a target the measured SE says that budget
+cannot reach is given up for the resolution."""
 POWER_MARGIN = 1.25
 """A power-seeking configuration aims at an MDE of its edit's change / POWER_MARGIN: the MDE is
 the deviation detected with probability ``power`` (0.8); a deviation 1.25 MDE is detected with
@@ -94,11 +100,15 @@ def observe(claim, ctx, cfg, trials: int | None = None, target: float | None = N
             budget: int | None = None, role: dict | None = None) -> Observation:
     """One observation of ``claim`` at ``cfg``: adaptive trials unless ``trials`` is given.
 
-    ``target`` (a relative MDE below the resolution) and ``budget`` size the adaptive trials of
-    a power-seeking configuration; the pass/inconclusive rule still uses the resolution."""
+    ``target`` (a relative MDE below the resolution, or a tuple of them, finest first: each
+    coarser one is the fallback where the budget cannot reach the finer) and ``budget`` size the
+    adaptive trials of a power-seeking configuration; the pass/inconclusive rule still uses the
+    resolution."""
     s = setup(claim, ctx, cfg)
     resolution = claim.resolution or ctx.resolution
-    aim = resolution if target is None else min(resolution, target)
+    targets = tuple(target) if isinstance(target, (tuple, list)) else (target,)
+    aim = resolution if targets[0] is None else min(resolution, targets[0])
+    falls = tuple(min(resolution, x) for x in targets[1:] if x is not None) + (resolution,)
 
     def measure(t):
         return ctx.quantity(cfg, claim.quantity, t)
@@ -122,10 +132,10 @@ def observe(claim, ctx, cfg, trials: int | None = None, target: float | None = N
 
         est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], aim,
                                   confirm=_confirmer(ctx, s, bound_p, 0.0), budget=budget,
-                                  fallback=resolution)
+                                  fallback=falls)
     else:
         est, se, t = ctx.adaptive(measure, s["scale"], s["alternative"], aim, budget=budget,
-                                  fallback=resolution)
+                                  fallback=falls)
     label = f"E[{claim.quantity}] {_LABEL[claim.relation]} {claim.formula_name or claim.expr}"
     details = {"geometry": s["geometry"], "features": cfg.get("features", "gaussian"),
                "simulation_seed": str(ctx.config_seed(cfg)),
@@ -163,13 +173,19 @@ def plan_configs(claim, ctx) -> list[tuple[dict, dict, float | None, int | None]
     if count:
         for ch in design.fragile_configs(claim.expr, claim.regime, count, scale=claim.scale,
                                          valid=valid, pool=ctx.candidates(claim.regime),
-                                         tolerance=claim.tolerance):
+                                         tolerance=claim.tolerance, quantity=claim.quantity):
             key = canonical_json(ch.config)
             if key in seen:
                 continue
             seen.add(key)
+            target = max(MIN_TARGET * ctx.resolution, ch.sensitivity / POWER_MARGIN)
+            if ch.structural is not None:
+                fine = max(MIN_TARGET_STRUCTURAL * ctx.resolution, ch.structural / POWER_MARGIN)
+                if fine < target:
+                    # the finer target first; where the budget cannot reach it, the coarser
+                    target = (fine, target)
             out.append((ch.config, {"chosen_by": "formula (power-seeking)", **ch.describe()},
-                        max(MIN_TARGET * ctx.resolution, ch.sensitivity / POWER_MARGIN), ctx.power_budget))
+                        target, ctx.power_budget))
     return out
 
 
