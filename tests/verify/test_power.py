@@ -78,6 +78,44 @@ def test_fragile_configs_sit_at_the_thresholds():
     assert swapped and swapped[0]["d_s"] != swapped[0]["d_w"]
 
 
+def test_single_risk_configurations_weigh_the_per_trial_spread():
+    """The ceiling's off-by-one moves the value by at most ~1/(n + N - d_s): largest at d_s = 1,
+    where the per-trial risk spreads ~4x more (a chi^2_1 noise form). Weighed by the spread
+    proxy, the design picks the largest d_s at the smallest n + N instead, with a structural
+    change of its own recorded (the fine target of plan_configs)."""
+    e = theory.formula("risk.ceiling.exact").expr
+    r = Regime()
+    plain = design.fragile_configs(e, r, 1)[0]
+    weighed = design.fragile_configs(e, r, 1, quantity="ceiling")[0]
+    assert plain.config["d_s"] == r.d_s[0] and weighed.config["d_s"] == r.d_s[1]
+    c = weighed.config
+    assert c["N"] - c["d_s"] - 1 == r.N_margin[0]
+    assert any(m.kind == "off-by-one" for m in weighed.mutations)
+    assert weighed.structural is not None and 0 < weighed.structural < 0.1
+    arrays = design.geometry_arrays([plain.config, weighed.config])
+    v = design.relative_spread2("ceiling", arrays)
+    assert v[0] > 3 * v[1]
+    assert list(design.relative_spread2("w2s", arrays)) == [1.0, 1.0]
+
+
+def test_adaptive_falls_back_through_coarser_targets():
+    """A fine target the budget cannot reach falls back to the next coarser one, not straight to
+    the resolution (issue 16: the 0.15 x resolution floor must not cost a config its power)."""
+    ctx = Context.preset("quick", seed=1)
+    calls = []
+
+    def measure(t):                       # SE = 1 / sqrt(t): MDE ~ 4.2 / sqrt(t) at quick's level
+        calls.append(t)
+        return 1.0, 1.0 / t ** 0.5
+
+    _e, _se, t_one = ctx.adaptive(measure, 1.0, "two-sided", 0.01, budget=16384, fallback=0.2)
+    _e, _se, t_two = ctx.adaptive(measure, 1.0, "two-sided", 0.01, budget=16384, fallback=(0.05, 0.2))
+    assert t_one < t_two <= 16384
+    from verify import stats
+
+    assert stats.mde(1.0 / t_two ** 0.5, 1.0, ctx.planning_level, ctx.power, "two-sided") <= 0.05
+
+
 def test_tolerance_absorbs_small_edits():
     e = theory.formula("risk.weak.exact").expr
     # off-by-one edits change the weak risk by at most 1/7 in the default regime: a 20 %
