@@ -240,3 +240,20 @@ def test_a_wrong_denominator_does_not_narrow_the_claims_domain():
     planned = plan_configs(claim, ctx)
     assert len(planned) == ctx.examples + ctx.fragile
     assert oracle.claim_domain(claim) == theory.conditions("risk.w2s.exact")
+
+
+def test_second_pass_adds_trials_where_the_adaptive_path_ran_out_of_looks():
+    """40-seed sweep, seed 16: core.w2s.variance at a random draw ended with MDE 0.203 against
+    the resolution 0.2 at 7072 trials; the second pass replayed the same adaptive path and added
+    none. At the full quick family's planning level it now reaches the resolution."""
+    from verify.claims import registry
+
+    ctx = Context.preset("quick", seed=16)
+    claims = registry()
+    m_full = sum(max(int(c.plan(ctx)), 0) for c in claims)
+    sub = [c for c in claims if c.name == "core.w2s.variance"]
+    ctx = Context.preset("quick", seed=16, alpha=ctx.alpha * sub[0].plan(ctx) / m_full)
+    r = run_claims(sub, ctx, shrink=False).results[0]
+    assert r.status == "pass", [(o.status, o.mde, o.trials) for o in r.observations]
+    second = [o for o in r.observations if o.details.get("second_pass")]
+    assert second and all(o.trials > o.details["second_pass"]["first_trials"] for o in second)
