@@ -171,6 +171,13 @@ def main(argv=None) -> int:
         return 0
     extra = args.args.split()
     recs = _done(args.out)
+
+    def _stop(_signum, _frame):
+        # SIGTERM (e.g. from `timeout`) as Ctrl-C: the running seed's process group is ended
+        # too (it runs in its own session, so it would not get the signal and outlive us)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
     try:
         for seed in args.seeds:
             if seed in recs:
