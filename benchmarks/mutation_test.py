@@ -20,7 +20,9 @@ B. Claims files of wrong user formulas (``examples/claims/wrong_formulas.py`` an
    random / power-seeking configuration), and whether the right ones passed.
 
 Run by hand (minutes; 2 cores): ``python benchmarks/mutation_test.py [--seed S] [--out FILE]
-[--only A|B] [--claims PATTERN ...]``; ``--only P --report DIR/report.json`` prints the power
+[--only A|B] [--claims PATTERN ...] [--mutations 1-12] [--state FILE.jsonl]``; with ``--state``
+each finished mutation is appended to the JSONL file and a rerun skips it (one mutation at a
+time, resumable: ``--only A --state m.jsonl`` again after an interruption); ``--only P --report DIR/report.json`` prints the power
 statement of a finished run (per expectation claim, the terms a 10 % error in which it would
 detect). Exit code 0 when every mutation and every wrong formula
 was caught (the subtle ones: by the oracle) and every right formula passed, 1 otherwise.
@@ -116,32 +118,67 @@ def _how(claim: dict) -> str:
     return ", ".join(sorted(kinds)) or claim["status"]
 
 
-def part_a(seed: int, claims: list[str], tmp: str) -> tuple[list[str], bool]:
+def _row(seed: int, name: str, rep: dict) -> dict:
+    """One mutation's result, as stored in the state file."""
+    if "error" in rep:
+        return {"seed": seed, "mutation": name, "error": rep["error"][-500:]}
+    hits = [c for c in rep["claims"] if not c["as_expected"] and c["status"] != "inconclusive"]
+    return {"seed": seed, "mutation": name, "caught": bool(hits),
+            "hits": [[c["claim"]["name"], _how(c)] for c in hits],
+            "inconclusive": [c["claim"]["name"] for c in rep["claims"] if c["status"] == "inconclusive"],
+            "counts": rep.get("counts"), "wall": round(rep.get("_wall", 0.0), 1)}
+
+
+def _line(r: dict) -> str:
+    if "error" in r:
+        return f"| {r['mutation']} | error | {r['error'].strip().splitlines()[-1] if r['error'].strip() else ''} |"
+    hits = r["hits"]
+    desc = "; ".join(f"`{c}` ({how})" for c, how in hits[:8])
+    if len(hits) > 8:
+        desc += f"; ... {len(hits) - 8} more"
+    if r["inconclusive"]:
+        desc += f" [inconclusive: {', '.join(r['inconclusive'])}]"
+    return f"| {r['mutation']} | {'yes' if r['caught'] else 'NO'} | {desc or '-'} |"
+
+
+def _load_state(path: str | None) -> dict:
+    out = {}
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                try:
+                    r = json.loads(line)
+                except json.JSONDecodeError:      # a line cut by a crash: redo it
+                    continue
+                out[(r["seed"], r["mutation"])] = r
+    return out
+
+
+def part_a(seed: int, claims: list[str], tmp: str, which: list[int] | None = None,
+           state: str | None = None) -> tuple[list[str], bool]:
+    """Run the planted mutations ``which`` (1-based; default all), one at a time. With ``state``
+    (a JSONL file) each finished mutation is appended there and skipped when rerun."""
     lines = ["| mutation (theory/) | caught | claims with an unexpected outcome (how) |",
              "|---|---|---|"]
     ok = True
     sel = [a for pat in claims for a in ("--claims", pat)]
-    for name, file, old, new in MUTATIONS:
-        dst = os.path.join(tmp, "m")
-        shutil.rmtree(dst, ignore_errors=True)
-        _copy_tree(dst)
-        _mutate(dst, file, old, new)
-        rep = _run_verify(dst, ["--seed", str(seed), *sel], os.path.join(tmp, "out"))
-        if "error" in rep:
-            lines.append(f"| {name} | error | {rep['error'].splitlines()[-1] if rep['error'] else ''} |")
-            ok = False
+    done = _load_state(state)
+    for i, (name, file, old, new) in enumerate(MUTATIONS, start=1):
+        if which and i not in which:
             continue
-        hits = [c for c in rep["claims"] if not c["as_expected"] and c["status"] != "inconclusive"]
-        incon = [c for c in rep["claims"] if c["status"] == "inconclusive"]
-        caught = bool(hits)
-        ok &= caught
-        desc = "; ".join(f"`{c['claim']['name']}` ({_how(c)})" for c in hits[:8])
-        if len(hits) > 8:
-            desc += f"; ... {len(hits) - 8} more"
-        if incon:
-            desc += f" [inconclusive: {', '.join(c['claim']['name'] for c in incon)}]"
-        lines.append(f"| {name} | {'yes' if caught else 'NO'} | {desc or '-'} |")
-        print(lines[-1], flush=True)
+        r = done.get((seed, name))
+        if r is None:
+            dst = os.path.join(tmp, "m")
+            shutil.rmtree(dst, ignore_errors=True)
+            _copy_tree(dst)
+            _mutate(dst, file, old, new)
+            r = _row(seed, name, _run_verify(dst, ["--seed", str(seed), *sel], os.path.join(tmp, "out")))
+            if state:
+                with open(state, "a") as f:
+                    f.write(json.dumps(r) + "\n")
+        ok &= bool(r.get("caught"))
+        lines.append(_line(r))
+        print(f"{i:2d}/{len(MUTATIONS)} " + lines[-1], flush=True)
     return lines, ok
 
 
@@ -214,6 +251,11 @@ def main(argv=None) -> int:
                     help="one part; P: the power statement table of --report (a report.json)")
     ap.add_argument("--report", default=None, help="report.json of a run, for --only P")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--mutations", default=None, metavar="LIST",
+                    help="part A: only these planted mutations, 1-based (e.g. 1-4,9)")
+    ap.add_argument("--state", default=None, metavar="JSONL",
+                    help="part A: append each finished mutation here and skip those already "
+                         "there (resumable)")
     args = ap.parse_args(argv)
     claims = args.claims or ["core.*", "regimes.*"]
     out, ok = [], True
@@ -224,7 +266,13 @@ def main(argv=None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="w2s-mutation-") as tmp:
         if args.only in (None, "A"):
-            lines, good = part_a(args.seed, claims, tmp)
+            which = None
+            if args.mutations:
+                which = []
+                for part in args.mutations.split(","):
+                    lo, _, hi = part.partition("-")
+                    which += list(range(int(lo), int(hi or lo) + 1))
+            lines, good = part_a(args.seed, claims, tmp, which, args.state)
             out += [f"## A. Planted mutations of theory/ (`--quick --seed {args.seed}`, claims "
                     f"{', '.join(claims)})", "", *lines, ""]
             ok &= good

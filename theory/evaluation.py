@@ -111,13 +111,25 @@ def _check_point(expr: sp.Expr, conds, point: dict) -> None:
             )
 
 
-def evaluate_exact(expr_or_name, **values) -> sp.Rational:
+def _conds(expr: sp.Expr, domain) -> tuple:
+    """The conditions to check: the expression's own, or ``domain`` where one is given."""
+    if domain is None:
+        return conditions(expr)
+    return tuple(sp.sympify(c) for c in domain)
+
+
+def evaluate_exact(expr_or_name, *, domain=None, **values) -> sp.Rational:
     r"""Exact rational value of an expression at a point, after checking its conditions.
 
     Parameters
     ----------
     expr_or_name : str or sympy.Expr
         A registered name or an expression.
+    domain : sequence of sympy relationals, optional
+        Conditions checked *instead of* :func:`theory.conditions` of the expression (denominators
+        are still checked). For an expression claimed to equal a registered quantity the domain
+        is the quantity's: conditions inferred from the claimed expression's own denominators
+        would let a wrong formula (``N - d_s + 1`` gives :math:`d_s > N + 1`) narrow it.
     **values
         One value per symbol name (``n=2000, d_w=200, ...``); ints, floats, Fractions and SymPy
         Rationals are all converted exactly. Values of symbols not in the expression are ignored.
@@ -133,7 +145,7 @@ def evaluate_exact(expr_or_name, **values) -> sp.Rational:
         names it, e.g. ``"n > d_w + 1 is violated: n=10, d_w=12"``), or a vanishing denominator.
     """
     expr, _ = resolve(expr_or_name)
-    conds = conditions(expr)
+    conds = _conds(expr, domain)
     point = _parse(expr, conds, values)
     _check_point(expr, conds, point)
     value = expr.xreplace(point)
@@ -142,7 +154,7 @@ def evaluate_exact(expr_or_name, **values) -> sp.Rational:
     return value
 
 
-def evaluate(expr_or_name, prec: int = 50, **values) -> mpmath.mpf:
+def evaluate(expr_or_name, prec: int = 50, *, domain=None, **values) -> mpmath.mpf:
     r"""Value of an expression at a point as an ``mpmath.mpf``, after checking its conditions.
 
     The value is computed exactly (rational arithmetic on the exact input values) and rounded
@@ -154,6 +166,8 @@ def evaluate(expr_or_name, prec: int = 50, **values) -> mpmath.mpf:
         A registered name (``"pgr.exact"``) or an expression.
     prec : int, default 50
         Number of significant *decimal* digits of the result (mpmath ``dps``), at least 1.
+    domain : sequence of sympy relationals, optional
+        As in :func:`evaluate_exact`.
     **values
         One value per symbol name; see :func:`evaluate_exact`.
 
@@ -177,7 +191,7 @@ def evaluate(expr_or_name, prec: int = 50, **values) -> mpmath.mpf:
     if isinstance(prec, bool) or not isinstance(prec, numbers.Integral) or prec < 1:
         raise ValueError(f"prec must be a positive integer (decimal digits), got {prec!r}")
     expr, _ = resolve(expr_or_name)
-    conds = conditions(expr)
+    conds = _conds(expr, domain)
     point = _parse(expr, conds, values)
     _check_point(expr, conds, point)
     value = expr.xreplace(point)

@@ -214,9 +214,10 @@ class Context:
         return self._candidates[key]
 
     @staticmethod
-    def evaluate(expr, geometry: dict, prec: int = 30) -> float:
-        """Value of a SymPy expression at a geometry; ``ValueError`` outside its conditions."""
-        return float(theory.evaluate(expr, prec=prec, **geometry))
+    def evaluate(expr, geometry: dict, prec: int = 30, domain=None) -> float:
+        """Value of a SymPy expression at a geometry; ``ValueError`` outside its conditions (or
+        outside ``domain``, checked instead where given: ``theory.evaluate``)."""
+        return float(theory.evaluate(expr, prec=prec, domain=domain, **geometry))
 
     # --- simulation -----------------------------------------------------------------------
 
@@ -282,9 +283,9 @@ class Context:
         Each step multiplies the trials by at most 4 (at most :data:`LOOKS` looks in all), aiming
         at the count the measured SE says is needed. Returns ``(estimate, se, trials)``. The MDE
         rule looks only at the SE, never at the deviation. With ``fallback`` (a coarser MDE, e.g.
-        the run's resolution, for a power-seeking target), a target that the measured SE says
-        needs more than the budget is given up for ``fallback``: trials are spent where they buy
-        power. ``confirm`` (a stop on a *confirmed*
+        the run's resolution, for a power-seeking target; or a sequence of them, finest first),
+        a target that the measured SE says needs more than the budget is given up for the next
+        ``fallback``: trials are spent where they buy power. ``confirm`` (a stop on a *confirmed*
         claim) must be tested at ``planning_level / LOOKS`` so that peeking cannot inflate the
         rate of false confirmations, and it never stops a run that could still fail.
         """
@@ -298,6 +299,9 @@ class Context:
         returns a :class:`verify.stats.Estimate`, the MDE rule uses its skewness (Hall's test,
         :func:`verify.stats.mde`) and the caller gets the skewness for its observation."""
         res = self.resolution if resolution is None else resolution
+        # fallback: one coarser MDE, or several tried in turn (finest first)
+        falls = sorted(f for f in (fallback if isinstance(fallback, (tuple, list)) else (fallback,))
+                       if f is not None)
         cap = self.trials_budget if budget is None else self.round_trials(int(budget), up=False)
         t = self.trials
         e = measure(t)
@@ -305,12 +309,11 @@ class Context:
             est, se = e[0], e[1]
             if scale == 0 or not math.isfinite(se) or t >= cap:
                 break
-            now = stats.mde(se, scale, self.planning_level, self.power, alternative,
-                            getattr(e, "skewness", None), t)
             skew = getattr(e, "skewness", None)
-            if fallback is not None and fallback > res and stats.trials_needed(
-                    se, scale, self.planning_level, self.power, alternative, skew, t, res) > cap:
-                res = fallback
+            now = stats.mde(se, scale, self.planning_level, self.power, alternative, skew, t)
+            while falls and stats.trials_needed(se, scale, self.planning_level, self.power,
+                                                alternative, skew, t, res) > cap:
+                res = max(res, falls.pop(0))
             if now <= res or (confirm is not None and confirm(est, se)):
                 break
             t = min(self.round_trials(stats.trials_needed(se, scale, self.planning_level, self.power,

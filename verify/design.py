@@ -93,6 +93,17 @@ def mutations(expr) -> list[Mutation]:
         if e2 not in seen:
             seen.add(e2)
             out.append(Mutation("swap", f"{a} <-> {b}", e2, weight=_SWAP_WEIGHT[(a, b)]))
+    # d_s <-> d_w inside one additive term only (the reduced term's d_w (d_s - d_sw) for
+    # d_s (d_w - d_sw)): a whole-formula swap also moves the other terms, so its change is not
+    # the one such a slip makes, and it may be largest where this one is small
+    ts = terms(expr)
+    if len(ts) > 1:
+        for t in ts:
+            t2 = t.xreplace({d_s: d_w, d_w: d_s})
+            e2 = expr - t + t2
+            if t2 != t and e2 not in seen:
+                seen.add(e2)
+                out.append(Mutation("swap", f"d_s <-> d_w in term {t}", e2, weight=0.5))
     # a summand dropped from a sum that is not a denominator (sigma2 + rho_w -> sigma2, a
     # whole term of the formula missing)
     denominators = {p.base for p in expr.atoms(sp.Pow) if p.exp.is_number and p.exp < 0}
@@ -104,7 +115,6 @@ def mutations(expr) -> list[Mutation]:
             if e2 not in seen:
                 seen.add(e2)
                 out.append(Mutation("drop", f"{x} missing from {a}", e2))
-    ts = terms(expr)
     if len(ts) > 1:
         for t in ts:
             out.append(Mutation("term", f"{int(TERM_ERROR * 100)} % error in term {t}",
@@ -218,16 +228,47 @@ def values(expr, arrays: dict) -> np.ndarray:
 class Choice:
     """A configuration chosen by :func:`fragile_configs`: the single edits it is (near-)best
     for, and the smallest change one of them makes to the claimed value there, in units of the
-    claim's scale -- the deviation the test at this configuration should resolve."""
+    claim's scale -- the deviation the test at this configuration should resolve
+    (``sensitivity``; ``structural``: the same over its edits other than 10 % term errors, or
+    ``None``)."""
 
     config: dict
     mutations: list
     sensitivity: float
+    structural: float | None = None
 
     def describe(self) -> dict:
         return {"chosen_for": [m.label for m in self.mutations],
                 "kinds": sorted({m.kind for m in self.mutations}),
-                "sensitivity": self.sensitivity}
+                "sensitivity": self.sensitivity, "structural": self.structural}
+
+
+def relative_spread2(quantity: str | None, arrays: dict) -> np.ndarray:
+    r"""Formula-only proxy of the squared coefficient of variation of the per-trial risk of
+    ``quantity`` at each candidate (ones when ``quantity`` is ``None``).
+
+    The variance part of an OLS risk is a noise quadratic form, about a :math:`\chi^2_d / d`
+    times an inverse-Wishart trace: relative variance about :math:`2/d + 2/(m - d - 1)`, with
+    :math:`d` the model's dimension and :math:`m` its samples (weak: :math:`d_w, n`; strong:
+    :math:`d_s, n`; ceiling: :math:`d_s, n + N`). For W2S and the ratios, whose spread mixes
+    the teacher's and the student's (and where the small-dimension corners are where swaps of
+    ``d_s`` and ``d_w`` show), the proxy is 1 (no weighing). At ``d = 1`` the per-trial risk
+    spreads ~4x more than at ``d = 6`` (measured CV 1.8 at :math:`d_s = 1, n + N = 20`), so an
+    edit's change is worth less there:
+    the trials a test needs grow as :math:`\text{CV}^2 / \text{change}^2`. Only a ranking
+    proxy: the trials themselves are sized from the measured standard error.
+    """
+    size = len(next(iter(arrays.values()))) if arrays else 0
+    if quantity not in ("weak", "strong", "ceiling"):
+        return np.ones(size)
+    a = {k: arrays[k] for k in ("d_s", "d_w", "n", "N")}
+    if quantity == "weak":
+        d, gap = a["d_w"], a["n"] - a["d_w"] - 1
+    elif quantity == "strong":
+        d, gap = a["d_s"], a["n"] - a["d_s"] - 1
+    else:   # ceiling
+        d, gap = a["d_s"], a["n"] + a["N"] - a["d_s"] - 1
+    return 2.0 / np.maximum(d, 1.0) + 2.0 / np.maximum(gap, 1.0)
 
 
 NEAR_BEST = 0.64
@@ -236,7 +277,8 @@ fraction of its largest (the change itself 80 %)."""
 
 
 def fragile_configs(expr, regime: Regime, count: int, scale=None, valid=None,
-                    pool: list[dict] | None = None, tolerance=None) -> list[Choice]:
+                    pool: list[dict] | None = None, tolerance=None,
+                    quantity: str | None = None) -> list[Choice]:
     r"""Up to ``count`` configurations of ``regime`` where single edits of ``expr`` change it most.
 
     Edit weights :math:`w_m`: each kind's vote :data:`KIND_WEIGHT` shared among its edits (the
@@ -268,6 +310,10 @@ def fragile_configs(expr, regime: Regime, count: int, scale=None, valid=None,
         is allowed by the claim and cannot refute it, so only the excess counts; and since such
         a claim passes only by confirmation, which must resolve the tolerance, the excess is
         capped by the tolerance (``min(excess, tolerance)``).
+    quantity : str, optional
+        The claim's quantity: each change is then weighed against the per-trial spread there
+        (:func:`relative_spread2`), so the coverage ranks candidates by the standardised change
+        :math:`\text{change}^2 / \text{CV}^2` (the inverse of the trials a test needs).
 
     Returns
     -------
@@ -303,7 +349,9 @@ def fragile_configs(expr, regime: Regime, count: int, scale=None, valid=None,
     S = np.array(sens)                              # edits x candidates
     # Squared: the trials a test needs to resolve a change grow as its inverse square, so a
     # configuration with 70 % of an edit's best change is worth half of the best one.
-    R = (S / S.max(axis=1, keepdims=True)) ** 2
+    # Weighed by the per-trial spread (a formula-only proxy; ones without a quantity).
+    E = S ** 2 / relative_spread2(quantity, arrays)[None, :]
+    R = E / E.max(axis=1, keepdims=True)
     # Each kind's vote (KIND_WEIGHT) is shared among its edits in proportion to their own weights,
     # so that a formula with many sums does not let its dropped-summand edits outvote the
     # off-by-ones.
@@ -332,7 +380,9 @@ def fragile_configs(expr, regime: Regime, count: int, scale=None, valid=None,
             mine = [int(np.argmax(R[:, i]))]
         # The deviation to resolve: the smallest change of the edits this configuration was
         # chosen for (10 % term errors included: the power statement is about them).
-        chosen.append(Choice(cands[i], [muts[k] for k in mine], float(min(S[k, i] for k in mine))))
+        structural = [S[k, i] for k in mine if muts[k].kind != "term"]
+        chosen.append(Choice(cands[i], [muts[k] for k in mine], float(min(S[k, i] for k in mine)),
+                             float(min(structural)) if structural else None))
     return chosen
 
 
@@ -349,4 +399,4 @@ def term_shares(expr, config_geometries: list[dict], scale=None) -> dict:
 
 
 __all__ = ["Mutation", "Choice", "mutations", "terms", "candidates", "fragile_configs",
-           "term_shares", "values", "geometry_arrays", "TERM_ERROR", "KINDS"]
+           "term_shares", "values", "geometry_arrays", "relative_spread2", "TERM_ERROR", "KINDS"]

@@ -84,6 +84,20 @@ def exact_theory(claim) -> str | None:
     return EXACT_THEORY.get(claim.quantity)
 
 
+def claim_domain(claim) -> tuple | None:
+    """Conditions of the claim's domain: those of its quantity's registered exact expectation
+    (``None`` where there is none; then the expression's own conditions apply).
+
+    A claim is about ``E[quantity]``, finite wherever the quantity's theory is: the claimed
+    expression is evaluated on that domain (and the regime's), not on conditions inferred from
+    its own denominators, which a wrong formula would make wrong (``N - d_s + 1`` reads as the
+    interpolating condition :math:`d_s > N + 1` and would exclude every configuration)."""
+    import theory
+
+    name = EXACT_THEORY.get(claim.quantity)
+    return None if name is None else theory.conditions(name)
+
+
 def domain_subs(regime) -> dict:
     """Substitutions the regime forces on the symbols (zero target; no overlap)."""
     subs = {}
@@ -101,11 +115,11 @@ def identical(a, b) -> bool:
     return sp.expand(sp.numer(d)) == 0
 
 
-def _evaluate(expr, cfg, prec=PREC):
+def _evaluate(expr, cfg, prec=PREC, domain=None):
     import theory
     from verify.strategies import config_geometry
 
-    return theory.evaluate(expr, prec=prec, **config_geometry(cfg))
+    return theory.evaluate(expr, prec=prec, domain=domain, **config_geometry(cfg))
 
 
 def decide(claim, points: list[dict]) -> Verdict:
@@ -119,6 +133,7 @@ def decide(claim, points: list[dict]) -> Verdict:
         return Verdict("undecided", "no registered exact expectation for this quantity and law")
     T = theory.formula(name).expr
     E = claim.expr
+    dom = claim_domain(claim)
     subs = domain_subs(claim.regime)
     Ts, Es = T.subs(subs), E.subs(subs)
     where = f" under {', '.join(f'{k} = {v}' for k, v in subs.items())}" if subs else ""
@@ -148,7 +163,7 @@ def decide(claim, points: list[dict]) -> Verdict:
             cfg = points[int(i)]
             try:
                 t = _evaluate(T, cfg)
-                e = _evaluate(E, cfg)
+                e = _evaluate(E, cfg, domain=dom)
                 s = abs(_evaluate(claim.scale, cfg)) if claim.scale is not None else abs(e)
                 tol = _evaluate(claim.tolerance, cfg) if claim.relation == "approx" else 0
             except ValueError:
@@ -166,7 +181,7 @@ def decide(claim, points: list[dict]) -> Verdict:
                                         "searched": len(points)})
     # Nothing separates them at the points searched: a proof, or undecided.
     if claim.relation == "eq" and identical(Es, Ts):
-        bad = _spot_check(E, T, points)
+        bad = _spot_check(E, T, points, dom)
         if bad is not None:  # cannot happen for a correct proof; reported, not hidden
             return Verdict("fail", f"simplification says equal{where} but the values differ", theory=name,
                            config=bad[0], details={"relative_difference": bad[1]})
@@ -183,7 +198,7 @@ def decide(claim, points: list[dict]) -> Verdict:
                    details={"searched": len(points)})
 
 
-def _spot_check(E, T, points):
+def _spot_check(E, T, points, domain=None):
     """First point where ``E`` and ``T`` differ beyond ``10^-(PREC-10)`` relative, or ``None``."""
     import mpmath
 
@@ -191,7 +206,7 @@ def _spot_check(E, T, points):
     with mpmath.workdps(PREC):
         for cfg in points[::step][:SPOT_CHECKS]:
             try:
-                t, e = _evaluate(T, cfg), _evaluate(E, cfg)
+                t, e = _evaluate(T, cfg), _evaluate(E, cfg, domain=domain)
             except ValueError:
                 continue
             rel = abs(t - e) / (abs(t) if t != 0 else 1)
@@ -200,4 +215,4 @@ def _spot_check(E, T, points):
     return None
 
 
-__all__ = ["Verdict", "decide", "exact_theory", "domain_subs", "identical", "EXACT_THEORY"]
+__all__ = ["Verdict", "decide", "exact_theory", "claim_domain", "domain_subs", "identical", "EXACT_THEORY"]

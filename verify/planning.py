@@ -30,12 +30,19 @@ from dataclasses import dataclass
 
 from verify import design
 from verify.observation import RELATION_ALTERNATIVE
+from verify.oracle import claim_domain
 from verify.strategies import canonical_json, configs
 
 MIN_TARGET = 0.4
 """Smallest MDE a power-seeking configuration's trials are sized for, as a fraction of the run's
 resolution (quick 0.08, default 0.04): finer targets would need more trials than a run can spend
 (the per-trial risks spread by 100-200 % of their mean near the thresholds)."""
+MIN_TARGET_STRUCTURAL = 0.15
+"""The same floor for the structural edits a configuration was chosen for (off-by-one, swap,
+dropped term; not 10 % term errors): an off-by-one that moves a value by only 4-6 % even at the
+regime's thresholds (the ceiling's ``n + N - d_s - 1``) is resolved only below the 0.4 floor;
+the trials stay within ``ctx.power_budget``, and a target the measured SE says that budget
+cannot reach is given up for the resolution."""
 POWER_MARGIN = 1.25
 """A power-seeking configuration aims at an MDE of its edit's change / POWER_MARGIN: the MDE is
 the deviation detected with probability ``power`` (0.8); a deviation 1.25 MDE is detected with
@@ -54,15 +61,17 @@ class Planned:
         How it was chosen (``{"chosen_by": "random draw"}`` or the power-seeking choice's
         description); reported with the observation. ``None`` for a configuration observed
         outside the plan (an illustration of a failure).
-    target_mde : float or None
-        Relative MDE its trials are sized for (power-seeking ones), ``None`` for the resolution.
+    target_mde : float, tuple of float, or None
+        Relative MDE its trials are sized for (power-seeking ones), ``None`` for the resolution;
+        a tuple holds several, finest first: each coarser one is the fallback where the budget
+        cannot reach the finer.
     budget : int or None
         Its maximum trials (``None``: the run's ``trials_budget``).
     """
 
     config: dict
     role: dict | None = None
-    target_mde: float | None = None
+    target_mde: float | tuple[float, ...] | None = None
     budget: int | None = None
 
 
@@ -93,11 +102,14 @@ class Target:
 
 def valid(claim, ctx):
     """Predicate on a configuration: the claim's expression (and tolerance, scale) evaluate
-    there (within their conditions)."""
+    there (the expression on its quantity's registered domain, :func:`verify.oracle.claim_domain`,
+    not on conditions guessed from a user's denominators; tolerance and scale within theirs)."""
+    domain = claim_domain(claim)
+
     def ok(cfg) -> bool:
         try:
             g = ctx.geometry(cfg)
-            ctx.evaluate(claim.expr, g)
+            ctx.evaluate(claim.expr, g, domain=domain)
             if claim.tolerance is not None:
                 ctx.evaluate(claim.tolerance, g)
             if claim.scale is not None:
@@ -122,7 +134,7 @@ def _draw_key(claim):
 def target(claim, ctx, cfg) -> Target:
     """The :class:`Target` of ``claim`` at configuration ``cfg``."""
     g = ctx.geometry(cfg)
-    theory = ctx.evaluate(claim.expr, g)
+    theory = ctx.evaluate(claim.expr, g, domain=claim_domain(claim))
     if claim.scale is not None:
         scale = abs(ctx.evaluate(claim.scale, g))
     else:
@@ -148,15 +160,21 @@ def plan_configs(claim, ctx) -> list[Planned]:
     if count:
         for ch in design.fragile_configs(claim.expr, claim.regime, count, scale=claim.scale,
                                          valid=ok, pool=ctx.candidates(claim.regime),
-                                         tolerance=claim.tolerance):
+                                         tolerance=claim.tolerance, quantity=claim.quantity):
             key = canonical_json(ch.config)
             if key in seen:
                 continue
             seen.add(key)
+            target = max(MIN_TARGET * ctx.resolution, ch.sensitivity / POWER_MARGIN)
+            if ch.structural is not None:
+                fine = max(MIN_TARGET_STRUCTURAL * ctx.resolution, ch.structural / POWER_MARGIN)
+                if fine < target:
+                    # the finer target first; where the budget cannot reach it, the coarser
+                    target = (fine, target)
             out.append(Planned(ch.config, {"chosen_by": "formula (power-seeking)", **ch.describe()},
-                               max(MIN_TARGET * ctx.resolution, ch.sensitivity / POWER_MARGIN),
-                               ctx.power_budget))
+                               target, ctx.power_budget))
     return out
 
 
-__all__ = ["Planned", "Target", "plan_configs", "target", "strategy", "valid", "MIN_TARGET", "POWER_MARGIN"]
+__all__ = ["Planned", "Target", "plan_configs", "target", "strategy", "valid", "MIN_TARGET", "MIN_TARGET_STRUCTURAL",
+           "POWER_MARGIN"]

@@ -34,4 +34,16 @@ CLAIMS = [
           description="term missing: the misfit term d_s m_sw / (N - d_s - 1)"),
     Claim("wrong.strong.rho_w", "strong", rho_s + (sigma2 + rho_w) * d_s / (n - d_s - 1),
           description="rho_w for rho_s in the strong model's effective noise"),
+    # off by one the other way: N - d_s + 1 reads as the interpolating denominator
+    # -(d_s - N - 1), whose condition d_s > N + 1 excludes every OLS configuration; the claim's
+    # domain is its quantity's (N > d_s + 1), so it must fail, not end inconclusive
+    Claim("wrong.w2s.N_minus_ds_plus_1", "w2s",
+          b_w2s + d_s * m_sw / (N - d_s + 1) + q_w * d_sw / (n - d_w - 1)
+          + q_w * d_s * (d_w - d_sw) / ((n - d_w - 1) * (N - d_s + 1)),
+          description="off by one: N - d_s + 1 for N - d_s - 1 in the misfit and reduced terms"),
+    Claim("wrong.strong.n_minus_ds_plus_1", "strong", rho_s + q_s * d_s / (n - d_s + 1),
+          description="off by one: n - d_s + 1 for n - d_s - 1"),
+    # the smallest change here: at most 1/(n + N - d_s) of the value, 4-6 % in the default regime
+    Claim("wrong.ceiling.off_by_one", "ceiling", rho_s + q_s * d_s / (n + N - d_s),
+          description="off by one: n + N - d_s for n + N - d_s - 1"),
 ]

@@ -65,3 +65,23 @@ def test_conditions_assumptions_decide_are_dropped_and_unrelated_ones_filtered()
 def test_unregistered_name_is_a_value_error():
     with pytest.raises(ValueError, match="not a registered formula"):
         theory.conditions("risk.nonsense")
+
+
+def test_evaluate_on_a_given_domain_ignores_conditions_guessed_from_denominators():
+    """Issue 16: ``N - d_s + 1`` reads as the interpolating denominator (``d_s > N + 1``); on the
+    quantity's domain (``N > d_s + 1``) the expression still evaluates, denominators checked."""
+    import sympy as sp
+
+    import theory
+    from theory.symbols import N, d_s, sigma2
+
+    e = sigma2 * d_s / (N - d_s + 1)
+    assert sp.Gt(d_s, N + 1) in theory.conditions(e)
+    with pytest.raises(ValueError, match="violated"):
+        theory.evaluate(e, sigma2=1, d_s=2, N=20)
+    dom = theory.conditions("risk.w2s.exact")
+    assert theory.evaluate(e, sigma2=1, d_s=2, N=20, n=12, d_w=2, d_sw=0, domain=dom) == theory.evaluate(sp.Rational(2, 19))
+    with pytest.raises(ValueError, match="violated"):          # outside the given domain
+        theory.evaluate(e, sigma2=1, d_s=2, N=3, d_w=1, n=9, d_sw=0, domain=dom)
+    with pytest.raises(ValueError, match="vanishes"):          # denominators are still checked
+        theory.evaluate(sigma2 / (N - d_s - 3), sigma2=1, d_s=2, N=5, domain=())

@@ -62,3 +62,20 @@ def test_holzmuller_bound_perturbed_fails(quick):
     bad = Claim("bad.holz", "strong", wrong, "ge", regime=good.regime, features="student-t:5", expect="fail")
     st = _statuses([bad], quick)["bad.holz"]
     assert "fail" in st
+
+
+def test_a_false_interpolating_identity_fails_not_inconclusive():
+    """Issue 16: every OLS spot point lies outside an interpolating formula's conditions, so a
+    false identity SymPy cannot decide ended inconclusive; it is now spot-checked at consistent
+    interpolating configurations and fails."""
+    import theory
+    from theory.symbols import d_s, n, rho_s, sigma2, t2
+    from verify.claims import SymbolicClaim
+    from verify.context import Context
+    from verify.symbolic import run_symbolic
+
+    right = theory.formula("risk.strong.regime.interp").expr
+    wrong = rho_s + (1 - n / (d_s + 1)) * (t2 - rho_s) + (sigma2 + rho_s) * n / (d_s - n - 1)
+    claim = SymbolicClaim("t.interp.wrong", right, wrong)
+    obs = run_symbolic(claim, Context.preset("quick", seed=1))[0]
+    assert obs.status == "fail" and obs.details["spot_checks"] > 0, obs.details

@@ -168,3 +168,29 @@ def test_bad_arguments_rejected():
     with pytest.raises(ValueError, match="against must be"):
         R.MisfitGap("regimes.x", against="one")
     assert np.isfinite(R.GAP)
+
+
+def test_interpolating_claims_add_a_threshold_configuration():
+    """Issue 16: an off-by-one in the inverse-Gram trace m/(d - m - 1) passed --quick, whose one
+    random draw per claim rarely sits near the threshold. Each claim with an interpolating fit
+    adds a deterministic configuration gap + 2 samples from it, with no target."""
+    from verify.claimsets.regimes import STATISTICAL, THRESHOLD, check_config, fit_regime
+    from verify.context import Context
+
+    ctx = Context.preset("quick", seed=1)
+    with_threshold = 0
+    for c in STATISTICAL:
+        t = getattr(c, "threshold_config", lambda: None)()
+        if t is None:
+            continue
+        with_threshold += 1
+        check_config(t, c.fits, c.gap)
+        assert t["chosen_by"] == THRESHOLD and t["theta"]["s"] == t["theta"]["w"] == t["theta"]["o"] == 0
+        for fit in c.fits:
+            m, d = {"teacher": (t["n"], t["d_w"]), "student": (t["N"], t["d_s"]),
+                    "strong": (t["n"], t["d_s"]), "ceiling": (t["n"] + t["N"], t["d_s"])}[fit]
+            if fit_regime(t, fit) == "interp":
+                assert d - m == c.gap + 2
+        assert c.plan(ctx) == (c.count(ctx) + 1) * c.per_config()
+        assert c._configs(ctx)[-1] == t
+    assert with_threshold == 6      # three W2S regimes with an interpolating fit, three single models

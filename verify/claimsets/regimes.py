@@ -174,14 +174,23 @@ class _RegimeClaim(CustomClaim):
         budget is shared by every claim set; the default run draws several)."""
         return 1 if ctx.quick else int(ctx.examples)
 
+    def threshold_config(self) -> dict | None:
+        """A configuration where a slip in the interpolating fits' formulas shows most, or
+        ``None`` (see :func:`threshold_config`)."""
+        return None
+
     def plan(self, ctx) -> int:
-        k = len(self.configs) if self.configs is not None else self.count(ctx)
+        if self.configs is not None:
+            return len(self.configs) * self.per_config()
+        k = self.count(ctx) + (self.threshold_config() is not None)
         return k * self.per_config()
 
     def _configs(self, ctx):
         if self.configs is not None:
             return self.configs
-        return ctx.draw(self.strategy(), self.count(ctx), "regimes", self.name, self.gap)
+        drawn = ctx.draw(self.strategy(), self.count(ctx), "regimes", self.name, self.gap)
+        extra = self.threshold_config()
+        return drawn + ([extra] if extra is not None else [])
 
     def run(self, ctx):
         out = []
@@ -197,9 +206,60 @@ class _RegimeClaim(CustomClaim):
         def measure(t):
             return stats.mean_estimate(per_trial(ctx.simulate(cfg, t)))
 
-        e, t = ctx.adaptive_estimate(measure, scale, "two-sided")
-        return Observation.test(label, e.estimate, e.se, theory_value, "two-sided", config=cfg, scale=scale,
-                                resolution=ctx.resolution, trials=t, details=details, skewness=e.skewness)
+        if cfg.get("chosen_by") == THRESHOLD:
+            # aim below the resolution, within the power budget (given up for the resolution
+            # where the measured SE says the budget cannot reach it), as power-seeking
+            # configurations of expectation claims do (verify.planning.plan_configs)
+            e, t = ctx.adaptive_estimate(measure, scale, "two-sided",
+                                         THRESHOLD_TARGET * ctx.resolution,
+                                         budget=ctx.power_budget, fallback=ctx.resolution)
+            details = {**details, "role": {"chosen_by": "formula (power-seeking): interpolating "
+                                                        "fits at the threshold, no target"}}
+        else:
+            e, t = ctx.adaptive_estimate(measure, scale, "two-sided")
+        return Observation.test(label, e.estimate, e.se, theory_value, "two-sided", config=cfg,
+                                scale=scale, resolution=ctx.resolution, trials=t, details=details,
+                                skewness=e.skewness)
+
+
+THRESHOLD = "threshold"
+THRESHOLD_TARGET = 0.4
+"""A threshold configuration aims at an MDE of 0.4 x the run's resolution (quick 0.08): a slip
+in an interpolating fit's inverse-Gram trace :math:`m/(d - m - 1)` moves its noise term by
+:math:`1/(d - m)`, 1/10 here."""
+
+
+def threshold_config(fits: dict[str, str], gap: int) -> dict:
+    """Issue 16: a deterministic configuration where the interpolating fits' formulas are most
+    fragile -- each interpolating fit ``gap + 2`` samples below its threshold (finite
+    variance with room: ``|m - d| >= 4`` is needed), each OLS fit ``gap + 2`` above it, no target
+    (the noise terms, which hold the inverse-Gram traces, are the whole risk), unit noise,
+    integer overlap. A random draw rarely lands there (the mutation test of
+    ``theory.haar.inverse_gram_trace``, off by one, passed ``--quick``). Chosen from the
+    formulas' structure alone, no simulated number: no re-simulation needed.
+
+    ``fits`` maps ``teacher``, ``student``, ``strong``, ``ceiling`` to ``ols`` or ``interp``
+    (absent: the fit is not checked; its sizes are then OLS with room)."""
+    g = gap + 2
+    big = g + 6                 # the interpolating dimension: per-trial spread falls with it
+    if fits.get("ceiling") == "interp":
+        d_s_, n_, N_ = big, 3, big - g - 3
+        d_w_ = 2
+    else:
+        d_w_, n_ = (big, big - g) if fits.get("teacher") == "interp" else (4, 4 + g)
+        if fits.get("strong") == "interp":
+            d_s_, n_ = big, big - g
+            d_w_ = 2
+            N_ = d_s_ + g
+        elif fits.get("student") == "interp":
+            d_s_, N_ = big, big - g
+        else:
+            d_s_, N_ = 4, 4 + g
+    k = min(d_s_, d_w_)
+    return {"d_s": d_s_, "d_w": d_w_, "n": n_, "N": N_, "sigma2": 1.0,
+            "cosines": [1.0] * ((k + 1) // 2) + [0.0] * (k - (k + 1) // 2),
+            "theta": {"s": 0.0, "w": 0.0, "o": 0.0, "seed": 1}, "features": "gaussian",
+            "noise": "gaussian", "chosen_by": THRESHOLD}
 
 
 def infinite_observation(cfg: dict, exc: Exception) -> Observation:
@@ -232,6 +292,11 @@ class RegimeW2S(_RegimeClaim):
     def strategy(self):
         return regime_configs(self.teacher, self.student, self.gap)
 
+    def threshold_config(self):
+        if "interp" not in (self.teacher, self.student):
+            return None
+        return threshold_config({"teacher": self.teacher, "student": self.student}, self.gap)
+
     def per_config(self):
         return 2
 
@@ -263,6 +328,9 @@ class RegimeSingle(_RegimeClaim):
 
     def strategy(self):
         return single_interp_configs(self.model, self.gap)
+
+    def threshold_config(self):
+        return threshold_config({self.fits[0]: "interp"}, self.gap)
 
     def observe(self, ctx, cfg):
         reg = fit_regime(cfg, self.fits[0])

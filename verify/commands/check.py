@@ -87,14 +87,13 @@ def select_claims(args):
     from verify.claims import load_claims_file, select
     from verify.claimsets import registry
 
-    builtin = registry()
     user = []
     for path in args.claims_file:
         user += load_claims_file(path)
     if user and not (args.with_builtin or args.claims or args.only):
-        pool = user
+        pool = user       # the built-in set is not even loaded (1-2 s of a 10-claim file's run)
     else:
-        pool = builtin + user
+        pool = registry() + user
     return select(pool, only=args.only, patterns=args.claims)
 
 
