@@ -280,3 +280,15 @@ def test_current_test_level_on_skewed_laws(law, T, reps, ceiling):
     for i in np.flatnonzero(t < -2.5)[:50]:
         p = stats.p_value(float(t[i]), 1.0, 0.0, "less", skewness=float(g[i]), trials=T)
         assert (p <= 1e-3) == bool(t[i] <= -zc and stats.hall_transform(float(t[i]), float(g[i]), T) <= -zc)
+
+
+def test_power_one_sided_with_skewness():
+    # without a skewness: the z test's closed form
+    assert stats.power_one_sided(4.0, 1.0, 1e-4) == pytest.approx(sps.norm.sf(sps.norm.isf(1e-4) - 4.0))
+    # heavy side of a right-skewed law: Hall's larger critical value, so less power
+    c = stats.critical_t(1e-4, "less", 4.0, 500)
+    assert c > sps.norm.isf(1e-4)
+    assert stats.power_one_sided(4.0, 1.0, 1e-4, "less", 4.0, 500) == pytest.approx(sps.norm.sf(c - 4.0))
+    # light side: never more than the z test's
+    assert stats.power_one_sided(4.0, 1.0, 1e-4, "greater", 4.0, 500) == pytest.approx(
+        stats.power_one_sided(4.0, 1.0, 1e-4))
