@@ -80,8 +80,9 @@ def summary(paths) -> None:
         names = sorted({c for r in rs for c in r["false_alarms"]})
         print(f"alpha {alpha}: {k} of {n} runs with a false alarm = {k / n:.3f} "
               f"(95 % CP [{lo:.3f}, {hi:.3f}]); P[X >= {k}] under Bin({n}, {alpha}) = {p:.3g}; "
-              f"criterion (p > 0.05 and rate <= 1.2 alpha) {'met' if ok else 'NOT met'}"
-              f"{' (n < 200: incomplete)' if n < 200 else ''}; runs with an inconclusive claim: {inc}; "
+              f"criterion (p > 0.05 and rate <= 1.2 alpha, 200 runs): "
+              f"{('met' if ok else 'NOT met') if n >= 200 else 'undecided, only %d runs' % n}; "
+              f"runs with an inconclusive claim: {inc}; "
               f"mean {sum(r['seconds'] for r in rs) / n:.0f} s/run; claims that false-alarmed: {names}")
 
 

@@ -25,8 +25,8 @@ _MARK = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
 # Measured by benchmarks/audit_z_tails.py; see notes/false-alarm-level.md.
 _CALIBRATION = ("the checks of simulated means use Hall's skewness-corrected test (the stricter of it "
                 "and the z test on each side), because the per-trial risks are skewed; for the built-in "
-                "claims the Edgeworth audit predicts a family-wise rate of 0.87 alpha at alpha = 0.001 "
-                "(--quick; the z test used before: 2.7 alpha), and resampling of the most skewed checks "
+                "claims the Edgeworth audit predicts a family-wise rate of 0.77-0.87 alpha at alpha = "
+                "0.001 (default and --quick sets; the z test used before: 2.1-2.7 alpha), and resampling of the most skewed checks "
                 "leaves 0.9-1.6x the level on single two-sided checks (notes/false-alarm-level.md).")
 
 

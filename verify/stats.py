@@ -56,9 +56,10 @@ DEFAULT_POWER = 0.8
 MIN_TRIALS = 100
 r"""Fewest trials at which a test of a mean (or ratio of means) is run. Below it the check is
 inconclusive: with the heavy-tailed per-trial risks near :math:`n \approx d` neither the normal
-approximation nor Hall's correction (whose own skewness estimate is then noise) holds; measured
-in ``notes/false-alarm-level.md`` (``point --trials 10``: 30 of 100 true scenarios rejected at
-``alpha = 0.05``)."""
+approximation nor Hall's correction (whose own skewness estimate is then noise) holds. Measured
+in ``notes/false-alarm-level.md``: on a true scenario with ``n - d_w - 1 = N - d_s - 1 = 5``,
+``point --alpha 0.05`` with the old t/z tests rejected 21 of 100 seeds at 10 trials; the current
+test rejects 5.9 % at 100 trials and 3.9 % at 400 (1000 seeds each)."""
 
 
 def check_alpha(alpha: float, name: str = "alpha") -> None:
@@ -412,16 +413,21 @@ def mde(se: float, scale: float, level: float, power: float = DEFAULT_POWER,
     return detectable_shift(level, power, alternative, skewness, trials) * se / abs(scale)
 
 
-def power_one_sided(effect: float, se: float, level: float) -> float:
-    r"""Power of a one-sided z test at ``level`` against a true deviation ``effect`` (> 0) in
-    the tested direction: :math:`1 - \Phi(z_{1-\alpha'} - \text{effect}/\mathrm{SE})`;
-    1 for a zero SE, NaN for NaN inputs."""
+def power_one_sided(effect: float, se: float, level: float, alternative: str = "greater",
+                    skewness: float | None = None, trials: int | None = None) -> float:
+    r"""Power of the one-sided test at ``level`` in the direction ``alternative`` against a true
+    deviation ``effect`` (> 0) in that direction: :math:`1 - \Phi(c - \text{effect}/\mathrm{SE})`,
+    :math:`c` = :func:`critical_t` (the z test's :math:`z_{1-\alpha'}` without a skewness, else
+    the larger of it and Hall's); 1 for a zero SE, NaN for NaN inputs."""
     check_alpha(level, "level")
+    if alternative not in ("less", "greater"):
+        raise ValueError(f"alternative must be 'less' or 'greater', got {alternative!r}")
     if _nan(effect, se):
         return math.nan
     if se <= 0:
         return 1.0
-    return float(_st.norm.sf(_st.norm.isf(level) - effect / se))
+    c = max(critical_t(level, alternative), critical_t(level, alternative, skewness, trials))
+    return float(_st.norm.sf(c - effect / se))
 
 
 def trials_for(mde_now: float, trials_now: int, target: float, block: int = 1) -> int:

@@ -280,3 +280,43 @@ def test_current_test_level_on_skewed_laws(law, T, reps, ceiling):
     for i in np.flatnonzero(t < -2.5)[:50]:
         p = stats.p_value(float(t[i]), 1.0, 0.0, "less", skewness=float(g[i]), trials=T)
         assert (p <= 1e-3) == bool(t[i] <= -zc and stats.hall_transform(float(t[i]), float(g[i]), T) <= -zc)
+
+
+def test_power_one_sided_with_skewness():
+    # without a skewness: the z test's closed form
+    assert stats.power_one_sided(4.0, 1.0, 1e-4) == pytest.approx(sps.norm.sf(sps.norm.isf(1e-4) - 4.0))
+    # heavy side of a right-skewed law: Hall's larger critical value, so less power
+    c = stats.critical_t(1e-4, "less", 4.0, 500)
+    assert c > sps.norm.isf(1e-4)
+    assert stats.power_one_sided(4.0, 1.0, 1e-4, "less", 4.0, 500) == pytest.approx(sps.norm.sf(c - 4.0))
+    # light side: never more than the z test's
+    assert stats.power_one_sided(4.0, 1.0, 1e-4, "greater", 4.0, 500) == pytest.approx(
+        stats.power_one_sided(4.0, 1.0, 1e-4))
+
+
+def test_skewness_never_buys_a_pass_the_z_test_would_not_give():
+    # issue 14, "power stays honest": with a skewness the MDE and both p-values are the larger
+    # of Hall's and the z test's, so a pass with the skewness is a pass without it
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        alt = ["two-sided", "less", "greater", "equivalence"][int(rng.integers(4))]
+        se = float(rng.uniform(0.002, 0.05))
+        est = 1.0 + float(rng.normal(0, 3 * se))
+        kw = dict(margin=0.05 if alt == "equivalence" else 0.0, resolution=0.1, trials=1024)
+        g = float(rng.uniform(-8, 8))
+        with_g = Observation.test("x", est, se, 1.0, alt, skewness=g, **kw)
+        plain = Observation.test("x", est, se, 1.0, alt, **kw)
+        assert with_g.p_value >= plain.p_value - 1e-15
+        if plain.pass_p_value is not None:
+            assert with_g.pass_p_value >= plain.pass_p_value - 1e-15
+        stats.decide([with_g], alpha=1e-3)
+        stats.decide([plain], alpha=1e-3)
+        assert with_g.mde >= plain.mde - 1e-15
+        if with_g.status == "pass":
+            # the z test had at least that power / confirmation (it may reject instead: a
+            # skewed sample's false alarm that the stricter test no longer raises)
+            assert plain.status in ("pass", "fail")
+            assert plain.mde <= with_g.mde + 1e-15
+    few = Observation.test("x", 1.0, 0.01, 1.0, "two-sided", trials=50, skewness=1.0, resolution=0.1)
+    stats.decide([few, Observation.test("y", 1.0, 0.01, 1.0, "two-sided", resolution=0.1)], alpha=1e-3)
+    assert few.p_value is None and few.status == "inconclusive" and few.level == pytest.approx(1e-3)

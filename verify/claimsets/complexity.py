@@ -330,7 +330,8 @@ class OrderingFlip(CustomClaim):
                     f"({side} N* = {crit:.2f}, r = {self.r})", est, se, 0.0, alt, config=c,
                     scale=abs(pred), resolution=0.5, trials=t, skewness=e.skewness,
                     details={"predicted": pred, "threshold": crit, "side": side, "r": self.r,
-                             "power_at_prediction": stats.power_one_sided(abs(pred), se, ctx.planning_level)})
+                             "power_at_prediction": stats.power_one_sided(abs(pred), se, ctx.planning_level,
+                                                                          alt, e.skewness, t)})
                 out.append(o)
         return out
 
@@ -522,7 +523,8 @@ class PgrAboveLimit(CustomClaim):
                                  config=c, scale=pred - limit, resolution=0.5, trials=t,
                                  skewness=e.skewness, details={"predicted_pgr": pred, "limit": limit,
                                           "power_at_prediction": stats.power_one_sided(pred - limit, se,
-                                                                        ctx.planning_level)})
+                                                                        ctx.planning_level, "less",
+                                                                        e.skewness, t)})
             out.append(o)
         return out
 
