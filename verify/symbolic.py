@@ -11,7 +11,7 @@ import sympy as sp
 
 import theory
 from verify.observation import Observation
-from verify.strategies import Regime, configs
+from verify.strategies import Regime, configs, regime_configs, single_interp_configs
 
 _SPOT_REGIME = Regime(d_s=(1, 8), d_w=(1, 8), n_margin=(3, 200), N_margin=(3, 400))
 
@@ -72,10 +72,6 @@ def run_symbolic(claim, ctx) -> list[Observation]:
 def _interp_points(ctx, claim) -> list[dict]:
     """Consistent configurations with the teacher, the student or a single model interpolating
     (``verify.claimsets.regimes``' strategies), a few of each."""
-    # deliberate function-level import: the claim sets import verify.claims, which imports this
-    # module lazily; only needed when no OLS point is valid
-    from verify.claimsets.regimes import regime_configs, single_interp_configs
-
     k = max(1, claim.spot_checks // 4)
     out = []
     for t, s_ in (("interp", "ols"), ("ols", "interp"), ("interp", "interp")):
@@ -88,8 +84,6 @@ def _interp_points(ctx, claim) -> list[dict]:
 def _spot(claim, ctx, lhs, rhs, points) -> tuple[list, list]:
     """Spot checks of ``lhs`` against ``rhs`` at ``points`` (those outside the conditions are
     skipped): ``(checks, failures)``."""
-    import theory
-
     checks, bad = [], []
     for cfg in points:
         g = dict(ctx.geometry(cfg))

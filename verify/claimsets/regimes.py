@@ -31,18 +31,17 @@ Simulations: small dimensions (``<= 2 GAP + 10`` features), ``ctx.simulate`` (th
 from __future__ import annotations
 
 import sympy as sp
-from hypothesis import strategies as st
 
 import theory
 from theory import regimes as R
 from theory.symbols import N, c_sw, d_s, d_sw, d_w, p_sw, rho_w, t2
 from verify import stats
 from verify.claims import CustomClaim, Observation, SymbolicClaim
-from verify.strategies import canonical_cosines, noise_levels, target_energies
+# The regime strategies live with the other strategies (verify.symbolic draws them too); GAP,
+# regime_configs and single_interp_configs stay importable from here.
+from verify.strategies import GAP, regime_configs, single_interp_configs  # noqa: F401
 
 S = "theory.md"
-GAP = 8
-"""Default minimum distance (in samples) of every checked fit from its threshold."""
 MIN_GAP = 4
 """Smallest accepted gap: below it the per-trial risks have infinite variance."""
 _FITS = {  # fit -> (samples, dimension) as functions of a configuration
@@ -87,58 +86,7 @@ def check_config(config: dict, fits, gap: int) -> None:
                              "(finite variance of the per-trial risk)")
 
 
-# --- configurations ---------------------------------------------------------------------------
-def _sizes(draw, regime: str, gap: int, small=(2, 6), span=24):
-    """(dimension, samples) with samples in ``regime`` at least ``gap`` from the threshold.
-
-    Dimensions >= 2 and at least 3 samples in an interpolating fit: with one feature or one
-    sample the per-trial risks are products of chi-squares with one degree of freedom, whose
-    spread makes a 10 % resolution unaffordable within the trial budget.
-    """
-    if regime == "ols":
-        d = draw(st.integers(*small))
-        return d, draw(st.integers(d + gap, d + gap + span))
-    d = draw(st.integers(gap + 3, gap + 12))
-    return d, draw(st.integers(3, d - gap))
-
-
-@st.composite
-def regime_configs(draw, teacher: str = "ols", student: str = "ols", gap: int = GAP,
-                   theta_s=(0.0, 1.0), theta_w=(0.0, 1.0), theta_o=(0.0, 1.0),
-                   overlap=("random", "integer")) -> dict:
-    """Configurations with the teacher (``n`` vs ``d_w``) and student (``N`` vs ``d_s``) in the
-    given regimes, each at least ``gap`` samples from its threshold."""
-    d_w_, n_ = _sizes(draw, teacher, gap)
-    d_s_, N_ = _sizes(draw, student, gap, span=40)
-    return _finish(draw, d_s_, d_w_, n_, N_, theta_s, theta_w, theta_o, overlap)
-
-
-@st.composite
-def single_interp_configs(draw, model: str, gap: int = GAP) -> dict:
-    """Configurations where ``model`` (weak, strong, ceiling) interpolates, ``gap`` samples below
-    its threshold (at least 3 samples; the ceiling's ``n + N`` at least 4)."""
-    if model == "weak":
-        return draw(regime_configs("interp", "ols", gap))
-    d_s_ = draw(st.integers(gap + 4, gap + 12))
-    d_w_ = draw(st.integers(2, 6))
-    if model == "strong":
-        n_ = draw(st.integers(3, d_s_ - gap))
-        N_ = draw(st.integers(d_s_ + gap, d_s_ + gap + 40))
-    else:                                            # ceiling: n + N <= d_s - gap
-        n_ = draw(st.integers(2, d_s_ - gap - 2))
-        N_ = draw(st.integers(2, d_s_ - gap - n_))
-    return _finish(draw, d_s_, d_w_, n_, N_, (0.0, 1.0), (0.0, 1.0), (0.0, 1.0),
-                   ("random", "integer"))
-
-
-def _finish(draw, d_s_, d_w_, n_, N_, theta_s, theta_w, theta_o, overlap):
-    return {"d_s": d_s_, "d_w": d_w_, "n": n_, "N": N_, "sigma2": draw(noise_levels(0.1, 1.0)),
-            "cosines": draw(canonical_cosines(min(d_s_, d_w_), overlap)),
-            "theta": draw(target_energies(theta_s, theta_w, theta_o)),
-            "features": "gaussian", "noise": "gaussian"}
-
-
-# --- claims -----------------------------------------------------------------------------------
+# --- configurations -----------------------------------------------------------------------------
 class _RegimeClaim(CustomClaim):
     """Shared machinery: draw (or take) configurations, reject or report infinite expectations,
     and test per-trial means with adaptive trials."""
