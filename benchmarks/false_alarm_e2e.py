@@ -42,7 +42,7 @@ def _done(path: str) -> set:
 
 def run_seed(seed: int, alpha: float) -> dict:
     # imported here, after main() has set the BLAS thread variables
-    from verify.claims import registry
+    from verify.claimsets import registry
     from verify.context import Context
     from verify.runner import run_claims
 
