@@ -117,3 +117,28 @@ def test_symbolic_claims_decide(ctx_small):
     assert obs["s.bad"].status == "fail" and obs["s.bad"].details["spot_failures"]
     assert obs["s.lim"].status == "pass"
     assert obs["s.badlim"].status == "fail"
+
+
+def test_limit_spot_check_far_enough_at_tiny_overlap():
+    """Quick seed 32 drew d_sw = 1e-12, where the residual of a right limit at N = 10^(prec/2)
+    was still above the tolerance (the next term is O(1/(N d_sw^2))): the true claim
+    ``core.limit.opr.N_inf`` failed. The residual must now be seen to shrink further out, and a
+    limit that is off (by 1e-9 relative) must still fail there."""
+    from verify import symbolic
+    from verify.claimsets import registry
+
+    class Geometry:  # the points below are geometries already
+        @staticmethod
+        def geometry(cfg):
+            return cfg
+
+    point = {"b_w2s": 2.497611999999035, "c_sw": 1.3747150711683863e-07, "d_s": 3, "d_sw": 1e-12,
+             "d_w": 1, "m_sw": 0.9238382749402221, "n": 101, "p_sw": 9.238382749411458e-13,
+             "rho_s": 1.923837999999076, "rho_w": 1.5737739999999794, "sigma2": 0.923838,
+             "t2": 2.4976122749411256, "N": 1}
+    claim = next(c for c in registry() if c.name == "core.limit.opr.N_inf")
+    lhs, rhs = claim.lhs.subs(claim.subs), claim.rhs.subs(claim.subs)
+    checks, bad = symbolic._spot(claim, Geometry, lhs, rhs, [point])
+    assert len(checks) == 1 and not bad and checks[0]["converging"]
+    checks, bad = symbolic._spot(claim, Geometry, lhs, rhs * (1 + sp.Rational(1, 10**9)), [point])
+    assert len(checks) == 1 and bad
