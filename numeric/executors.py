@@ -40,7 +40,7 @@ from numeric.blas import blas_limit
 from numeric.store import RunStore
 from numeric.tasks import run_blocks
 
-__all__ = ["Chunk", "ExecutionStats", "Executor", "SerialExecutor", "ProcessExecutor",
+__all__ = ["Chunk", "ExecutionStats", "Executor", "SerialExecutor", "ProcessExecutor", "stop_pool",
            "DaskExecutor", "make_executor", "run_chunk", "default_workers", "using", "ambient",
            "init_worker"]
 
@@ -364,16 +364,7 @@ class ProcessExecutor(Executor):
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) \
             if _MASKS else None
         try:
-            procs = list((getattr(self._pool, "_processes", None) or {}).values())
-            for p in procs:
-                if p.is_alive():
-                    p.terminate()
-            for p in procs:
-                p.join(2.0)
-                if p.is_alive():
-                    p.kill()
-                    p.join(2.0)
-            self._pool.shutdown(wait=False)
+            stop_pool(self._pool)
             self._pool = None
         finally:
             if old is not None:
@@ -490,6 +481,22 @@ class DaskExecutor(Executor):
         if self.cluster is not None:
             self.cluster.close()
             self.cluster = None
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Terminate a process pool's workers and reap them (SIGKILL after 2 s), then shut it down
+    without waiting: no worker, not even a zombie, outlives a stopped run. Used on Ctrl-C or a
+    failure, where the queued work is abandoned."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(2.0)
+        if p.is_alive():
+            p.kill()
+            p.join(2.0)
+    pool.shutdown(wait=False)
 
 
 def init_worker() -> None:

@@ -57,7 +57,7 @@ from numpy.linalg import LinAlgError
 from scipy.linalg import cho_factor, cho_solve
 from threadpoolctl import threadpool_limits
 
-from numeric.executors import init_worker
+from numeric.executors import init_worker, stop_pool
 from numeric.result import summarise
 from numeric.seeding import as_seed_sequence, child, trial_generator, trial_seed_sequences
 from numeric.validation import as_count, as_nonneg_real
@@ -286,16 +286,7 @@ def _run_splits(prob: _Problem, splits, workers: int) -> list:
         out = dict(f.result() for f in futures)
     except BaseException:
         if ex is not None:              # Ctrl-C or a failure: stop and reap the workers now
-            procs = list((getattr(ex, "_processes", None) or {}).values())
-            for p in procs:
-                if p.is_alive():
-                    p.terminate()
-            for p in procs:
-                p.join(2.0)
-                if p.is_alive():
-                    p.kill()
-                    p.join()
-            ex.shutdown(wait=False)
+            stop_pool(ex)
             ex = None
         raise
     finally:
