@@ -92,6 +92,13 @@ def _children(pid):
         return []
 
 
+def _wait_for_workers(p, count=2, timeout=60.0):
+    """Wait until process ``p`` has ``count`` children, has exited, or ``timeout`` passed."""
+    deadline = time.monotonic() + timeout
+    while len(_children(p.pid)) < count and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.05)
+
+
 def _alive(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -117,9 +124,7 @@ def test_interrupt_stops_within_seconds_and_leaves_no_process(tmp_path, sig, gro
     p = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while len(_children(p.pid)) < 2 and time.monotonic() < deadline and p.poll() is None:
-            time.sleep(0.05)
+        _wait_for_workers(p)
         kids = _children(p.pid)
         assert len(kids) >= 2, "the run did not start two workers"
         # No pause: spawned pool workers start with SIGINT blocked, so a Ctrl-C during their
@@ -279,10 +284,8 @@ def test_local_pools_stop_with_their_driver(tmp_path, how, command):
     p = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while len(_children(p.pid)) < 2 and time.monotonic() < deadline and p.poll() is None:
-            time.sleep(0.05)
-        time.sleep(1.0 if command == "probe" else 4.0)          # inside the computation
+        _wait_for_workers(p)
+        time.sleep(1.0)                                         # inside the computation
         kids = _children(p.pid)
         assert len(kids) >= 2
         if how == "ctrl-c":
