@@ -55,6 +55,11 @@ class Observation:
         skewness-corrected ones (:func:`verify.stats.hall_transform`); without it, z tests.
     details : dict
         Anything else worth reporting (JSON-serialisable).
+    required : bool
+        ``False`` for a random draw that a replacement superseded because no affordable trial
+        count gave it power (:func:`verify.expectation.run_expectation`): its test stays in the
+        Holm family, and a rejection still fails its claim, but its own lack of power no longer
+        leaves the claim inconclusive.
     """
 
     label: str
@@ -72,6 +77,7 @@ class Observation:
     trials: int | None = None
     details: dict = field(default_factory=dict)
     skewness: float | None = None
+    required: bool = True
     # filled in by the runner
     claim: str = ""
     holm_threshold: float | None = None

@@ -148,6 +148,21 @@ def target(claim, ctx, cfg) -> Target:
                   alternative=RELATION_ALTERNATIVE[claim.relation])
 
 
+SPARES = 4
+"""Spare random configurations drawn per claim (lazily: only where a random draw ends without
+power), from the claim's regime like the random draws, under their own key."""
+
+
+def spare_configs(claim, ctx) -> list[Planned]:
+    """Random configurations that replace a random draw no affordable trial count gives power
+    (:func:`verify.expectation.run_expectation`): ``SPARES`` draws of the claim's strategy
+    under a key of their own, so the first draws of every claim stay what they were. Chosen
+    before any simulation, in a fixed order; each is simulated with its own seed, so the data
+    that show a draw underpowered never enter its replacement's test."""
+    cfgs = ctx.draw(strategy(claim, ctx), SPARES, "spares", *_draw_key(claim)[1:])
+    return [Planned(cfg, {"chosen_by": "random draw (spare)"}) for cfg in cfgs]
+
+
 def plan_configs(claim, ctx) -> list[Planned]:
     """The claim's random and power-seeking configurations (see the module docstring)."""
     ok = valid(claim, ctx)
@@ -176,5 +191,5 @@ def plan_configs(claim, ctx) -> list[Planned]:
     return out
 
 
-__all__ = ["Planned", "Target", "plan_configs", "target", "strategy", "valid", "MIN_TARGET", "MIN_TARGET_STRUCTURAL",
+__all__ = ["Planned", "Target", "plan_configs", "spare_configs", "SPARES", "target", "strategy", "valid", "MIN_TARGET", "MIN_TARGET_STRUCTURAL",
            "POWER_MARGIN"]

@@ -133,7 +133,9 @@ def environment() -> dict:
 
 
 def _claim_status(observations) -> str:
-    st = [o.status for o in observations]
+    # A superseded random draw (``required`` False) still fails its claim, but its lack of
+    # power does not make the claim inconclusive: its replacement carries the power.
+    st = [o.status for o in observations if o.required or o.status == "fail"]
     if not st:
         return "inconclusive"
     if "fail" in st:
