@@ -51,6 +51,14 @@ def _resolution(r) -> str:
 
 def _passed_by(o) -> str:
     """Why a statistical check passed: confirmed by its one-sided/TOST test, or powered."""
+    text = _status_reason(o)
+    if not o.required and o.status != "fail":
+        # a random draw without power, replaced by a spare (verify.expectation)
+        text += "; replaced by a spare draw, not required"
+    return text
+
+
+def _status_reason(o) -> str:
     if o.status == "inconclusive" and o.alternative != "none" and o.mde is not None:
         if o.alternative == "equivalence":
             return "inconclusive (TOST not confirmed)"

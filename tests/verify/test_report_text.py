@@ -78,3 +78,8 @@ def test_an_inconclusive_check_says_why():
     o = Observation.test("E[w2s] = exact", 1.0, 0.01, 1.0, "two-sided", resolution=0.1)
     o.status, o.mde = "inconclusive", 0.10031
     assert _passed_by(o) == "inconclusive (MDE 0.1003 > res. 0.1)"
+    # a random draw without power that a spare replaced (verify.expectation) says so
+    o.required = False
+    assert _passed_by(o) == "inconclusive (MDE 0.1003 > res. 0.1); replaced by a spare draw, not required"
+    o.status = "fail"
+    assert _passed_by(o) == "fail"
