@@ -20,7 +20,10 @@ import time
 import traceback
 from collections import deque
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 
+from numeric.executors import SerialExecutor, ambient, using
+from numeric.store import RunStore
 from verify import stats
 from verify.claims import Observation
 from verify.exitcodes import ExitCode
@@ -179,9 +182,6 @@ _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _forked_claim(i: int):
-    from numeric.executors import SerialExecutor, using
-    from numeric.store import RunStore
-
     claims, ctx, folder, device = _FORKED
     before = ctx.simulated_trials
     executor = SerialExecutor()
@@ -291,10 +291,6 @@ def _run_forked(claims, ctx, workers, collect):
     terminates every worker (SIGTERM, then SIGKILL) before the exception propagates.
     """
     global _FORKED
-    from multiprocessing.connection import wait
-
-    from numeric.executors import ambient
-
     parent_executor, store, device = ambient()
     mp = multiprocessing.get_context("fork")
     todo = deque(range(len(claims)))

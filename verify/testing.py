@@ -68,6 +68,7 @@ class ClaimCheck:
     def __call__(self):
         import pytest
 
+        # deliberate: the report's wording is needed only for a failing test's message
         from verify.report import counterexample_text
         from verify.runner import fmt
 
