@@ -89,7 +89,7 @@ class CustomClaim:
     ``plan(ctx) -> int``: how many statistical hypotheses :meth:`run` will emit (an upper bound
     is fine). The runner sums the plans of all selected claims into ``m_planned`` and sets
     ``ctx.planning_level = alpha / m_planned``, the level at which checks size their trial
-    counts (``ctx.adaptive``). Default: ``ctx.examples``.
+    counts (:func:`verify.measurement.adaptive`). Default: ``ctx.examples``.
 
     ``run(ctx) -> list[Observation]``: perform the check. Statistical observations come from
     :meth:`Observation.test` and are left without a status; deterministic ones come from

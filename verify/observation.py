@@ -57,7 +57,7 @@ class Observation:
         Anything else worth reporting (JSON-serialisable).
     required : bool
         ``False`` for a random draw that a replacement superseded because no affordable trial
-        count gave it power (:func:`verify.expectation.run_expectation`): its test stays in the
+        count gave it power (:func:`verify.expectation.replace_underpowered`): its test stays in the
         Holm family, and a rejection still fails its claim, but its own lack of power no longer
         leaves the claim inconclusive.
     """

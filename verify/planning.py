@@ -155,7 +155,7 @@ power), from the claim's regime like the random draws, under their own key."""
 
 def spare_configs(claim, ctx) -> list[Planned]:
     """Random configurations that replace a random draw no affordable trial count gives power
-    (:func:`verify.expectation.run_expectation`): ``SPARES`` draws of the claim's strategy
+    (:func:`verify.expectation.replace_underpowered`): ``SPARES`` draws of the claim's strategy
     under a key of their own, so the first draws of every claim stay what they were. Chosen
     before any simulation, in a fixed order; each is simulated with its own seed, so the data
     that show a draw underpowered never enter its replacement's test."""

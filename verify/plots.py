@@ -72,7 +72,7 @@ def plot_suite(ctx, progress: bool = False) -> dict:
         print(f"plots: simulating {len(configs)} sweep points x {trials} trials", file=sys.stderr,
               flush=True)
         if sys.stderr.isatty():
-            from tqdm import tqdm
+            from tqdm import tqdm   # deliberate: a heavy import, only for a visible bar
 
             bar = tqdm(total=len(configs), unit="point", desc="plots", file=sys.stderr, leave=False)
     rows = []
@@ -115,6 +115,8 @@ def render(data: dict, folder: str, progress: bool = False) -> list[str]:
     if progress:
         print(f"plots: drawing {len(FIGURES)} figures into {folder} (loading matplotlib)",
               file=sys.stderr, flush=True)
+    # deliberate: matplotlib (seconds to load) only when figures are drawn, with its backend
+    # chosen before pyplot loads
     import matplotlib
 
     matplotlib.use("Agg", force=False)

@@ -10,6 +10,7 @@ believed true, ``fail`` for registered known-false claims). Exit codes (:func:`e
 """
 from __future__ import annotations
 
+import importlib.metadata as md
 import math
 import multiprocessing
 import os
@@ -124,8 +125,6 @@ def exit_code(results) -> ExitCode:
 
 def environment() -> dict:
     """Package versions and platform, for reproducibility."""
-    import importlib.metadata as md
-
     versions = {}
     for pkg in ("w2s-verifier", "numpy", "scipy", "sympy", "mpmath", "hypothesis", "matplotlib"):
         try:
@@ -383,7 +382,7 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
     ctx.planning_level = ctx.alpha / max(m_planned, 1)
     bar = None
     if progress:
-        from tqdm import tqdm
+        from tqdm import tqdm   # deliberate: a heavy import, only for a visible bar
 
         bar = tqdm(total=len(claims), unit="claim", file=sys.stderr, dynamic_ncols=True)
     results = [None] * len(claims)
