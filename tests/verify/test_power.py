@@ -1,6 +1,5 @@
 """Verification power (issue 16): power-seeking configurations, the symbolic oracle, wrong user
 formulas failing and right ones passing."""
-import json
 import os
 import subprocess
 import sys

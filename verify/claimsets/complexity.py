@@ -34,8 +34,7 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
-from hypothesis import HealthCheck, Phase, find, given, settings
-from hypothesis import seed as hseed
+from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis.errors import NoSuchExample
 
 import theory
