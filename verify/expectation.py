@@ -36,7 +36,7 @@ from hypothesis.errors import FlakyFailure, NoSuchExample, Unsatisfiable
 
 from verify import design, stats
 from verify.measurement import LOOKS, adaptive_estimate, estimate, shortfall
-from verify.observation import Observation
+from verify.observation import RELATION_SYMBOL, Observation
 from verify.oracle import Verdict
 from verify.planning import Planned, spare_configs, strategy, target as target_at
 from verify.strategies import canonical_json
@@ -45,7 +45,6 @@ SECOND_PASS_MARGIN = 1.25
 """A fixed second-pass count is the measured need times this (the need is estimated from a
 noisy SE)."""
 
-_LABEL = {"eq": "=", "le": "<=", "ge": ">=", "approx": "~="}
 _SHRINK_CALLS = {True: 25, False: 60}  # quick / default: simulations spent on shrinking
 _SHRINK_TRIALS = 2048
 _SHRINK_SECONDS = {True: 8.0, False: 20.0}
@@ -95,7 +94,8 @@ def observe(claim, ctx, planned: Planned, trials: int | None = None) -> Observat
         e, t = adaptive_estimate(ctx, measure, s.scale, s.alternative, aim, budget=budget,
                                      fallback=falls)
     est, se = e.estimate, e.se
-    label = f"E[{claim.quantity}] {_LABEL[claim.relation]} {claim.formula_name or claim.expr}"
+    rel = RELATION_SYMBOL[claim.relation]
+    label = f"E[{claim.quantity}] {rel} {claim.formula_name or claim.expr}"
     details = {"geometry": s.geometry, "features": cfg.get("features", "gaussian"),
                "simulation_seed": str(ctx.config_seed(cfg)),
                "relative_deviation": (est - s.theory) / abs(s.theory) if s.theory else None}

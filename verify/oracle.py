@@ -38,7 +38,7 @@ import sympy as sp
 import theory
 from theory.symbols import b_w2s, c_sw, d_sw, m_sw, p_sw, rho_s, rho_w, t2
 from verify import design
-from verify.observation import Observation
+from verify.observation import RELATION_SYMBOL, Observation
 from verify.strategies import config_geometry
 
 #: Registered exact expectation of each quantity (Gaussian features, OLS teacher and student).
@@ -69,15 +69,13 @@ class Verdict:
         """The deterministic observation of a decided verdict (``None`` if undecided)."""
         if self.status == "undecided":
             return None
-        label = f"oracle: E[{claim.quantity}] {_REL[claim.relation]} claim, against {self.theory}"
+        rel = RELATION_SYMBOL[claim.relation]
+        label = f"oracle: E[{claim.quantity}] {rel} claim, against {self.theory}"
         return Observation.check(label, self.status, config=self.config or {},
                                  details={"oracle": True, "how": self.how, **self.details})
 
     def describe(self) -> dict:
         return {"status": self.status, "how": self.how, "theory": self.theory, **self.details}
-
-
-_REL = {"eq": "=", "le": "<=", "ge": ">=", "approx": "~="}
 
 
 def exact_theory(claim) -> str | None:
