@@ -258,6 +258,36 @@ class _Job:
         return res
 
 
+def _read_stored(specs, store, stats) -> None:
+    """Fill each job's ``parts`` with the tasks ``store`` already holds (none without a store),
+    set its ``remaining`` count, and count the stored tasks in ``stats``."""
+    rejected = 0 if store is None else store.rejected
+    for s in specs:
+        if store is not None:
+            s.parts = [read_task(store, k, t) for k, (_, t) in zip(s.keys, s.blocks)]
+        s.remaining = len(s.missing())
+        stats.tasks_from_store += len(s.blocks) - s.remaining
+    if store is not None and store.rejected > rejected:
+        stats.notes.append(f"{store.rejected - rejected} stored task(s) did not match their task "
+                           "(fields, dtype, trial count) and were computed again")
+
+
+def _chunks(specs, workers: int, device) -> tuple[list, list]:
+    """The missing tasks of every job cut into executor chunks (:func:`plan_chunks`), and for
+    each chunk its owner ``(job index, task indices)``."""
+    chunks, owners = [], []
+    for j, s in enumerate(specs):
+        missing = s.missing()
+        size = plan_chunks(len(missing), workers)
+        for c in range(0, len(missing), size):
+            idx = tuple(missing[c:c + size])
+            chunks.append(Chunk(s.scenario, s.digest, s.root, s.name,
+                                tuple(s.blocks[i] for i in idx), tuple(s.keys[i] for i in idx),
+                                device))
+            owners.append((j, idx))
+    return chunks, owners
+
+
 def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_result=None,
                   device: str | None = None):
     """Simulate several ``(scenario, trials, seed, engine)`` jobs as one pool of tasks.
@@ -301,25 +331,8 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
     stats = ExecutionStats(executor.name, executor.workers)
     stats.tasks = sum(len(s.blocks) for s in specs)
     results = None if on_result is not None else [None] * len(specs)
-    rejected = 0 if store is None else store.rejected
-    for s in specs:
-        if store is not None:
-            s.parts = [read_task(store, k, t) for k, (_, t) in zip(s.keys, s.blocks)]
-        s.remaining = len(s.missing())
-        stats.tasks_from_store += len(s.blocks) - s.remaining
-    if store is not None and store.rejected > rejected:
-        stats.notes.append(f"{store.rejected - rejected} stored task(s) did not match their task "
-                           "(fields, dtype, trial count) and were computed again")
-    chunks, owners = [], []
-    for j, s in enumerate(specs):
-        missing = s.missing()
-        size = plan_chunks(len(missing), executor.workers)
-        for c in range(0, len(missing), size):
-            idx = tuple(missing[c:c + size])
-            chunks.append(Chunk(s.scenario, s.digest, s.root, s.name,
-                                tuple(s.blocks[i] for i in idx), tuple(s.keys[i] for i in idx),
-                                device))
-            owners.append((j, idx))
+    _read_stored(specs, store, stats)
+    chunks, owners = _chunks(specs, executor.workers, device)
 
     def finish(j):
         res = specs[j].result(stats)

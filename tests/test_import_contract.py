@@ -9,8 +9,8 @@
 * Inside ``verify`` an import of a project module (``theory``, ``numeric``, ``verify``) within a
   function is allowed in the command layer (``verify.cli``, ``verify.commands.*``: ``--help``
   and a usage error must not load NumPy) and where listed in :data:`DELIBERATE_VERIFY` with its
-  reason; the claim pipeline (claims, observation, planning, expectation, symbolic, context,
-  bounds, the claim sets) has none.
+  reason; the claim pipeline (claims, observation, planning, oracle, expectation, measurement,
+  symbolic, context, bounds, the claim sets) has none.
 """
 import ast
 from pathlib import Path
@@ -38,21 +38,10 @@ DELIBERATE_VERIFY = {
     ("verify.testing", "verify.runner"): "pytest helper: the run's modules load only when a test runs",
     ("verify.testing", "verify.report"): "pytest helper: only to word a failing test's message",
     ("verify.outputs", "numeric.store"): "imported by the command layer before --help: no NumPy there",
-    # Pending in modules other issues are rewriting now (issues 13-17); each hides no cycle today
-    # (the module-level graph above has none), and each should move to its module's head.
-    ("verify.compare", "verify.claims"): "pending (issue 14's module): NUMERICAL_FLOOR",
-    ("verify.compare", "numeric"): "pending (issue 14's module)",
-    ("verify.compare", "numeric.validation"): "pending (issue 14's module)",
-    ("verify.oracle", "theory"): "pending (issue 16's module)",
-    ("verify.oracle", "verify.strategies"): "pending (issue 16's module)",
-    ("verify.strategies", "numeric"): "pending (issue 17's module)",
-    ("verify.strategies", "numeric.geometry"): "pending (issue 17's module)",
-    ("verify.runner", "numeric.executors"): "pending (issue 13's module): forked workers' set-up",
-    ("verify.runner", "numeric.store"): "pending (issue 13's module): forked workers' set-up",
-    ("verify.features.sweep", "numeric.result"): "pending (issue 13's module)",
 }
-PIPELINE = ("verify.claims", "verify.observation", "verify.planning", "verify.expectation",
-            "verify.symbolic", "verify.context", "verify.bounds", "verify.claimsets")
+PIPELINE = ("verify.claims", "verify.observation", "verify.planning", "verify.oracle",
+            "verify.expectation", "verify.measurement", "verify.symbolic", "verify.context",
+            "verify.bounds", "verify.claimsets")
 
 
 def _modules(package):

@@ -31,10 +31,11 @@ and returns a list of :class:`Observation`. An observation is either
 Helpers that build observations: :meth:`Observation.test` (from an estimate and its SE) and
 :meth:`Observation.check` (deterministic). ``ctx`` gives deterministic seeds
 (``ctx.seed_sequence(*key)``), deterministic Hypothesis draws (``ctx.draw(strategy, k, key)``),
-cached simulations (``ctx.simulate(config, trials)``), adaptive trial counts
-(``ctx.adaptive(...)``), expression evaluation (``ctx.evaluate(expr, geometry)``), and the run
-settings (``ctx.alpha``, ``ctx.power``, ``ctx.planning_level``, ``ctx.quick``,
-``ctx.trials``, ``ctx.trials_budget``, ``ctx.examples``).
+cached simulations (``ctx.simulate(config, trials)``), expression evaluation
+(``ctx.evaluate(expr, geometry)``), and the run settings (``ctx.alpha``, ``ctx.power``,
+``ctx.planning_level``, ``ctx.quick``, ``ctx.trials``, ``ctx.trials_budget``, ``ctx.examples``).
+Estimates from the simulated trials and adaptive trial counts: :mod:`verify.measurement`
+(``estimate(ctx, config, quantity, trials)``, ``adaptive_estimate(ctx, measure, scale, ...)``).
 
 ``expect="fail"`` marks a *known-false* claim (a confirmed refutation): the run counts it as
 having its expected outcome when it fails. Exit code 0 means every claim had its expected outcome.
@@ -52,8 +53,10 @@ import sympy as sp
 import theory
 from theory.formulas import MEANS, RATIOS
 from theory.symbols import BY_NAME
-from verify.expectation import run_expectation, shrink_expectation
+from verify.expectation import observe_claim, shrink_expectation
 from verify.observation import NUMERICAL_FLOOR, RELATION_ALTERNATIVE, STATUSES, Observation
+from verify.oracle import consult
+from verify.planning import plan_configs
 from verify.strategies import as_regime, check_law
 from verify.symbolic import run_symbolic
 
@@ -86,7 +89,7 @@ class CustomClaim:
     ``plan(ctx) -> int``: how many statistical hypotheses :meth:`run` will emit (an upper bound
     is fine). The runner sums the plans of all selected claims into ``m_planned`` and sets
     ``ctx.planning_level = alpha / m_planned``, the level at which checks size their trial
-    counts (``ctx.adaptive``). Default: ``ctx.examples``.
+    counts (:func:`verify.measurement.adaptive`). Default: ``ctx.examples``.
 
     ``run(ctx) -> list[Observation]``: perform the check. Statistical observations come from
     :meth:`Observation.test` and are left without a status; deterministic ones come from
@@ -248,7 +251,12 @@ class Claim(CustomClaim):
         return int(self.examples or ctx.examples) + int(ctx.fragile if self.fragile is None else self.fragile)
 
     def run(self, ctx) -> list[Observation]:
-        return run_expectation(self, ctx)
+        """The claim's observations, in one direction (:mod:`verify.expectation`): plan the
+        configurations from the formula alone, ask the oracle, then simulate and observe with
+        the oracle's verdict handed in. The runner decides (:func:`verify.stats.decide`)."""
+        planned = plan_configs(self, ctx)                 # 1. plan
+        verdict = consult(self, ctx, planned)             # 2. the exact theory's verdict, or None
+        return observe_claim(self, ctx, planned, verdict)  # 3. simulate and observe
 
     def counterexample(self, ctx, observation):
         return shrink_expectation(self, ctx, observation)

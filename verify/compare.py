@@ -30,10 +30,13 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+import numeric
 import theory
+from numeric.validation import check_scalar
 from theory.formulas import MEANS as SIM_MEANS, MODELS as RISKS, QUANTITIES
 from verify import stats as vstats
 from verify.jsonsafe import jsonable
+from verify.observation import NUMERICAL_FLOOR
 
 FORMS = ("exact", "paper")
 BOUNDS = {"pgr": "pgr.lower_bound", "opr": "opr.lower_bound"}
@@ -368,13 +371,11 @@ def t_test(estimate: float, se: float, target: float, df: int | None,
     -- Student t with ``df`` degrees of freedom for a sample mean, normal (``df=None``) for a
     delta-method ratio.
 
-    The SE gets the claims' relative floor (:data:`verify.claims.NUMERICAL_FLOOR` times
+    The SE gets the claims' relative floor (:data:`verify.observation.NUMERICAL_FLOOR` times
     ``scale``, default ``|target|`` or 1): a quantity that is exactly 0 in theory (PGR when the
     student copies its teacher) comes out as about 1e-15 from float geometry while its
     simulated SE is at rounding level too; without the floor that tie reads as z = 3000.
     """
-    from verify.claims import NUMERICAL_FLOOR
-
     if not (math.isfinite(target) and math.isfinite(estimate) and se >= 0):
         return math.nan, math.nan
     if scale is None:
@@ -387,8 +388,6 @@ def hall_test(estimate: float, se: float, target: float, skewness: float, trials
     """Two-sided test of ``E[estimate] = target`` by Hall's skewness-corrected statistic
     (:func:`verify.stats.p_value`): (studentised statistic, p), the SE with the same floor as
     :func:`t_test`; ``(z, nan)`` -- not tested -- below :data:`verify.stats.MIN_TRIALS` trials."""
-    from verify.claims import NUMERICAL_FLOOR
-
     if not (math.isfinite(target) and math.isfinite(estimate) and se >= 0):
         return math.nan, math.nan
     if scale is None:
@@ -530,10 +529,6 @@ def compare(scenario, *, trials: int | None = None, seed=None, engine: str = "wi
         Bad ``trials``, ``seed`` or ``engine`` (from :func:`numeric.simulate`).
     """
     if result is None:
-        import numeric
-
-        from numeric.validation import check_scalar
-
         trials = check_scalar(trials, "trials", int, min_val=2)     # a standard error needs 2
         result = numeric.simulate(scenario, trials, seed=seed, engine=engine)
     return build_record(scenario_summary(scenario), scenario.geometry(), simulation_summary(result))

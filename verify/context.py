@@ -1,4 +1,9 @@
-"""The run context handed to every claim: settings, deterministic seeds and draws, simulations.
+"""The run context handed to every claim: the run's settings and its services.
+
+Services, no decisions: deterministic seeds and Hypothesis draws, the geometry and corner-grid
+caches, expression evaluation, and step 2 of an expectation claim's pipeline, the simulation
+(:meth:`Context.simulate`, cached per configuration). What is measured from the simulated
+trials, and how many trials, is step 3's (:mod:`verify.measurement`).
 
 A claim's ``run(ctx)`` must take all its randomness from the context, so that a run is
 reproducible from ``(seed, options)`` alone and its numbers do not depend on which other claims
@@ -11,14 +16,13 @@ import hashlib
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
 import numeric
-from numeric.seeding import as_seed_sequence, child
+from numeric.seeding import as_seed_sequence
 import theory
-from theory.formulas import MEANS, RATIOS
+from theory.formulas import MEANS
 from verify import design, stats
 from verify.strategies import (canonical_json, config_geometry, config_seed, distinct_examples,
                                scenario_from_config, validate_config)
@@ -34,10 +38,6 @@ PRESETS = {
                     resolution=0.10),
 }
 
-
-
-#: Maximum number of looks at the data in :meth:`Context.adaptive`.
-LOOKS = 4
 
 
 @dataclass
@@ -219,7 +219,7 @@ class Context:
         outside ``domain``, checked instead where given: ``theory.evaluate``)."""
         return float(theory.evaluate(expr, prec=prec, domain=domain, **geometry))
 
-    # --- simulation -----------------------------------------------------------------------
+    # --- simulation (step 2) --------------------------------------------------------------
 
     def simulate(self, config: dict, trials: int):
         """Per-trial risks of ``config`` for the first ``trials`` trials (a dict of arrays with
@@ -249,74 +249,3 @@ class Context:
             self.simulated_trials += trials - cached["trials"]
             cached["trials"] = trials
         return {k: v[:trials] for k, v in cached["per_trial"].items()}
-
-    def quantity(self, config: dict, quantity: str, trials: int) -> tuple[float, float]:
-        """Estimate and standard error of a quantity from the first ``trials`` trials.
-
-        Risks: mean and SE. ``pgr``: ratio of means of ``weak - w2s`` over ``weak - ceiling``;
-        ``opr``: ratio of means of ``strong`` over ``w2s`` (ratios of *expected* risks, with
-        delta-method SEs).
-        """
-        e = self.estimate(config, quantity, trials)
-        return e.estimate, e.se
-
-    def estimate(self, config: dict, quantity: str, trials: int) -> stats.Estimate:
-        """:meth:`quantity` with what its test needs: a :class:`verify.stats.Estimate`
-        (estimate, SE, trials, sample skewness of the studentised values)."""
-        pt = self.simulate(config, trials)
-        if quantity in MEANS:
-            return stats.mean_estimate(pt[quantity])
-        if quantity == "pgr":
-            return stats.ratio_estimate(pt["weak"] - pt["w2s"], pt["weak"] - pt["ceiling"])
-        if quantity == "opr":
-            return stats.ratio_estimate(pt["strong"], pt["w2s"])
-        raise ValueError(f"quantity must be one of {MEANS + RATIOS}, got {quantity!r}")
-
-    def adaptive(self, measure: Callable[[int], tuple[float, float]], scale: float,
-                 alternative: str, resolution: float | None = None,
-                 confirm: Callable[[float, float], bool] | None = None,
-                 budget: int | None = None, fallback: float | None = None) -> tuple[float, float, int]:
-        """Run ``measure(trials) -> (estimate, se)`` with more trials, adaptively, until the
-        MDE at ``planning_level`` is at most ``resolution``, or ``confirm(estimate, se)`` is
-        true, or the budget (``budget``, default ``trials_budget``) is reached.
-
-        Each step multiplies the trials by at most 4 (at most :data:`LOOKS` looks in all), aiming
-        at the count the measured SE says is needed. Returns ``(estimate, se, trials)``. The MDE
-        rule looks only at the SE, never at the deviation. With ``fallback`` (a coarser MDE, e.g.
-        the run's resolution, for a power-seeking target; or a sequence of them, finest first),
-        a target that the measured SE says needs more than the budget is given up for the next
-        ``fallback``: trials are spent where they buy power. ``confirm`` (a stop on a *confirmed*
-        claim) must be tested at ``planning_level / LOOKS`` so that peeking cannot inflate the
-        rate of false confirmations, and it never stops a run that could still fail.
-        """
-        e, t = self.adaptive_estimate(measure, scale, alternative, resolution, confirm, budget, fallback)
-        return e[0], e[1], t
-
-    def adaptive_estimate(self, measure: Callable, scale: float, alternative: str,
-                          resolution: float | None = None, confirm: Callable | None = None,
-                          budget: int | None = None, fallback: float | None = None):
-        """:meth:`adaptive` returning ``(last measurement, trials)``: with a ``measure`` that
-        returns a :class:`verify.stats.Estimate`, the MDE rule uses its skewness (Hall's test,
-        :func:`verify.stats.mde`) and the caller gets the skewness for its observation."""
-        res = self.resolution if resolution is None else resolution
-        # fallback: one coarser MDE, or several tried in turn (finest first)
-        falls = sorted(f for f in (fallback if isinstance(fallback, (tuple, list)) else (fallback,))
-                       if f is not None)
-        cap = self.trials_budget if budget is None else self.round_trials(int(budget), up=False)
-        t = self.trials
-        e = measure(t)
-        for _ in range(LOOKS - 1):
-            est, se = e[0], e[1]
-            if scale == 0 or not math.isfinite(se) or t >= cap:
-                break
-            skew = getattr(e, "skewness", None)
-            now = stats.mde(se, scale, self.planning_level, self.power, alternative, skew, t)
-            while falls and stats.trials_needed(se, scale, self.planning_level, self.power,
-                                                alternative, skew, t, res) > cap:
-                res = max(res, falls.pop(0))
-            if now <= res or (confirm is not None and confirm(est, se)):
-                break
-            t = min(self.round_trials(stats.trials_needed(se, scale, self.planning_level, self.power,
-                                                          alternative, skew, t, res)), 4 * t, cap)
-            e = measure(t)
-        return e, t

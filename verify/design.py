@@ -36,7 +36,7 @@ import numpy as np
 import sympy as sp
 
 from theory.symbols import BY_NAME, N, d_s, d_w, n, rho_s, rho_w
-from verify.strategies import Regime, base_sizes, canonical_json, config_geometry
+from verify.strategies import Regime, base_sizes, config_geometry
 
 COUNT_SYMBOLS = (n, N, d_s, d_w)
 SWAPS = ((d_s, d_w), (rho_s, rho_w), (n, N))

@@ -1,21 +1,29 @@
 """Step 3 of checking an expectation :class:`verify.Claim`: observe it at its planned
-configurations; and the whole check: the symbolic oracle, the observations, a second pass where
-power is missing, a power statement per term, and shrinking a failure.
+configurations, and shrink a failure.
 
-The configurations and the value each is compared with come from step 1
-(:mod:`verify.planning`: :class:`~verify.planning.Planned`, :class:`~verify.planning.Target`);
-the simulations from step 2 (``ctx.simulate``); the trials of a power-seeking configuration are
-sized for its ``target_mde`` within its ``budget`` -- a target the measured variance says the
-budget cannot reach is given up for the run's resolution. The observations
-(:class:`verify.observation.Observation`) go on to step 4, the run's decision
-(:func:`verify.stats.decide`). With the oracle on (:mod:`verify.oracle`), its deterministic
-verdict comes first; the simulation runs at the same configurations either way, so
-``--simulation-only`` changes only the verdict's source. Observations still short of power after
-the first pass get a second pass from the claim's unspent trials (:func:`_second_pass`).
+:meth:`verify.claims.Claim.run` strings the steps together, one way:
 
-None of them is chosen by looking at simulated numbers, so each is simulated once, with the seed
-:func:`verify.strategies.config_seed` of the configuration and the run seed (recorded in the
-observation's ``details["simulation_seed"]``), and tested at the run's family-wise level.
+1. **plan** (:mod:`verify.planning`): :func:`~verify.planning.plan_configs` ->
+   [:class:`~verify.planning.Planned`], from the formula and regime alone;
+2. **oracle** (:mod:`verify.oracle`): :func:`~verify.oracle.consult` -> a
+   :class:`~verify.oracle.Verdict` against the registered exact theory, or ``None``;
+3. **observe** (this module): :func:`observe_claim` simulates each planned configuration
+   (``ctx.simulate``), measures it (:mod:`verify.measurement`: the estimate, trials sized for
+   the plan's ``target_mde`` within its ``budget`` -- a target the measured variance says the
+   budget cannot reach is given up for the run's resolution) and tests it against its
+   :class:`~verify.planning.Target` -> :class:`verify.observation.Observation`; then a second
+   pass where power is missing (:func:`second_pass`), spare random draws for draws no
+   affordable trial count gives power (:func:`replace_underpowered`), and a power statement
+   per term (:func:`power_statement`). The oracle's verdict, handed in, is the first
+   observation and is recorded with every simulated one; the simulation runs at the same
+   configurations either way, so ``--simulation-only`` changes only the verdict's source;
+4. **decide** (:func:`verify.stats.decide`, called by the runner) and 5. **report**
+   (:mod:`verify.report`).
+
+None of the configurations is chosen by looking at simulated numbers, so each is simulated once,
+with the seed :func:`verify.strategies.config_seed` of the configuration and the run seed
+(recorded in the observation's ``details["simulation_seed"]``), and tested at the run's
+family-wise level.
 """
 from __future__ import annotations
 
@@ -26,17 +34,17 @@ from dataclasses import replace
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis.errors import FlakyFailure, NoSuchExample, Unsatisfiable
 
-from verify import design, oracle, stats
-from verify.context import LOOKS
-from verify.observation import Observation
-from verify.planning import Planned, plan_configs, spare_configs, strategy, target as target_at
+from verify import design, stats
+from verify.measurement import LOOKS, adaptive_estimate, estimate, shortfall
+from verify.observation import RELATION_SYMBOL, Observation
+from verify.oracle import Verdict
+from verify.planning import Planned, spare_configs, strategy, target as target_at
 from verify.strategies import canonical_json
 
 SECOND_PASS_MARGIN = 1.25
 """A fixed second-pass count is the measured need times this (the need is estimated from a
 noisy SE)."""
 
-_LABEL = {"eq": "=", "le": "<=", "ge": ">=", "approx": "~="}
 _SHRINK_CALLS = {True: 25, False: 60}  # quick / default: simulations spent on shrinking
 _SHRINK_TRIALS = 2048
 _SHRINK_SECONDS = {True: 8.0, False: 20.0}
@@ -60,7 +68,7 @@ def observe(claim, ctx, planned: Planned, trials: int | None = None) -> Observat
     last = {}       # the latest measurement: its skewness and trials for the early confirmation
 
     def measure(t):
-        last["e"] = ctx.estimate(cfg, claim.quantity, t)
+        last["e"] = estimate(ctx, cfg, claim.quantity, t)
         return last["e"]
 
     if trials is not None:
@@ -69,7 +77,7 @@ def observe(claim, ctx, planned: Planned, trials: int | None = None) -> Observat
         # Size the trials so that a TOST passes with the stated power if the deviation is at
         # most half the tolerance, stopping early once equivalence is confirmed.
         tol = s.margin / s.scale
-        e, t = ctx.adaptive_estimate(measure, s.scale, "equivalence", min(aim, tol / 2),
+        e, t = adaptive_estimate(ctx, measure, s.scale, "equivalence", min(aim, tol / 2),
                                      confirm=_confirmer(ctx, s, stats.equivalence_pass_p, s.margin, last),
                                      budget=budget, fallback=min(resolution, tol / 2))
     elif claim.relation in ("le", "ge"):
@@ -79,14 +87,15 @@ def observe(claim, ctx, planned: Planned, trials: int | None = None) -> Observat
         def bound_p(est, se, theory, _margin, **shape):
             return stats.p_value(est, se, theory, other, **shape)
 
-        e, t = ctx.adaptive_estimate(measure, s.scale, s.alternative, aim,
+        e, t = adaptive_estimate(ctx, measure, s.scale, s.alternative, aim,
                                      confirm=_confirmer(ctx, s, bound_p, 0.0, last), budget=budget,
                                      fallback=falls)
     else:
-        e, t = ctx.adaptive_estimate(measure, s.scale, s.alternative, aim, budget=budget,
+        e, t = adaptive_estimate(ctx, measure, s.scale, s.alternative, aim, budget=budget,
                                      fallback=falls)
     est, se = e.estimate, e.se
-    label = f"E[{claim.quantity}] {_LABEL[claim.relation]} {claim.formula_name or claim.expr}"
+    rel = RELATION_SYMBOL[claim.relation]
+    label = f"E[{claim.quantity}] {rel} {claim.formula_name or claim.expr}"
     details = {"geometry": s.geometry, "features": cfg.get("features", "gaussian"),
                "simulation_seed": str(ctx.config_seed(cfg)),
                "relative_deviation": (est - s.theory) / abs(s.theory) if s.theory else None}
@@ -111,17 +120,13 @@ def _confirmer(ctx, s, pass_p, margin, last):
     return confirm
 
 
-def run_expectation(claim, ctx) -> list[Observation]:
-    """Oracle, then simulation at the random and power-seeking configurations, then the power
-    statement (see the module docstring)."""
-    planned = plan_configs(claim, ctx)
+def observe_claim(claim, ctx, planned: list[Planned], verdict: Verdict | None = None) -> list[Observation]:
+    """Every observation of ``claim``: the oracle's ``verdict`` (:func:`verify.oracle.consult`;
+    ``None`` with the oracle off) where it decided, then the simulation at each ``planned``
+    configuration, the second pass, the spare draws and the power statement (see the module
+    docstring)."""
     out = []
-    verdict = None
-    if ctx.oracle:
-        try:
-            verdict = oracle.decide(claim, ctx.candidates(claim.regime) + [p.config for p in planned])
-        except Exception as exc:  # noqa: BLE001 - the oracle is an extra; the simulation decides
-            verdict = oracle.Verdict("undecided", f"oracle error: {type(exc).__name__}: {exc}")
+    if verdict is not None:
         obs = verdict.observation(claim)
         if obs is not None:
             out.append(obs)
@@ -138,8 +143,8 @@ def run_expectation(claim, ctx) -> list[Observation]:
             continue
         sims.append(o)
         plans.append(plan)
-    sims = _second_pass(claim, ctx, sims, plans)
-    sims = _replace_underpowered(claim, ctx, sims, plans)
+    sims = second_pass(claim, ctx, sims, plans)
+    sims = replace_underpowered(claim, ctx, sims, plans)
     if verdict is not None:
         for o in sims:
             o.details["oracle"] = verdict.describe()
@@ -155,37 +160,11 @@ def run_expectation(claim, ctx) -> list[Observation]:
     return out
 
 
-def _short(claim, ctx, o) -> int | None:
-    """Trials ``o`` would need to stop being short of power, or ``None`` if it is not short.
-
-    Short: the decision rule would leave it inconclusive (no power, not confirmed), judged at
-    the planning level. The need is sized from its SE alone (SE falls as T^-1/2): the MDE must
-    reach the resolution -- for an equivalence, 3/4 of the tolerance (confirmable with the
-    stated power for a true deviation up to a quarter of it). It never looks at whether the
-    claim is rejected."""
-    level = ctx.planning_level
-    if o.pass_p_value is not None and o.pass_p_value <= level / LOOKS:
-        return None
-    target = o.resolution
-    if o.alternative == "equivalence":
-        tol = (o.margin or 0.0) / (o.scale or 1.0)
-        if not tol > 0:
-            return None
-        # confirmable (with the stated power) if the true deviation is up to a quarter of the
-        # tolerance; the first pass aimed at half of it
-        target = min(target, 0.75 * tol)
-    now = stats.mde(o.stderr, o.scale, level, ctx.power, o.alternative, o.skewness, o.trials)
-    if o.alternative != "equivalence" and now <= target:
-        return None
-    return stats.trials_needed(o.stderr, o.scale, level, ctx.power, o.alternative, o.skewness,
-                               o.trials, target, ctx.block)
-
-
-def _second_pass(claim, ctx, sims, plans):
+def second_pass(claim, ctx, sims, plans):
     """Spend the claim's unspent trials where power is missing.
 
     The claim's pool is the sum of its configurations' budgets; observations that ended short of
-    power (:func:`_short`) and whose measured SE says that ``ctx.pool_budget`` trials (within
+    power (:func:`verify.measurement.shortfall`) and whose measured SE says that ``ctx.pool_budget`` trials (within
     what the others left; for an equivalence, ``ctx.pool_budget`` itself) would give it are
     re-observed, in order, with that budget. The extension continues the same deterministic stream
     (``Context.simulate`` only appends seed blocks), and the stopping rule is the first pass's:
@@ -201,7 +180,7 @@ def _second_pass(claim, ctx, sims, plans):
         # maximum of the second pass, not only what the claim's other configurations left (a
         # power-seeking one that confirmed early leaves little). Still sized from its SE alone.
         equivalence = o.alternative == "equivalence"
-        need = _short(claim, ctx, o) if (pool > 0 or equivalence) else None
+        need = shortfall(ctx, o) if (pool > 0 or equivalence) else None
         cap = ctx.pool_budget if equivalence else min(ctx.pool_budget, o.trials + pool)
         # only where the extra trials can buy the power: a need beyond the cap is left alone
         if need is None or cap <= o.trials or need > cap:
@@ -213,7 +192,7 @@ def _second_pass(claim, ctx, sims, plans):
         # again with the skewness-aware MDE: 11424 of 32768 trials, MDE 0.246). Then the
         # measured need, with a margin for the SE's own noise, as one fixed count -- sized from
         # the SE alone, as before, and only where the cap covers it.
-        need2 = need if o2.trials <= o.trials else _short(claim, ctx, o2)
+        need2 = need if o2.trials <= o.trials else shortfall(ctx, o2)
         if need2 is not None and need2 <= cap:
             fixed = min(cap, ctx.block * math.ceil(SECOND_PASS_MARGIN * need2 / ctx.block))
             if fixed > o2.trials:
@@ -224,7 +203,7 @@ def _second_pass(claim, ctx, sims, plans):
     return out
 
 
-def _replace_underpowered(claim, ctx, sims, plans):
+def replace_underpowered(claim, ctx, sims, plans):
     """Replace each random draw still short of power after the second pass by a spare random
     draw of the same regime (:func:`verify.planning.spare_configs`).
 
@@ -234,11 +213,11 @@ def _replace_underpowered(claim, ctx, sims, plans):
     every configuration chosen for power had it. The short draw is kept and stays in the Holm
     family (a rejection there still fails the claim) but is marked ``required=False``; the
     spare is simulated with its own seed and tested like any draw, so what showed the first
-    draw short (its SE, judged by :func:`_short`, never its p-value) does not enter the
+    draw short (its SE, judged by :func:`verify.measurement.shortfall`, never its p-value) does not enter the
     spare's test. At most ``len(spares)`` spares per claim; where none has power the short draw
     stays required (inconclusive). No spare is tried where no observation of the claim has power.
     """
-    is_short = [_short(claim, ctx, o) is not None for o in sims]
+    is_short = [shortfall(ctx, o) is not None for o in sims]
     short = [i for i, plan in enumerate(plans)
              if is_short[i] and (plan.role or {}).get("chosen_by") == "random draw"]
     if not short or all(is_short):
@@ -254,7 +233,7 @@ def _replace_underpowered(claim, ctx, sims, plans):
             o = observe(claim, ctx, spare)
             o.details["replaces"] = {"config": sims[i].config, "trials": sims[i].trials,
                                      "reason": "no affordable trial count gives it power"}
-            powered = _short(claim, ctx, o) is None
+            powered = shortfall(ctx, o) is None
             o.required = powered
             out.append(o)
             if powered:
@@ -374,4 +353,5 @@ def shrink_expectation(claim, ctx, observation: Observation) -> dict:
             "geometry": o.details["geometry"]}
 
 
-__all__ = ["run_expectation", "shrink_expectation", "observe", "power_statement"]
+__all__ = ["observe_claim", "observe", "second_pass", "replace_underpowered", "power_statement",
+           "shrink_expectation", "SECOND_PASS_MARGIN"]

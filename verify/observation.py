@@ -19,6 +19,8 @@ NUMERICAL_FLOOR = 1e-9
 float rounding of the theory value, far below any statistical resolution."""
 RELATION_ALTERNATIVE = {"eq": "two-sided", "ge": "less", "le": "greater", "approx": "equivalence"}
 """The alternative of the falsifying test for each relation of an expectation claim."""
+RELATION_SYMBOL = {"eq": "=", "le": "<=", "ge": ">=", "approx": "~="}
+"""How each relation of an expectation claim is written in an observation's label."""
 
 
 @dataclass
@@ -57,7 +59,7 @@ class Observation:
         Anything else worth reporting (JSON-serialisable).
     required : bool
         ``False`` for a random draw that a replacement superseded because no affordable trial
-        count gave it power (:func:`verify.expectation.run_expectation`): its test stays in the
+        count gave it power (:func:`verify.expectation.replace_underpowered`): its test stays in the
         Holm family, and a rejection still fails its claim, but its own lack of power no longer
         leaves the claim inconclusive.
     """
@@ -155,4 +157,5 @@ class Observation:
 
 
 
-__all__ = ["Observation", "STATUSES", "NUMERICAL_FLOOR", "RELATION_ALTERNATIVE"]
+__all__ = ["Observation", "STATUSES", "NUMERICAL_FLOOR", "RELATION_ALTERNATIVE",
+           "RELATION_SYMBOL"]

@@ -31,12 +31,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import mpmath
 import numpy as np
 import sympy as sp
 
+import theory
 from theory.symbols import b_w2s, c_sw, d_sw, m_sw, p_sw, rho_s, rho_w, t2
 from verify import design
-from verify.observation import Observation
+from verify.observation import RELATION_SYMBOL, Observation
+from verify.strategies import config_geometry
 
 #: Registered exact expectation of each quantity (Gaussian features, OLS teacher and student).
 EXACT_THEORY = {"weak": "risk.weak.exact", "strong": "risk.strong.exact",
@@ -66,15 +69,13 @@ class Verdict:
         """The deterministic observation of a decided verdict (``None`` if undecided)."""
         if self.status == "undecided":
             return None
-        label = f"oracle: E[{claim.quantity}] {_REL[claim.relation]} claim, against {self.theory}"
+        rel = RELATION_SYMBOL[claim.relation]
+        label = f"oracle: E[{claim.quantity}] {rel} claim, against {self.theory}"
         return Observation.check(label, self.status, config=self.config or {},
                                  details={"oracle": True, "how": self.how, **self.details})
 
     def describe(self) -> dict:
         return {"status": self.status, "how": self.how, "theory": self.theory, **self.details}
-
-
-_REL = {"eq": "=", "le": "<=", "ge": ">=", "approx": "~="}
 
 
 def exact_theory(claim) -> str | None:
@@ -92,8 +93,6 @@ def claim_domain(claim) -> tuple | None:
     expression is evaluated on that domain (and the regime's), not on conditions inferred from
     its own denominators, which a wrong formula would make wrong (``N - d_s + 1`` reads as the
     interpolating condition :math:`d_s > N + 1` and would exclude every configuration)."""
-    import theory
-
     name = EXACT_THEORY.get(claim.quantity)
     return None if name is None else theory.conditions(name)
 
@@ -116,18 +115,12 @@ def identical(a, b) -> bool:
 
 
 def _evaluate(expr, cfg, prec=PREC, domain=None):
-    import theory
-    from verify.strategies import config_geometry
-
     return theory.evaluate(expr, prec=prec, domain=domain, **config_geometry(cfg))
 
 
 def decide(claim, points: list[dict]) -> Verdict:
     """Decide ``claim`` against its registered exact expectation over ``points`` (configurations
     of the claim's domain). ``Verdict("undecided", ...)`` where there is no exact theory."""
-    import mpmath
-    import theory
-
     name = exact_theory(claim)
     if name is None:
         return Verdict("undecided", "no registered exact expectation for this quantity and law")
@@ -198,10 +191,23 @@ def decide(claim, points: list[dict]) -> Verdict:
                    details={"searched": len(points)})
 
 
+def consult(claim, ctx, planned) -> Verdict | None:
+    """The oracle's step of an expectation claim's check: its :class:`Verdict` over the claim's
+    corner grid (``ctx.candidates``) and its ``planned`` configurations
+    (:class:`verify.planning.Planned`), handed on to the observation step
+    (:func:`verify.expectation.observe_claim`). ``None`` with the oracle off (``ctx.oracle``
+    false, ``--simulation-only``); an error of the oracle is an undecided verdict (the oracle is
+    an extra: the simulation decides)."""
+    if not ctx.oracle:
+        return None
+    try:
+        return decide(claim, ctx.candidates(claim.regime) + [p.config for p in planned])
+    except Exception as exc:  # noqa: BLE001 - the oracle is an extra; the simulation decides
+        return Verdict("undecided", f"oracle error: {type(exc).__name__}: {exc}")
+
+
 def _spot_check(E, T, points, domain=None):
     """First point where ``E`` and ``T`` differ beyond ``10^-(PREC-10)`` relative, or ``None``."""
-    import mpmath
-
     step = max(len(points) // SPOT_CHECKS, 1)
     with mpmath.workdps(PREC):
         for cfg in points[::step][:SPOT_CHECKS]:
@@ -215,4 +221,4 @@ def _spot_check(E, T, points, domain=None):
     return None
 
 
-__all__ = ["Verdict", "decide", "exact_theory", "claim_domain", "domain_subs", "identical", "EXACT_THEORY"]
+__all__ = ["Verdict", "consult", "decide", "exact_theory", "claim_domain", "domain_subs", "identical", "EXACT_THEORY"]

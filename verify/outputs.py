@@ -59,6 +59,8 @@ def owned(folder, command: str) -> set[str] | None:
 
 def write_marker(folder, command: str, files) -> None:
     """Record (atomically) that ``command`` wrote ``files`` (relative paths) in ``folder``."""
+    # deliberate: the command layer imports this module before --help, which must not load
+    # NumPy (numeric.store imports it); only writing a marker needs the atomic write
     from numeric.store import atomic_write_bytes
 
     data = {"tool": TOOL, "command": command, "files": sorted(set(files))}

@@ -1,15 +1,18 @@
 """Step 1 of checking an expectation claim: plan its configurations, from its formula alone.
 
-The pipeline of an expectation :class:`verify.Claim`, one module a step, plain data between:
+The pipeline of an expectation :class:`verify.Claim` (:meth:`verify.claims.Claim.run`), one
+module a step, plain data between:
 
 1. **plan** (this module): the configurations to simulate (:func:`plan_configs` ->
-   :class:`Planned`),
-   and at each the value the simulation is compared with (:func:`target` -> :class:`Target`).
-   Formula and regime only: cheap, deterministic, no simulated number is looked at;
-2. **simulate**: per-trial risks of a configuration (:meth:`verify.context.Context.simulate`,
-   cached, over ``numeric``);
-3. **observe** (:mod:`verify.expectation`): the quantity's estimate from the per-trial values,
-   trials sized adaptively, tested against the :class:`Target` -> :class:`verify.observation.Observation`;
+   :class:`Planned`), and at each the value the simulation is compared with (:func:`target` ->
+   :class:`Target`). Formula and regime only: cheap, deterministic, no simulated number is
+   looked at;
+2. **oracle** (:func:`verify.oracle.consult` -> :class:`verify.oracle.Verdict`): the claim
+   against the registered exact theory, where there is one;
+3. **simulate and observe** (:func:`verify.expectation.observe_claim`): per-trial risks of a
+   configuration (:meth:`verify.context.Context.simulate`, cached, over ``numeric``), the
+   quantity's estimate and its trials (:mod:`verify.measurement`), tested against the
+   :class:`Target` -> :class:`verify.observation.Observation`;
 4. **decide** (:func:`verify.stats.decide`, called by the runner): one Holm family over every
    observation of the run; status of each;
 5. **report** (:mod:`verify.report`).
@@ -155,7 +158,7 @@ power), from the claim's regime like the random draws, under their own key."""
 
 def spare_configs(claim, ctx) -> list[Planned]:
     """Random configurations that replace a random draw no affordable trial count gives power
-    (:func:`verify.expectation.run_expectation`): ``SPARES`` draws of the claim's strategy
+    (:func:`verify.expectation.replace_underpowered`): ``SPARES`` draws of the claim's strategy
     under a key of their own, so the first draws of every claim stay what they were. Chosen
     before any simulation, in a fixed order; each is simulated with its own seed, so the data
     that show a draw underpowered never enter its replacement's test."""

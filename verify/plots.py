@@ -20,7 +20,7 @@ import numpy as np
 
 import theory
 from theory.formulas import MODELS
-from verify import stats
+from verify import measurement, stats
 from verify.figlimits import mark_clipped, readable_limits
 
 BASE = {"d_s": 4, "d_w": 6, "sigma2": 1.0, "cosines": [0.9, 0.6, 0.3, 0.0],
@@ -39,7 +39,7 @@ def _point(ctx, cfg, trials) -> dict:
     for m in MODELS:
         row["mean"][m], row["se"][m] = stats.mean_se(pt[m])
     for q in ("pgr", "opr"):
-        row["mean"][q], row["se"][q] = ctx.quantity(cfg, q, trials)
+        row["mean"][q], row["se"][q] = measurement.quantity(ctx, cfg, q, trials)
     with np.errstate(divide="ignore", invalid="ignore"):
         row["mean_of_pgr"] = float(np.mean((pt["weak"] - pt["w2s"]) / (pt["weak"] - pt["ceiling"])))
         row["mean_of_opr"] = float(np.mean(pt["strong"] / pt["w2s"]))
@@ -72,7 +72,7 @@ def plot_suite(ctx, progress: bool = False) -> dict:
         print(f"plots: simulating {len(configs)} sweep points x {trials} trials", file=sys.stderr,
               flush=True)
         if sys.stderr.isatty():
-            from tqdm import tqdm
+            from tqdm import tqdm   # deliberate: a heavy import, only for a visible bar
 
             bar = tqdm(total=len(configs), unit="point", desc="plots", file=sys.stderr, leave=False)
     rows = []
@@ -115,6 +115,8 @@ def render(data: dict, folder: str, progress: bool = False) -> list[str]:
     if progress:
         print(f"plots: drawing {len(FIGURES)} figures into {folder} (loading matplotlib)",
               file=sys.stderr, flush=True)
+    # deliberate: matplotlib (seconds to load) only when figures are drawn, with its backend
+    # chosen before pyplot loads
     import matplotlib
 
     matplotlib.use("Agg", force=False)

@@ -10,6 +10,7 @@ believed true, ``fail`` for registered known-false claims). Exit codes (:func:`e
 """
 from __future__ import annotations
 
+import importlib.metadata as md
 import math
 import multiprocessing
 import os
@@ -20,7 +21,10 @@ import time
 import traceback
 from collections import deque
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 
+from numeric.executors import SerialExecutor, ambient, using
+from numeric.store import RunStore
 from verify import stats
 from verify.claims import Observation
 from verify.exitcodes import ExitCode
@@ -121,8 +125,6 @@ def exit_code(results) -> ExitCode:
 
 def environment() -> dict:
     """Package versions and platform, for reproducibility."""
-    import importlib.metadata as md
-
     versions = {}
     for pkg in ("w2s-verifier", "numpy", "scipy", "sympy", "mpmath", "hypothesis", "matplotlib"):
         try:
@@ -179,9 +181,6 @@ _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _forked_claim(i: int):
-    from numeric.executors import SerialExecutor, using
-    from numeric.store import RunStore
-
     claims, ctx, folder, device = _FORKED
     before = ctx.simulated_trials
     executor = SerialExecutor()
@@ -291,10 +290,6 @@ def _run_forked(claims, ctx, workers, collect):
     terminates every worker (SIGTERM, then SIGKILL) before the exception propagates.
     """
     global _FORKED
-    from multiprocessing.connection import wait
-
-    from numeric.executors import ambient
-
     parent_executor, store, device = ambient()
     mp = multiprocessing.get_context("fork")
     todo = deque(range(len(claims)))
@@ -387,7 +382,7 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
     ctx.planning_level = ctx.alpha / max(m_planned, 1)
     bar = None
     if progress:
-        from tqdm import tqdm
+        from tqdm import tqdm   # deliberate: a heavy import, only for a visible bar
 
         bar = tqdm(total=len(claims), unit="claim", file=sys.stderr, dynamic_ncols=True)
     results = [None] * len(claims)

@@ -45,6 +45,8 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
+import numeric
+from numeric.geometry import canonical_bases, derived_geometry
 from numeric.laws import LAW_NAMES, parse_law
 
 FEATURES = LAW_NAMES
@@ -389,8 +391,6 @@ def _theta(config: dict, V_s: np.ndarray, V_w: np.ndarray) -> np.ndarray:
 
 def scenario_from_config(config: dict):
     """The ``numeric.Scenario`` of a configuration (canonical bases, the config's target)."""
-    import numeric
-
     validate_config(config)
     kw = dict(cosines=list(config["cosines"]), features=config.get("features", "gaussian"),
               noise=config.get("noise", "gaussian"))
@@ -408,8 +408,6 @@ def config_geometry(config: dict) -> dict:
     canonical bases and target) without building a ``numeric.Scenario``: about twenty times
     faster, for scoring many candidate configurations (``verify.design``). The configuration
     is not validated."""
-    from numeric.geometry import canonical_bases, derived_geometry
-
     d_s, d_w = int(config["d_s"]), int(config["d_w"])
     V_s, V_w = canonical_bases(d_s, d_w, np.asarray(config["cosines"], dtype=float))
     g = derived_geometry(V_s, V_w, _theta(config, V_s, V_w))

@@ -66,8 +66,9 @@ class ClaimCheck:
         return f"ClaimCheck({self.name!r})"
 
     def __call__(self):
-        import pytest
+        import pytest   # deliberate: the test extra; this module imports without it
 
+        # deliberate: the report's wording is needed only for a failing test's message
         from verify.report import counterexample_text
         from verify.runner import fmt
 
@@ -110,7 +111,7 @@ def parametrize_claims(claims, *, preset: str = "quick", shrink: bool = True, **
     ValueError
         No claims, or two claims with the same name.
     """
-    import pytest
+    import pytest   # deliberate: the test extra; this module imports without it
 
     claims = list(claims)
     if not claims:

@@ -3,7 +3,6 @@ against the exact finite forms, the optimal penalty, and the teacher's best pena
 import math
 
 import mpmath
-import numpy as np
 import pytest
 import sympy as sp
 from scipy import integrate

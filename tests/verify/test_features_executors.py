@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from numeric.executors import ProcessExecutor, SerialExecutor
+from numeric.executors import ProcessExecutor
 from numeric.features.tasks import FeatureData, ProbeChunk
 from numeric.store import RunStore
 from verify.cli import main

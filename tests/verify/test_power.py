@@ -1,6 +1,5 @@
 """Verification power (issue 16): power-seeking configurations, the symbolic oracle, wrong user
 formulas failing and right ones passing."""
-import json
 import os
 import subprocess
 import sys
@@ -10,7 +9,7 @@ import sympy as sp
 
 import theory
 from theory.symbols import N, d_s, d_w, n, rho_s, rho_w, sigma2
-from verify import design, oracle
+from verify import design, measurement, oracle
 from verify.claims import Claim, load_claims_file
 from verify.claimsets.core import CLAIMS as CORE
 from verify.context import Context
@@ -109,8 +108,10 @@ def test_adaptive_falls_back_through_coarser_targets():
         calls.append(t)
         return 1.0, 1.0 / t ** 0.5
 
-    _e, _se, t_one = ctx.adaptive(measure, 1.0, "two-sided", 0.01, budget=16384, fallback=0.2)
-    _e, _se, t_two = ctx.adaptive(measure, 1.0, "two-sided", 0.01, budget=16384, fallback=(0.05, 0.2))
+    _e, _se, t_one = measurement.adaptive(ctx, measure, 1.0, "two-sided", 0.01, budget=16384,
+                                          fallback=0.2)
+    _e, _se, t_two = measurement.adaptive(ctx, measure, 1.0, "two-sided", 0.01, budget=16384,
+                                          fallback=(0.05, 0.2))
     assert t_one < t_two <= 16384
     from verify import stats
 
@@ -219,12 +220,11 @@ def test_a_short_equivalence_gets_the_second_pass_maximum():
     need, so it stayed inconclusive. An equivalence passes only by confirmation, so a short one
     gets up to ``pool_budget`` trials, still sized from its SE alone."""
     from verify.claimsets import registry
-    from verify.expectation import run_expectation
 
     claim = next(c for c in CORE if c.name == "core.paper.w2s.variance")
     ctx = Context.preset("quick", seed=4)
     ctx.planning_level = ctx.alpha / sum(max(int(c.plan(ctx)), 0) for c in registry())
-    obs = [o for o in run_expectation(claim, ctx) if o.alternative == "equivalence"]
+    obs = [o for o in claim.run(ctx) if o.alternative == "equivalence"]
     extended = [o for o in obs if o.details.get("second_pass")]
     assert extended, [(o.config, o.trials) for o in obs]
     for o in extended:
@@ -270,17 +270,16 @@ def test_a_random_draw_without_power_is_replaced_by_a_spare(seed, name):
     family's planning level, a spare random draw of the same regime replaces it; the short draw
     stays among the observations (in the Holm family), not required."""
     from verify.claimsets import registry
-    from verify.expectation import _short, run_expectation
 
     claim = next(c for c in CORE if c.name == name)
     ctx = Context.preset("quick", seed=seed)
     ctx.planning_level = ctx.alpha / sum(max(int(c.plan(ctx)), 0) for c in registry())
-    stat = [o for o in run_expectation(claim, ctx) if o.alternative != "none"]
+    stat = [o for o in claim.run(ctx) if o.alternative != "none"]
     dropped = [o for o in stat if not o.required and o.details.get("replaced")]
     spares = [o for o in stat if o.details.get("replaces")]
     assert dropped and dropped[0].p_value is not None, [(o.trials, o.required) for o in stat]
-    assert _short(claim, ctx, dropped[0]) is not None
-    assert spares and spares[-1].required and _short(claim, ctx, spares[-1]) is None
+    assert measurement.shortfall(ctx, dropped[0]) is not None
+    assert spares and spares[-1].required and measurement.shortfall(ctx, spares[-1]) is None
     assert spares[-1].details["replaces"]["config"] == dropped[0].config
     assert spares[-1].details["role"]["chosen_by"] == "random draw (spare)"
     assert all(o.required for o in stat if o not in dropped and o not in spares[:-1])

@@ -34,8 +34,7 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
-from hypothesis import HealthCheck, Phase, find, given, settings
-from hypothesis import seed as hseed
+from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis.errors import NoSuchExample
 
 import theory
@@ -43,7 +42,7 @@ from theory import complexity as cx
 from theory import scaling as sc
 from theory.complexity import VARIANCE_ONLY as VAR
 from theory.symbols import BY_NAME, N, d_s, d_sw, d_w, n
-from verify import stats
+from verify import measurement, stats
 from verify.bounds import (ARGS, bound_fails, exact, exact_fn, n_le_N, opr_bound_sufficient,
                            pgr_bound_sufficient)
 from verify.claims import CustomClaim, Observation, SymbolicClaim
@@ -323,7 +322,7 @@ class OrderingFlip(CustomClaim):
                     return stats.mean_estimate(pt[self.other] - pt["w2s"])
 
                 alt = "greater" if side == "below" else "less"
-                e, t = ctx.adaptive_estimate(measure, abs(pred), alt, resolution=0.5)
+                e, t = measurement.adaptive_estimate(ctx, measure, abs(pred), alt, resolution=0.5)
                 est, se = e.estimate, e.se
                 o = Observation.test(
                     f"E[ER_{self.other} - ER_w2s] {'<' if side == 'below' else '>'} 0 at N = {NN} "
@@ -448,8 +447,8 @@ class ScalingExponent(CustomClaim):
                 return est - limit, se
 
             pilot = measure(ctx.trials)[0]
-            excess, se, t = ctx.adaptive(measure, abs(pilot), "two-sided",
-                                         resolution=0.15 if ctx.quick else 0.12, budget=budget)
+            excess, se, t = measurement.adaptive(ctx, measure, abs(pilot), "two-sided",
+                                                 resolution=0.15 if ctx.quick else 0.12, budget=budget)
             rows.append({"x": v, "excess": excess, "se": se, "trials": t})
             if excess <= 3 * se:
                 return None, ys, ws, rows
@@ -517,7 +516,7 @@ class PgrAboveLimit(CustomClaim):
                 pt = ctx.simulate(c, t)
                 return stats.ratio_estimate(pt["weak"] - pt["w2s"], pt["weak"] - pt["ceiling"])
 
-            e, t = ctx.adaptive_estimate(measure, pred - limit, "less", resolution=0.5)
+            e, t = measurement.adaptive_estimate(ctx, measure, pred - limit, "less", resolution=0.5)
             est, se = e.estimate, e.se
             o = Observation.test(f"PGR(N = {NN}) > its N -> oo limit {limit:.4f}", est, se, limit, "less",
                                  config=c, scale=pred - limit, resolution=0.5, trials=t,

@@ -22,7 +22,7 @@ import sympy as sp
 import theory
 from theory.symbols import N, b_w2s, d_s, d_sw, d_w, n, rho_w, sigma2
 from theory.complexity import VARIANCE_ONLY
-from verify import stats
+from verify import measurement, stats
 from verify.bounds import pgr_bound_sufficient
 from verify.claims import Claim, CustomClaim, Observation, SymbolicClaim
 from verify.strategies import Regime, configs
@@ -234,8 +234,8 @@ class MisfitIdentity(CustomClaim):
                 pt = ctx.simulate(cfg, t)
                 return stats.mean_estimate(pt["weak"] - pt["w2s"] - c * pt["misfit"])
 
-            scale = ctx.quantity(cfg, "weak", ctx.trials)[0]
-            e, t = ctx.adaptive_estimate(measure, scale, "two-sided")
+            scale = measurement.quantity(ctx, cfg, "weak", ctx.trials)[0]
+            e, t = measurement.adaptive_estimate(ctx, measure, scale, "two-sided")
             out.append(Observation.test(f"E[ER_w - ER_w2s - {c:.4g} misfit] = 0", e.estimate, e.se, 0.0,
                                         "two-sided", skewness=e.skewness,
                                         config=cfg, scale=scale, resolution=ctx.resolution, trials=t,

@@ -35,7 +35,7 @@ import sympy as sp
 import theory
 from theory import regimes as R
 from theory.symbols import N, c_sw, d_s, d_sw, d_w, p_sw, rho_w, t2
-from verify import stats
+from verify import measurement, stats
 from verify.claims import CustomClaim, Observation, SymbolicClaim
 # The regime strategies live with the other strategies (verify.symbolic draws them too); GAP,
 # regime_configs and single_interp_configs stay importable from here.
@@ -158,16 +158,17 @@ class _RegimeClaim(CustomClaim):
             # aim below the resolution, within the power budget (given up for the resolution
             # where the measured SE says the budget cannot reach it), as power-seeking
             # configurations of expectation claims do (verify.planning.plan_configs)
-            e, t = ctx.adaptive_estimate(measure, scale, "two-sided",
-                                         THRESHOLD_TARGET * ctx.resolution,
-                                         budget=ctx.power_budget, fallback=ctx.resolution)
+            e, t = measurement.adaptive_estimate(ctx, measure, scale, "two-sided",
+                                                 THRESHOLD_TARGET * ctx.resolution,
+                                                 budget=ctx.power_budget, fallback=ctx.resolution)
             details = {**details, "role": {"chosen_by": "formula (power-seeking): interpolating "
                                                         "fits at the threshold, no target"}}
         else:
             # up to the power budget, sized from the SE alone (the adaptive rule stops at the
             # resolution): with the skewness-aware MDE the interpolating fits' per-trial risks
             # ended at MDE 0.205-0.257 on the run budget (quick seeds 7 and 27 of 40)
-            e, t = ctx.adaptive_estimate(measure, scale, "two-sided", budget=ctx.power_budget)
+            e, t = measurement.adaptive_estimate(ctx, measure, scale, "two-sided",
+                                                 budget=ctx.power_budget)
         return Observation.test(label, e.estimate, e.se, theory_value, "two-sided", config=cfg,
                                 scale=scale, resolution=ctx.resolution, trials=t, details=details,
                                 skewness=e.skewness)

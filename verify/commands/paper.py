@@ -17,7 +17,7 @@ import os
 
 from verify.commands.execution import add_execution_arguments, open_execution, reuse_text
 from verify.exitcodes import interrupted, usage_error
-from verify.outputs import claim_folder, io_error, mark_folder, staged
+from verify.outputs import claim_folder, mark_folder, staged
 
 
 def add_arguments(parser):

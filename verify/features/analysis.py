@@ -36,6 +36,7 @@ import math
 
 import numpy as np
 from scipy import stats as sps
+from scipy.optimize import nnls
 
 from verify.stats import holm
 
@@ -90,8 +91,6 @@ def fit_paper(sweeps, dims, noise2=0.0) -> dict:
     "p_value", "at_bound", "unconstrained"}``; ``p_value`` is the goodness of fit
     (:math:`\chi^2` with points - 3 degrees of freedom).
     """
-    from scipy.optimize import nnls
-
     X, off, y, se = _stack(sweeps, SINGLE, dims, noise2)
     W = 1.0 / se
     Xw, yw = X * W[:, None], (y - off) * W

@@ -21,6 +21,7 @@ import numpy as np
 from numeric.executors import ExecutionStats, SerialExecutor
 from numeric.features.probe import PROBE_KEYS
 from numeric.features.tasks import FeatureData, ProbeChunk, valid_point
+from numeric.result import summarise
 from numeric.seeding import as_seed_sequence, child
 
 __all__ = ["data_digest", "test_rows", "run_points", "run_sweep", "grid"]
@@ -84,8 +85,6 @@ def run_points(data: FeatureData, points, settings: dict, test, *, executor=None
 
 def _summarise(points, x):
     """Sweep dict of :mod:`verify.features.analysis` from per-split arrays."""
-    from numeric.result import summarise
-
     ns, Ns, mean, se = [], [], {k: [] for k in PROBE_KEYS}, {k: [] for k in PROBE_KEYS}
     extra = {k: [] for k in ("pgr_of_means", "pgr_of_means_se", "opr_of_means",
                              "opr_of_means_se")}

@@ -30,7 +30,7 @@ def write_json(path, obj) -> Path:
 
 def save_figure(fig, path, dpi: int = 100) -> Path:
     """Save a matplotlib figure as PNG atomically and close it."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt     # deliberate: a heavy import, only to save a figure
 
     try:
         buf = io.BytesIO()

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import tomli_w
 
 from numeric.executors import make_executor
 from verify.compare import scenario_summary, simulation_summary, build_record, theory_values
@@ -157,8 +158,6 @@ def run_study(config, out_dir, workers: int = 1, progress: bool = False, *, exec
     files.append(write_text(out / "deviations.md", tables.markdown_table(config, records)))
     files.append(write_json(out / "deviations.json",
                             tables.json_table(config, points, records, findings)))
-    import tomli_w
-
     files.append(write_text(out / "config.toml", tomli_w.dumps(config.to_dict())))
     wall = time.perf_counter() - t0
     names = [Path(f).name for f in files] + ["report.md"]
