@@ -100,12 +100,18 @@ def rejection_probability(level: float, alternative: str, T: int, skew: float, k
     its two one-sided boundary tests. Each tail is clipped to [0, 1]."""
     from scipy.stats import norm
 
+    z = float(norm.isf(level / 2 if alternative == "two-sided" else level))
+    return _tails(edgeworth_cdf(-z, T, skew, kurt, order), 1 - edgeworth_cdf(z, T, skew, kurt, order),
+                  alternative)
+
+
+def _tails(lower: float, upper: float, alternative: str) -> float:
+    """The rejection probability of ``alternative`` from its two tail probabilities (each clipped
+    to [0, 1]): their sum (two-sided), one of them, or the larger (equivalence: the boundary
+    test that rejects more)."""
+    lower, upper = _clip(lower), _clip(upper)
     if alternative == "two-sided":
-        z = float(norm.isf(level / 2))
-        return _clip(edgeworth_cdf(-z, T, skew, kurt, order)) + _clip(1 - edgeworth_cdf(z, T, skew, kurt, order))
-    z = float(norm.isf(level))
-    lower = _clip(edgeworth_cdf(-z, T, skew, kurt, order))
-    upper = _clip(1 - edgeworth_cdf(z, T, skew, kurt, order))
+        return lower + upper
     if alternative == "less":
         return lower
     if alternative == "greater":
@@ -130,17 +136,8 @@ def rejection_probability_new(level: float, alternative: str, T: int, skew: floa
     z = float(norm.isf(level / 2 if alternative == "two-sided" else level))
     c_lo = min(-z, hall_inverse(-z, skew, T))
     c_hi = max(z, hall_inverse(z, skew, T))
-    lower = _clip(edgeworth_cdf(c_lo, T, skew, kurt, order))
-    upper = _clip(1 - edgeworth_cdf(c_hi, T, skew, kurt, order))
-    if alternative == "two-sided":
-        return lower + upper
-    if alternative == "less":
-        return lower
-    if alternative == "greater":
-        return upper
-    if alternative == "equivalence":
-        return max(lower, upper)
-    raise ValueError(f"alternative {alternative!r} has no rejection probability")
+    return _tails(edgeworth_cdf(c_lo, T, skew, kurt, order), 1 - edgeworth_cdf(c_hi, T, skew, kurt, order),
+                  alternative)
 
 
 def clopper_pearson(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:

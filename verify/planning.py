@@ -159,9 +159,10 @@ power), from the claim's regime like the random draws, under their own key."""
 def spare_configs(claim, ctx) -> list[Planned]:
     """Random configurations that replace a random draw no affordable trial count gives power
     (:func:`verify.expectation.replace_underpowered`): ``SPARES`` draws of the claim's strategy
-    under a key of their own, so the first draws of every claim stay what they were. Chosen
-    before any simulation, in a fixed order; each is simulated with its own seed, so the data
-    that show a draw underpowered never enter its replacement's test."""
+    under a key of their own, so the first draws of every claim stay what they were. Drawn
+    lazily, but deterministic in the run seed and independent of every simulated number, in a
+    fixed order; each is simulated with its own seed, so the data that show a draw
+    underpowered never enter its replacement's test."""
     cfgs = ctx.draw(strategy(claim, ctx), SPARES, "spares", *_draw_key(claim)[1:])
     return [Planned(cfg, {"chosen_by": "random draw (spare)"}) for cfg in cfgs]
 
