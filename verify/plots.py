@@ -1,7 +1,9 @@
 """Error plots: simulation against theory along n and N sweeps (matplotlib, PNG).
 
 :func:`plot_suite` simulates the sweeps (through the run's context, so seeds follow the run
-seed) and returns their data; :func:`render` draws the figures into a folder:
+seed) and returns their data; :func:`render` draws the figures into a folder; :func:`figures`
+does both and returns the data with the PNG files' bytes (a job that can run in a worker
+process while the claims run, ``verify.runner.run_claims(..., alongside=...)``):
 
 * ``relative_error_vs_n.png`` / ``relative_error_vs_N.png`` -- (simulated mean - theory) /
   theory for each model, against the exact and the paper form, with 95 % confidence bands;
@@ -14,7 +16,10 @@ seed) and returns their data; :func:`render` draws the figures into a folder:
 from __future__ import annotations
 
 import math
+import os
+import shutil
 import sys
+import tempfile
 
 import numpy as np
 
@@ -87,6 +92,24 @@ def plot_suite(ctx, progress: bool = False) -> dict:
            if k not in ("n", "N")}
     return {"base": BASE, "geometry": geo, "trials": trials, "n_sweep": n_sweep, "N_sweep": N_sweep,
             "n_fixed": LABELLED_FIXED, "N_fixed": PSEUDO_FIXED}
+
+
+def figures(ctx, progress: bool = False) -> dict:
+    """:func:`plot_suite` and :func:`render` in one: ``{"data": ..., "png": {name: bytes}}``.
+
+    The figures are drawn into a temporary folder of this function's own, read back and the
+    folder removed, so that the caller (:func:`verify.report.write_outputs`) writes them where
+    it writes the rest of the report, atomically with it."""
+    data = plot_suite(ctx, progress=progress)
+    folder = tempfile.mkdtemp(prefix="w2s-verify-figures-")
+    try:
+        png = {}
+        for name in render(data, folder, progress=progress):
+            with open(os.path.join(folder, name), "rb") as fh:
+                png[name] = fh.read()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)     # our own temporary folder
+    return {"data": data, "png": png}
 
 
 def _curve(name, geo, var, grid, fixed):

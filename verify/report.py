@@ -268,8 +268,12 @@ def junit(result: RunResult) -> str:
 REPORT_FILES = ("report.md", "report.json", "junit.xml", "plots")
 
 
-def write_outputs(result: RunResult, out: str, plots: dict | None = None, progress: bool = False) -> str:
+def write_outputs(result: RunResult, out: str, plots: dict | None = None, progress: bool = False,
+                  figures: dict | None = None) -> str:
     """Write report.md, report.json, junit.xml and plots/ into ``out``.
+
+    ``plots`` is :func:`verify.plots.plot_suite`'s data; the figures are drawn from it, unless
+    ``figures`` already holds them (``{name: PNG bytes}``, :func:`verify.plots.figures`).
 
     Everything is first written to a staging folder inside ``out``; only then are the files moved
     into place (one ``os.replace`` each), so a failed run leaves the previous report as it was.
@@ -290,7 +294,13 @@ def write_outputs(result: RunResult, out: str, plots: dict | None = None, progre
         names = []
         if plots is not None:
             os.makedirs(os.path.join(stage, "plots"))
-            names = plots_module.render(plots, os.path.join(stage, "plots"), progress=progress)
+            if figures is None:
+                names = plots_module.render(plots, os.path.join(stage, "plots"), progress=progress)
+            else:
+                names = list(figures)
+                for name, png in figures.items():
+                    with open(os.path.join(stage, "plots", name), "wb") as fh:
+                        fh.write(png)
         data = result.to_dict()
         if plots is not None:
             data["plots"] = {"files": names, "data": plots}

@@ -95,6 +95,9 @@ class RunResult:
     settings: dict
     seconds: float = 0.0
     environment: dict = field(default_factory=dict)
+    #: the value of ``run_claims(..., alongside=job)``'s job (``None`` without one); not part of
+    #: :meth:`to_dict`: the caller decides where it goes (the figures, for ``python -m verify``)
+    alongside: object = None
 
     @property
     def exit_code(self) -> int:
@@ -169,9 +172,13 @@ def _run_one(claim, ctx):
     return obs, time.monotonic() - t, error
 
 
-# (claims, ctx, store folder, device) handed to forked workers by inheritance: claims hold SymPy
-# expressions and user callables that need not pickle, so only indices and results travel.
+# (claims, ctx, store folder, device, alongside job) handed to forked workers by inheritance:
+# claims hold SymPy expressions and user callables that need not pickle, so only indices and
+# results travel.
 _FORKED: tuple | None = None
+
+#: The job index of ``run_claims``' ``alongside`` job in the fork pool (claims are 0, 1, ...).
+ALONGSIDE = -1
 
 # Times a claim is run again after its worker died, before it is reported as an error.
 MAX_RETRIES = 2
@@ -181,13 +188,18 @@ _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _forked_claim(i: int):
-    claims, ctx, folder, device = _FORKED
+    claims, ctx, folder, device, alongside = _FORKED
     before = ctx.simulated_trials
     executor = SerialExecutor()
     # Only the parent rewrites the manifest; this worker hands its entries back.
     store = RunStore(folder, write_manifest=False) if folder else None
     with using(executor, store, device):
-        obs, seconds, error = _run_one(claims[i], ctx)
+        if i == ALONGSIDE:
+            t = time.monotonic()
+            obs, error = alongside(ctx, progress=False), None   # its exceptions are the run's
+            seconds = time.monotonic() - t
+        else:
+            obs, seconds, error = _run_one(claims[i], ctx)
     entries = store.new_entries() if store is not None else {}
     return i, obs, seconds, error, ctx.simulated_trials - before, executor.totals, entries
 
@@ -274,7 +286,7 @@ def _stop_all(pool) -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _run_forked(claims, ctx, workers, collect):
+def _run_forked(claims, ctx, workers, collect, alongside=None):
     """Run the claims in ``workers`` forked processes, each claim whole in one of them.
 
     A check run's simulations are small and sequential inside a claim (adaptive trials), so
@@ -288,14 +300,18 @@ def _run_forked(claims, ctx, workers, collect):
     :data:`MAX_RETRIES` times, after which the claim is reported with an error (inconclusive);
     each re-run counts in the executor's ``retries``. Ctrl-C or SIGTERM in the driver
     terminates every worker (SIGTERM, then SIGKILL) before the exception propagates.
+
+    ``alongside`` (``job(ctx, progress=False)``) is one more job, queued first (it is long: for
+    ``python -m verify``, the figures); its value is handed to ``collect`` under :data:`ALONGSIDE`. If its worker dies
+    more than :data:`MAX_RETRIES` times, ``collect`` is not called for it (the caller runs it).
     """
     global _FORKED
     parent_executor, store, device = ambient()
     mp = multiprocessing.get_context("fork")
-    todo = deque(range(len(claims)))
-    attempts = [0] * len(claims)
+    todo = deque(([ALONGSIDE] if alongside is not None else []) + list(range(len(claims))))
+    attempts = dict.fromkeys(todo, 0)
     pool = []
-    _FORKED = (claims, ctx, store.folder if store is not None else None, device)
+    _FORKED = (claims, ctx, store.folder if store is not None else None, device, alongside)
 
     def lost(w):
         i, code = w.job, w.process.exitcode
@@ -305,7 +321,10 @@ def _run_forked(claims, ctx, workers, collect):
             return
         attempts[i] += 1
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        what = "the job run alongside the claims" if i == ALONGSIDE else f"claim {claims[i].name}"
         if attempts[i] > MAX_RETRIES:
+            if i == ALONGSIDE:
+                return                      # run_claims runs it in the driver
             msg = (f"WorkerDied: the worker process running this claim died {attempts[i]} times "
                    f"(last: {how}); not retried again")
             collect(i, [Observation.check("worker process died", "inconclusive",
@@ -315,8 +334,7 @@ def _run_forked(claims, ctx, workers, collect):
         if parent_executor is not None:
             parent_executor.totals.retries += 1
             parent_executor.totals.pool_restarts += 1
-            parent_executor.totals.notes.append(
-                f"a claim worker died ({how}); claim {claims[i].name} run again")
+            parent_executor.totals.notes.append(f"a claim worker died ({how}); {what} run again")
 
     try:
         while todo or any(w.job is not None for w in pool):
@@ -363,11 +381,17 @@ def _run_forked(claims, ctx, workers, collect):
 
 
 def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
-               workers: int = 1) -> RunResult:
+               workers: int = 1, alongside=None) -> RunResult:
     """Check ``claims`` under context ``ctx`` and return a :class:`RunResult`.
 
     ``workers > 1`` runs whole claims in that many forked processes (where the platform can
     fork); the result is the same as with ``workers=1``.
+
+    ``alongside``: a callable ``job(ctx, progress=...)`` whose value (picklable) becomes
+    ``RunResult.alongside``. With workers it runs in the pool, first, while the claims run
+    (``python -m verify`` draws its figures so, instead of after the claims on one core), with
+    ``progress=False`` (a worker's prints would break the bar); serially, after the claims,
+    with ``progress``. It must not depend on the claims' outcomes.
 
     1. Plan: ``m_planned`` = sum of ``claim.plan(ctx)``; ``ctx.planning_level = alpha / m_planned``.
     2. Run every claim (an exception of a claim, whatever its type, becomes an ``error``
@@ -386,20 +410,26 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
 
         bar = tqdm(total=len(claims), unit="claim", file=sys.stderr, dynamic_ncols=True)
     results = [None] * len(claims)
+    side = {}
 
     def collect(i, obs, seconds, error):
+        if i == ALONGSIDE:
+            side["value"] = obs
+            return
         results[i] = ClaimResult(claims[i], obs, seconds=seconds, error=error)
         if bar is not None:
             bar.set_description(claims[i].name[:40])
             bar.update(1)
 
     if workers > 1 and len(claims) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        _run_forked(claims, ctx, workers, collect)
+        _run_forked(claims, ctx, workers, collect, alongside)
     else:
         for i, c in enumerate(claims):
             collect(i, *_run_one(c, ctx))
     if bar is not None:
         bar.close()
+    if alongside is not None and "value" not in side:
+        side["value"] = alongside(ctx, progress=progress)   # serially, or its workers kept dying
     summary = stats.decide([o for r in results for o in r.observations], ctx.alpha, ctx.power)
     summary["m_planned"] = m_planned
     summary["planning_level"] = ctx.planning_level
@@ -436,7 +466,8 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
                 # simulated configurations, so the count depends on the executor and on what a
                 # run folder already held. It sits with the executor's counts.
                 "execution": {"simulated_trials": ctx.simulated_trials}}
-    return RunResult(results, summary, settings, seconds=time.monotonic() - t0, environment=environment())
+    return RunResult(results, summary, settings, seconds=time.monotonic() - t0, environment=environment(),
+                     alongside=side.get("value"))
 
 
 def fmt(x, digits: int = 3) -> str:

@@ -84,3 +84,27 @@ def test_readable_limits():
     assert readable_limits([np.nan], [np.nan]) is None
     lo, hi = readable_limits([1.0, 1.0], pad=0)                       # a flat curve
     assert hi - lo == pytest.approx(0.05)
+
+
+def test_figures_drawn_in_the_pool_reach_the_report(tmp_path, capsys):
+    """With workers the figures are drawn in a worker while the claims run; they land in
+    ``plots/`` with the rest of the report, the same data as a serial run's, no temporary
+    folder left behind."""
+    import glob
+    import tempfile
+
+    from verify.cli import main
+
+    before = set(glob.glob(f"{tempfile.gettempdir()}/w2s-verify-figures-*"))
+    data = {}
+    for workers in ("2", "0"):
+        out = tmp_path / f"w{workers}"
+        code = main(["--quick", "--claims", "core.special.*", "--no-progress", "--seed", "3",
+                     "--workers", workers, "--out", str(out)])
+        assert code == 0
+        report = json.loads((out / "report.json").read_text())
+        assert sorted(report["plots"]["files"]) == sorted(p.name for p in (out / "plots").iterdir())
+        assert len(report["plots"]["files"]) == 6
+        data[workers] = report["plots"]["data"]
+    assert data["2"] == data["0"]
+    assert set(glob.glob(f"{tempfile.gettempdir()}/w2s-verify-figures-*")) == before

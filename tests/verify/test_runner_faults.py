@@ -303,3 +303,31 @@ def test_local_pools_stop_with_their_driver(tmp_path, how, command):
     assert not _live(kids)
     if how == "ctrl-c":
         assert p.returncode == 130 and "Traceback" not in err, err
+
+
+def _kills_then_returns(folder, times):
+    def job(ctx, progress=False):
+        tries = len(os.listdir(folder))
+        if tries < times:
+            open(os.path.join(folder, str(tries)), "w").close()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return "drawn"
+    return job
+
+
+@pytest.mark.parametrize("times, in_driver", [(1, False), (MAX_RETRIES + 5, True)])
+def test_alongside_job_whose_worker_dies_is_redone(tmp_path, times, in_driver):
+    from numeric.executors import SerialExecutor, using
+
+    claims = [KillsItsWorker("a", "/", times=0), KillsItsWorker("b", "/", times=0)]
+    executor = SerialExecutor()
+    with using(executor, None, None):
+        if in_driver:
+            # the driver would kill itself too: it only runs the job once the pool gave up
+            job = _kills_then_returns(str(tmp_path), MAX_RETRIES + 1)
+        else:
+            job = _kills_then_returns(str(tmp_path), times)
+        r = run_claims(claims, Context(seed=0), shrink=False, workers=2, alongside=job)
+    assert r.alongside == "drawn" and [x.status for x in r.results] == ["pass", "pass"]
+    assert executor.totals.retries == min(times, MAX_RETRIES)
+    assert "alongside" in executor.totals.notes[0]

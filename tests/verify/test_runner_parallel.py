@@ -29,3 +29,30 @@ def test_forked_claims_equal_serial_run():
     assert [r.name for r in serial.results] == [r.name for r in forked.results]
     assert serial.summary["m_planned"] == forked.summary["m_planned"]
     assert t1 > 0 and t2 > 0
+
+
+_CFG = {"d_s": 3, "d_w": 2, "n": 20, "N": 30, "sigma2": 1.0, "cosines": [0.8, 0.3],
+        "theta": {"s": 0.1, "w": 0.0, "o": 0.0, "seed": 1}, "features": "gaussian", "noise": "gaussian"}
+
+
+def _side_job(ctx, progress=False):
+    """A job run alongside the claims: simulated numbers, so its value depends on the seeds."""
+    return {"weak": ctx.simulate(_CFG, 64)["weak"].tolist(), "progress": progress}
+
+
+def test_alongside_job_gives_the_serial_value_in_the_pool():
+    claims = select(registry(), patterns=["core.special.*", "core.decomposition.*"])
+    values = []
+    for workers in (1, 2):
+        r = run_claims(claims, Context.preset("quick", seed=4), shrink=False, progress=False,
+                       workers=workers, alongside=_side_job)
+        values.append(r.alongside)
+    serial, forked = values
+    assert serial["weak"] == forked["weak"] and len(serial["weak"]) == 64
+    # in a worker the job never prints (a bar would break); serially it is told the run's choice
+    assert forked["progress"] is False
+
+
+def test_no_alongside_job_leaves_none():
+    claims = select(registry(), patterns=["core.special.*"])
+    assert run_claims(claims, Context(seed=0), shrink=False, workers=2).alongside is None

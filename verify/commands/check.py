@@ -112,6 +112,7 @@ def run(args) -> int:
         _announce(args)
     # deliberate: imported after the announcement, as they load the theory and NumPy
     from verify.context import Context
+    from verify.plots import figures
     from verify.report import print_summary, write_outputs
     from verify.runner import run_claims
 
@@ -149,13 +150,12 @@ def run(args) -> int:
             # A local pool runs whole claims in parallel (a claim's own simulations are small
             # and sequential); Dask and serial execution take the claims' tasks one by one.
             claim_workers = executor.workers if isinstance(executor, ProcessExecutor) else 1
-            result = run_claims(claims, ctx, shrink=not args.no_shrink,
-                                progress=not args.no_progress, workers=claim_workers)
-            plots_spec = None
-            if not args.no_plots:
-                from verify.plots import plot_suite
-
-                plots_spec = plot_suite(ctx, progress=not args.no_progress)
+            # The figures do not depend on the claims' outcomes: with workers they are drawn
+            # in the pool while the claims run, not after them on one core.
+            job = None if args.no_plots else figures
+            result = run_claims(claims, ctx, shrink=not args.no_shrink, progress=not args.no_progress,
+                                workers=claim_workers, alongside=job)
+            drawn = result.alongside
     except KeyboardInterrupt:
         return interrupted("python -m verify", f"finished simulation tasks are kept in {run_dir}")
     except OSError as exc:
@@ -163,7 +163,8 @@ def run(args) -> int:
     ex = executor.totals.to_dict()
     result.settings.setdefault("execution", {}).update(ex)
     try:
-        write_outputs(result, out, plots=plots_spec, progress=not args.no_progress)
+        write_outputs(result, out, plots=None if drawn is None else drawn["data"],
+                      figures=None if drawn is None else drawn["png"])
     except OutputError as exc:        # someone wrote into --out during the run
         return _usage(str(exc))
     except OSError as exc:
