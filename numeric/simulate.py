@@ -104,14 +104,16 @@ def simulate_blocks(scenario, root, blocks, engine: str = "auto",
     missing = [i for i, o in enumerate(out) if o is None]
     if missing:
         done = run_blocks(scenario, root, [(blocks[i], TRIAL_BLOCK) for i in missing], name, device)
+        rows = []
         for i, res in zip(missing, done):
             out[i] = res
             if store is not None:
-                b = blocks[i]
-                store.put(keys[i], res, {"scenario": digest, "trials": TRIAL_BLOCK,
-                                         "engine": name, "entropy": child(root, b).entropy,
-                                         "spawn_key": list(child(root, b).spawn_key),
-                                         "version": version})
+                ss = child(root, blocks[i])
+                rows.append((keys[i], res, {"scenario": digest, "trials": TRIAL_BLOCK,
+                                            "engine": name, "entropy": ss.entropy,
+                                            "spawn_key": list(ss.spawn_key), "version": version}))
+        if store is not None:
+            store.put_many(rows)
     if store is not None and ex is not None:
         ex.totals.tasks += len(blocks)
         ex.totals.tasks_from_store += len(blocks) - len(missing)
@@ -350,13 +352,12 @@ def simulate_many(jobs, *, executor=None, store=None, quiet: bool = True, on_res
     def on_done(ci, outs):
         j, idx = owners[ci]
         s = specs[j]
+        if store is not None:           # the chunk's tasks in one transaction
+            store.put_many((s.keys[i], out, {
+                "scenario": s.digest, "block": s.blocks[i][0], "trials": s.blocks[i][1],
+                "engine": s.name, "entropy": s.root.entropy, "spawn_key": list(s.root.spawn_key),
+                "device": device or "cpu", "version": version}) for i, out in zip(idx, outs))
         for i, out in zip(idx, outs):
-            if store is not None:
-                b, t = s.blocks[i]
-                store.put(s.keys[i], out, {
-                    "scenario": s.digest, "block": b, "trials": t, "engine": s.name,
-                    "entropy": s.root.entropy, "spawn_key": list(s.root.spawn_key),
-                    "device": device or "cpu", "version": version})
             s.parts[i] = out
         stats.tasks_run += len(idx)
         s.remaining -= len(idx)

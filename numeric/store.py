@@ -459,6 +459,31 @@ class RunStore:
                                     (key, layout, blob, json.dumps(meta, sort_keys=True)))
         self._new[key] = meta
 
+    def put_many(self, items) -> None:
+        """:meth:`put` of several tasks ``(key, per_trial, meta)`` in one transaction: all of
+        them are stored, or (an error, a killed process) none, and the caller runs them again.
+        One commit instead of one per task: storing a chunk of small tasks costs a fraction of
+        the arithmetic that made them."""
+        rows = []
+        for key, per_trial, meta in items:
+            _check_key(key)
+            layout, blob = _encode(per_trial)
+            rows.append((key, layout, blob, json.dumps(dict(meta or {}), sort_keys=True)))
+        if not rows:
+            return
+        with _IOErrors(self.path, "storing tasks"):
+            conn = self._connect()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany("INSERT OR REPLACE INTO tasks (key, layout, data, meta) "
+                                 "VALUES (?, ?, ?, ?)", rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        for key, _, _, meta in rows:
+            self._new[key] = json.loads(meta)
+
     def discard(self, key: str) -> None:
         """Remove one task's row (e.g. one known to be wrong)."""
         _check_key(key)

@@ -37,6 +37,20 @@ def test_put_get_roundtrip_and_manifest(tmp_path):
     assert RunStore(tmp_path / "run").get(key, fields=("w2s", "weak"), trials=5) is not None
 
 
+def test_put_many_stores_all_or_none(tmp_path):
+    st = RunStore(tmp_path / "run")
+    rows = [(f"{i:02x}" * 32, {"w2s": np.arange(3.0) + i}, {"block": i}) for i in range(4)]
+    st.put_many(rows)
+    assert st.keys() == sorted(k for k, _, _ in rows)
+    assert RunStore(tmp_path / "run").manifest()[rows[2][0]] == {"block": 2}
+    assert st.new_entries() == {k: m for k, _, m in rows}
+    # a row that cannot be stored (an array that does not encode) stores none of its chunk
+    bad = [("aa" * 32, {"w2s": np.arange(2.0)}, {}), ("bb" * 32, {"w2s": object()}, {})]
+    with pytest.raises((TypeError, ValueError)):
+        st.put_many(bad)
+    assert "aa" * 32 not in st and len(st) == 4
+
+
 def _rewrite(folder, key, mutate):
     """Replace the stored arrays of ``key`` by ``mutate(arrays)`` through the store itself: a
     well-formed row whose content does not fit its task."""
