@@ -29,6 +29,7 @@ the simulation's own power.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -202,6 +203,13 @@ def geometry_arrays(cfgs) -> dict:
     return {k: np.array([g[k] for g in gs], dtype=float) for k in gs[0]} if gs else {}
 
 
+@functools.lru_cache(maxsize=512)
+def _numpy_function(expr, syms):
+    # A lambdify costs milliseconds, the call microseconds: planning and the oracle evaluate
+    # the same few expressions (claim, theory, scale, mutations) over many grids.
+    return sp.lambdify(syms, expr, "numpy")
+
+
 def values(expr, arrays: dict) -> np.ndarray:
     """``expr`` evaluated elementwise over ``arrays`` in float64 (NaN where undefined).
 
@@ -216,7 +224,7 @@ def values(expr, arrays: dict) -> np.ndarray:
         if s.name not in arrays:
             raise ValueError(f"expression uses {s.name!r}, which is not a geometry symbol "
                              f"(known: {sorted(BY_NAME)})")
-    f = sp.lambdify(syms, expr, "numpy")
+    f = _numpy_function(expr, tuple(syms))
     with np.errstate(all="ignore"):
         v = np.asarray(f(*[arrays[s.name] for s in syms]), dtype=float)
     v = np.broadcast_to(v, (size,)).astype(float)
