@@ -20,10 +20,11 @@ trials were requested.
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["TRIAL_BLOCK", "as_seed_sequence", "block_generator", "child", "seed_blocks",
+__all__ = ["TRIAL_BLOCK", "as_seed_sequence", "block_generator", "child", "child_key", "ChildKey", "seed_blocks",
            "trial_generator", "trial_seed_sequences"]
 
 TRIAL_BLOCK = 16
@@ -70,6 +71,19 @@ def child(parent: np.random.SeedSequence, index: int) -> np.random.SeedSequence:
         spawn_key=tuple(parent.spawn_key) + (int(index),),
         pool_size=parent.pool_size,
     )
+
+
+class ChildKey(NamedTuple):
+    """What names ``child(parent, index)`` -- its ``entropy`` and ``spawn_key`` -- without
+    building the ``SeedSequence`` (which hashes its pool): store keys need only these."""
+
+    entropy: object
+    spawn_key: tuple
+
+
+def child_key(parent: np.random.SeedSequence, index: int) -> ChildKey:
+    """The ``entropy`` and ``spawn_key`` of ``child(parent, index)``."""
+    return ChildKey(parent.entropy, tuple(parent.spawn_key) + (int(index),))
 
 
 def seed_blocks(trials: int) -> list:

@@ -21,11 +21,11 @@ from numeric.design import build_design
 from numeric.engine_choice import choose_engine, engine_name
 from numeric.executors import Chunk, ExecutionStats, SerialExecutor, ambient, plan_chunks
 from numeric.result import SimulationResult
-from numeric.seeding import TRIAL_BLOCK, as_seed_sequence, child, seed_blocks
+from numeric.seeding import TRIAL_BLOCK, as_seed_sequence, child_key, seed_blocks
 from numeric.store import RunStore, package_version, scenario_digest, task_key
 from numeric.tasks import (
-    batch_draws, block_batches, default_batch, device_backend, read_task, run_batch, run_block,
-    run_blocks,
+    batch_draws, block_batches, default_batch, device_backend, read_task, read_tasks, run_batch,
+    run_block, run_blocks,
 )
 from numeric.validation import as_count
 
@@ -98,9 +98,9 @@ def simulate_blocks(scenario, root, blocks, engine: str = "auto",
     keys = None
     if store is not None:
         digest, version = scenario_digest(scenario), package_version()
-        keys = [task_key(digest, child(root, b), TRIAL_BLOCK, name, version, device=device)
+        keys = [task_key(digest, child_key(root, b), TRIAL_BLOCK, name, version, device=device)
                 for b in blocks]
-        out = [read_task(store, k, TRIAL_BLOCK) for k in keys]
+        out = read_tasks(store, keys, TRIAL_BLOCK)
     missing = [i for i, o in enumerate(out) if o is None]
     if missing:
         done = run_blocks(scenario, root, [(blocks[i], TRIAL_BLOCK) for i in missing], name, device)
@@ -108,7 +108,7 @@ def simulate_blocks(scenario, root, blocks, engine: str = "auto",
         for i, res in zip(missing, done):
             out[i] = res
             if store is not None:
-                ss = child(root, blocks[i])
+                ss = child_key(root, blocks[i])
                 rows.append((keys[i], res, {"scenario": digest, "trials": TRIAL_BLOCK,
                                             "engine": name, "entropy": ss.entropy,
                                             "spawn_key": list(ss.spawn_key), "version": version}))
@@ -241,7 +241,7 @@ class _Job:
         root = as_seed_sequence(seed)
         digest = scenario_digest(scenario)
         blocks = seed_blocks(trials)
-        keys = [task_key(digest, child(root, b), t, name, version, device=device)
+        keys = [task_key(digest, child_key(root, b), t, name, version, device=device)
                 for b, t in blocks]
         return cls(scenario, name, reason, root, digest, blocks, keys, [None] * len(blocks))
 
@@ -266,7 +266,7 @@ def _read_stored(specs, store, stats) -> None:
     rejected = 0 if store is None else store.rejected
     for s in specs:
         if store is not None:
-            s.parts = [read_task(store, k, t) for k, (_, t) in zip(s.keys, s.blocks)]
+            s.parts = read_tasks(store, s.keys, [t for _, t in s.blocks])
         s.remaining = len(s.missing())
         stats.tasks_from_store += len(s.blocks) - s.remaining
     if store is not None and store.rejected > rejected:

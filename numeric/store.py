@@ -174,6 +174,11 @@ class _IOErrors:
         return False
 
 
+# Keys per ``SELECT ... IN (...)`` of :meth:`RunStore.get_many` (SQLite allows 32,766 host
+# parameters since 3.32, 999 before).
+_KEYS_PER_QUERY = 500
+
+
 def _check_key(key) -> str:
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise ValueError(f"key must be a 64-digit lower-case hex SHA-256, got {key!r}")
@@ -187,9 +192,18 @@ def _encode(per_trial: dict) -> tuple[str, bytes]:
         a = np.ascontiguousarray(per_trial[name])
         if a.dtype.hasobject:
             raise ValueError(f"per_trial[{name!r}] must be a numeric array, got dtype object")
-        layout.append([str(name), a.dtype.str, list(a.shape)])
+        layout.append((str(name), a.dtype.str, a.shape))
         parts.append(a.tobytes())
-    return json.dumps(layout), b"".join(parts)
+    layout = tuple(layout)
+    text = _LAYOUTS.get(layout)
+    if text is None:        # every task of a run has one of a few layouts: encode each once
+        text = json.dumps([[n, d, list(sh)] for n, d, sh in layout])
+        if len(_LAYOUTS) < 4096:
+            _LAYOUTS[layout] = text
+    return text, b"".join(parts)
+
+
+_LAYOUTS: dict = {}
 
 
 def _decode(layout: str, blob: bytes) -> dict | None:
@@ -445,6 +459,29 @@ class RunStore:
             return None
         return data
 
+    def get_many(self, keys, *, fields=None, trials: int | None = None) -> list:
+        """:meth:`get` of several keys, in order (``None`` for each one not stored or not
+        fitting), with one query per few hundred keys instead of one per key: a fresh run asks
+        for every task before running it, and almost none is there."""
+        keys = [_check_key(k) for k in keys]
+        rows = {}
+        with _IOErrors(self.path, "reading tasks"):
+            conn = self._connect()
+            for i in range(0, len(keys), _KEYS_PER_QUERY):
+                part = keys[i:i + _KEYS_PER_QUERY]
+                marks = ",".join("?" * len(part))
+                rows.update((k, (lay, data)) for k, lay, data in conn.execute(
+                    f"SELECT key, layout, data FROM tasks WHERE key IN ({marks})", part))
+        out = []
+        for k in keys:
+            row = rows.get(k)
+            data = None if row is None else _decode(row[0], bytes(row[1]))
+            if row is not None and (data is None or not _matches(data, fields, trials)):
+                self.rejected += 1
+                data = None
+            out.append(data)
+        return out
+
     def put(self, key: str, per_trial: dict, meta: dict | None = None) -> None:
         """Store (or replace) a finished task atomically; ``meta`` (JSON-serialisable)
         describes it."""
@@ -464,11 +501,13 @@ class RunStore:
         them are stored, or (an error, a killed process) none, and the caller runs them again.
         One commit instead of one per task: storing a chunk of small tasks costs a fraction of
         the arithmetic that made them."""
-        rows = []
+        rows, metas = [], []
         for key, per_trial, meta in items:
             _check_key(key)
             layout, blob = _encode(per_trial)
-            rows.append((key, layout, blob, json.dumps(dict(meta or {}), sort_keys=True)))
+            meta = dict(meta or {})
+            rows.append((key, layout, blob, json.dumps(meta, sort_keys=True)))
+            metas.append(meta)
         if not rows:
             return
         with _IOErrors(self.path, "storing tasks"):
@@ -481,8 +520,8 @@ class RunStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        for key, _, _, meta in rows:
-            self._new[key] = json.loads(meta)
+        for (key, _, _, _), meta in zip(rows, metas):
+            self._new[key] = meta
 
     def discard(self, key: str) -> None:
         """Remove one task's row (e.g. one known to be wrong)."""

@@ -21,7 +21,7 @@ from numeric.seeding import TRIAL_BLOCK, block_generator, child, trial_generator
 from numeric.xp import backend
 
 __all__ = ["device_backend", "default_batch", "block_batches", "batch_draws", "run_batch",
-           "run_blocks", "run_block", "read_task"]
+           "run_blocks", "run_block", "read_task", "read_tasks"]
 
 # Trials processed together: enough to amortise Python overhead, small enough for memory.
 # Wishart: 16 keeps a batch's factors in cache at the paper's sizes (16 x 102^2 doubles per
@@ -157,6 +157,29 @@ def run_block(scenario, seed_sequence, trials: int, name: str, device=None) -> d
         return run_batch(scenario, design, name, gens, be)
 
 
+def read_tasks(store, keys, trials) -> list:
+    """:func:`read_task` of several tasks (``trials``: one count for all, or one per key),
+    reading the store once per few hundred keys (:meth:`numeric.store.RunStore.get_many`)."""
+    keys = list(keys)
+    counts = [trials] * len(keys) if isinstance(trials, (int, np.integer)) else list(trials)
+    out = [None] * len(keys)
+    for t in sorted(set(counts)):
+        idx = [i for i, c in enumerate(counts) if c == t]
+        for i, data in zip(idx, store.get_many([keys[i] for i in idx], fields=PER_TRIAL_KEYS,
+                                               trials=t)):
+            out[i] = None if data is None else _fits_ratios(store, data)
+    return out
+
+
+def _fits_ratios(store, out):
+    pgr, opr = _ratios(out)
+    if not (np.array_equal(pgr, out["pgr"], equal_nan=True)
+            and np.array_equal(opr, out["opr"], equal_nan=True)):
+        store.rejected += 1
+        return None
+    return out
+
+
 def read_task(store, key: str, trials: int):
     """A stored task's per-trial arrays if they fit the task, else ``None`` (run it again).
 
@@ -166,11 +189,4 @@ def read_task(store, key: str, trials: int):
     swapped or edited.
     """
     out = store.get(key, fields=PER_TRIAL_KEYS, trials=trials)
-    if out is None:
-        return None
-    pgr, opr = _ratios(out)
-    if not (np.array_equal(pgr, out["pgr"], equal_nan=True)
-            and np.array_equal(opr, out["opr"], equal_nan=True)):
-        store.rejected += 1
-        return None
-    return out
+    return None if out is None else _fits_ratios(store, out)

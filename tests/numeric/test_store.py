@@ -51,6 +51,34 @@ def test_put_many_stores_all_or_none(tmp_path):
     assert "aa" * 32 not in st and len(st) == 4
 
 
+def test_get_many_agrees_with_get(tmp_path, monkeypatch):
+    import numeric.store as store_module
+
+    monkeypatch.setattr(store_module, "_KEYS_PER_QUERY", 3)      # several queries
+    st = RunStore(tmp_path / "run")
+    keys = [f"{i:02x}" * 32 for i in range(8)]
+    for i, k in enumerate(keys[:6]):
+        st.put(k, {"w2s": np.arange(4.0) + i}, {})
+    st.put(keys[5], {"w2s": np.arange(3.0)}, {})                  # does not fit trials=4
+    ask = keys[::-1] + keys[:2]                                   # any order, repeats
+    many = st.get_many(ask, fields=("w2s",), trials=4)
+    st.rejected = 0
+    one = [st.get(k, fields=("w2s",), trials=4) for k in ask]
+    assert [m is None for m in many] == [o is None for o in one]
+    assert all(np.array_equal(m["w2s"], o["w2s"]) for m, o in zip(many, one) if m is not None)
+    assert st.rejected == 1 and st.get_many([]) == []
+
+
+def test_child_key_names_the_child():
+    from numeric.seeding import child, child_key
+
+    root = np.random.SeedSequence(12345, spawn_key=(7,))
+    for b in (0, 3, 1000):
+        c, k = child(root, b), child_key(root, b)
+        assert (k.entropy, k.spawn_key) == (c.entropy, tuple(c.spawn_key))
+        assert task_key("ab", k, 16, "wishart", "1") == task_key("ab", c, 16, "wishart", "1")
+
+
 def _rewrite(folder, key, mutate):
     """Replace the stored arrays of ``key`` by ``mutate(arrays)`` through the store itself: a
     well-formed row whose content does not fit its task."""
