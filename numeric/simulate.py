@@ -281,6 +281,11 @@ def _chunks(specs, workers: int, device) -> tuple[list, list]:
     for j, s in enumerate(specs):
         missing = s.missing()
         size = plan_chunks(len(missing), workers)
+        if workers == 0 and missing:
+            # In this process a chunk is one engine batch where the design's batches hold more
+            # than 4 blocks (small designs with block streams: the fixed cost of an engine call
+            # and of a store transaction is then spread over 256 trials, a few ms of work).
+            size = max(size, default_batch(s.name, build_design(s.scenario)) // TRIAL_BLOCK)
         for c in range(0, len(missing), size):
             idx = tuple(missing[c:c + size])
             chunks.append(Chunk(s.scenario, s.digest, s.root, s.name,

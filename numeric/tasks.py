@@ -30,7 +30,7 @@ __all__ = ["device_backend", "default_batch", "block_batches", "batch_draws", "r
 _DEFAULT_BATCH = {"samples": 4, "wishart": 16}
 # Small designs with block streams: whole blocks, many per batch (the per-batch overhead is
 # then spread over many trials; the arrays are a few kB per trial).
-_BLOCK_STREAM_BATCH = 128
+_BLOCK_STREAM_BATCH = 256
 _WISHART_BATCH_BYTES = 64 * 2**20
 
 

@@ -256,14 +256,15 @@ class _Interrupted(SerialExecutor):
 
 def test_interrupt_loses_only_tasks_in_flight(tmp_path):
     sc = _sc()
-    T = 9 * TRIAL_BLOCK                           # chunks of 4 + 4 + 1 blocks in this process
+    # In this process a small design's chunk is one engine batch of 16 blocks: 16 + 4 here.
+    T = 20 * TRIAL_BLOCK
     with pytest.raises(KeyboardInterrupt):
         simulate(sc, T, seed=8, store=tmp_path, executor=_Interrupted(after=1))
     st = RunStore(tmp_path)
-    assert len(st.keys()) == 4                   # every delivered task is on disk
-    assert len(st.manifest()) == 4               # with its description
+    assert len(st.keys()) == 16                  # every delivered task is on disk
+    assert len(st.manifest()) == 16              # with its description
     resumed = simulate(sc, T, seed=8, store=tmp_path)
-    assert resumed.execution.tasks_from_store == 4 and resumed.execution.tasks_run == 5
+    assert resumed.execution.tasks_from_store == 16 and resumed.execution.tasks_run == 4
     assert _same(resumed, simulate(sc, T, seed=8))
 
 
