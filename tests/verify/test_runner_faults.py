@@ -170,11 +170,19 @@ def test_full_run_folder_is_an_io_error_not_inconclusive(tmp_path, monkeypatch, 
         def __init__(self, conn):
             self.conn = conn
 
-        def execute(self, sql, *args):
-            if sql.startswith(op):
+        def _fail(self, sql):
+            # a task is read by key alone (get) or with others (get_many)
+            if sql.startswith(op) or (op == "SELECT layout" and sql.startswith("SELECT key, layout")):
                 error = sqlite3.OperationalError if op == "INSERT" else sqlite3.DatabaseError
                 raise error(message)
+
+        def execute(self, sql, *args):
+            self._fail(sql)
             return self.conn.execute(sql, *args)
+
+        def executemany(self, sql, *args):
+            self._fail(sql)
+            return self.conn.executemany(sql, *args)
 
     real = RunStore._connect
     monkeypatch.setattr(RunStore, "_connect", lambda self: FullDisk(real(self)))  # forks inherit
