@@ -100,13 +100,17 @@ def _simplest_first(batch: ExactBatch, idx: np.ndarray) -> np.ndarray:
 
 
 def search(rng: np.random.Generator, size: int, family: Family, target: Condition,
-           restrict: Condition | None = None, shrink_evals: int = 3000) -> SearchResult:
+           restrict: Condition | None = None, shrink_evals: int = 3000, starts: int = 8) -> SearchResult:
     """Search ``size`` sampled configurations for a point of ``restrict`` where ``target`` holds.
 
     The points where the float screen flags the target are evaluated exactly, simplest first
-    (smallest ``d_s + d_w``, then ``n``, then ``N``), until one is confirmed; if none is, every
-    point the screen left undecided is evaluated exactly. A confirmed counterexample is shrunk
-    with the exact predicate ``restrict and target``.
+    (smallest ``d_s + d_w``, then ``n``, then ``N``), until ``starts`` are confirmed; if none
+    is, every point the screen left undecided is evaluated exactly. Each confirmed counterexample
+    is shrunk with the exact predicate ``restrict and target``
+    (:func:`verify.exact_sampler.shrink`; ``shrink_evals`` predicate calls for all starts
+    together) and the simplest result is reported (fewest dimensions,
+    then fewest non-zero target coordinates, then smallest ``n + N``): greedy shrinking stops in
+    local minima, several starts reach a simpler one.
     """
     batch, dropped = sample(rng, size, family, None if restrict is None else restrict.N_min)
     batch = unique(batch)
@@ -119,27 +123,43 @@ def search(rng: np.random.Generator, size: int, family: Family, target: Conditio
     t = target.screen(values)
     flagged = _simplest_first(batch, np.flatnonzero(inside & (t == 1)))
     undecided = _simplest_first(batch, np.flatnonzero(inside & (t == 0)))
-    found, false_alarms = None, 0
+    found, false_alarms = [], 0
     for group in (flagged, undecided):
         for i in group:
+            if len(found) >= starts:
+                break
             exact_n += 1
             if target.exact(batch.point(int(i))):
-                found = int(i)
-                break
-            false_alarms += group is flagged
-        if found is not None:
+                found.append(int(i))
+            else:
+                false_alarms += group is flagged
+        if found:
             break
     res = SearchResult(drawn=size, dropped=dropped, distinct=len(batch), inside=int(inside.sum()),
                        flagged=len(flagged), exact_evaluations=exact_n, float_false_alarms=false_alarms)
-    if found is None:
+    if not found:
         return res
 
     def pred(p):
         return (restrict is None or restrict.exact(p)) and target.exact(p)
 
-    raw, res.shrink_evaluations = shrink(batch.raw(found), pred, shrink_evals)
-    res.found, res.counterexample = batch.point(found), raw.point()
+    best = None
+    for i in found:  # shrink_evals is the budget of all starts together
+        if best is not None and res.shrink_evaluations >= shrink_evals:
+            break
+        raw, calls = shrink(batch.raw(i), pred, max(shrink_evals - res.shrink_evaluations, 1))
+        res.shrink_evaluations += calls
+        if best is None or _simplicity(raw) < _simplicity(best[1]):
+            best = (i, raw)
+    res.found, res.counterexample = batch.point(best[0]), best[1].point()
     return res
+
+
+def _simplicity(r) -> tuple:
+    # smaller dimensions, fewer non-zero target coordinates, smaller n + N, then simpler
+    # cosines and noise: the order in which a reader finds a counterexample simplest
+    coords = r.x + r.y + r.zs + r.zw + (r.zo,)
+    return (r.d_s + r.d_w, sum(c != 0 for c in coords), r.n + r.N, sum(r.tj), sum(map(abs, coords)), r.s2)
 
 
 __all__ = ["Condition", "SearchResult", "search"]

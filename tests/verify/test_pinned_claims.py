@@ -53,7 +53,7 @@ GROUPS = {
 PINNED = {
     'expectation-True': 'a1e87671ad388e5c8a34d838631b9e5d3738b7973a7dd8ad2812cda1dc2ad087',
     'expectation-False': 'fe6252e026f8d37541d8a550de23069b72f7e145ee37e3765ac186bfcadce2e8',
-    'custom-True': '596ba742cf0d39fb0d8478e110bfa66a17ae162b65f181a8a76128d89a24075e',
+    'custom-True': '1839b8027ed3331af18fa6c73b0193f9a3e1b635909b2616775411d18f7f500b',
     'regimes-True': 'e108f6d7332fc5cad9155937a78387c157cf6ce4033931e63bf61ae841d0a825',
 }
 
