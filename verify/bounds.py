@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
 import sympy as sp
 
 import theory
+from verify.exact_search import Condition
 from theory.symbols import N, b_w2s, d_s, d_sw, d_w, m_sw, n, rho_s, rho_w, sigma2
 
 ARGS = (n, N, d_s, d_w, d_sw, sigma2, rho_s, rho_w, b_w2s, m_sw)
@@ -90,5 +92,84 @@ def n_le_N(p) -> bool:
     return p["N"] >= p["n"]
 
 
+# --- the same conditions for the exact searches (verify.exact_search) ------------------------
+# Each Condition pairs the exact predicate above (the truth) with the same inequalities as SymPy
+# expressions (for the float screen) and, for the restrictions, the lower bound on N they imply
+# (so that the search draws inside them). tests/verify/test_exact_search.py checks that each
+# screen agrees with its exact predicate.
+def _expr(name):
+    return {"pgr": lambda: theory.pgr("exact"), "opr": lambda: theory.opr("exact"),
+            "pgr_lb": theory.pgr_lower_bound, "opr_lb": theory.opr_lower_bound,
+            "gain": lambda: theory.risk("weak") - theory.risk("w2s"),
+            "gap": lambda: theory.risk("weak") - theory.risk("ceiling")}[name]()
+
+
+def _ceil_div(a, b):
+    return -((-a) // b)
+
+
+def _pgr_N_min(batch, values):
+    # N (d_w + 1) >= n (d_s + 1), in integers
+    return _ceil_div(batch.n * (batch.d_s + 1), batch.d_w + 1)
+
+
+def _opr_N_min(batch, values):
+    # N >= n, M >= 2 d_s, M (d_s + 1) >= 2 d_s (n - d_s - 1) in integers; and, where
+    # d_sw < d_w, d_swM (n - d_s - 1) <= (d_s + 1)(n - d_w - 1) needs
+    # M >= d_s (d_w - d_sw) / (R - d_sw) with R = (d_s + 1)(n - d_w - 1)/(n - d_s - 1) > d_sw.
+    # d_sw is a float there: the bound is loosened by SLACK (a valid lower bound, never tighter;
+    # the condition itself is decided exactly) and a point is dropped only where R < d_sw - SLACK.
+    ds, dw, nn = batch.d_s, batch.d_w, batch.n
+    a = nn - ds - 1
+    M_min = np.maximum(2 * ds, _ceil_div(2 * ds * a, ds + 1))
+    dsw = values["d_sw"][0]
+    slack = 1e-6
+    R = (ds + 1) * (nn - dw - 1) / a
+    den = R - dsw + slack
+    num = ds * (dw - dsw - slack)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m3 = np.where((num > 0) & (den > 2 * slack), np.floor(num / den * (1 - 1e-9)), 0)
+    impossible = (num > 0) & (den <= 0)
+    M_min = np.maximum(M_min, m3.astype(np.int64))
+    out = np.maximum(nn, ds + 1 + M_min)
+    return np.where(impossible, np.iinfo(np.int64).max // 4, out)
+
+
+def _n_N_min(batch, values):
+    return batch.n
+
+
+def _opr_terms():
+    M = N - d_s - 1
+    dswM = d_sw + d_s * (d_w - d_sw) / M
+    return ((N - n, False), (M - 2 * d_s, False), (M * (d_s + 1) - 2 * d_s * (n - d_s - 1), False),
+            ((d_s + 1) * (n - d_w - 1) - dswM * (n - d_s - 1), False))
+
+
+_CONDITIONS: dict = {}
+
+
+def condition(name: str):
+    """The :class:`verify.exact_search.Condition` of ``"pgr_fails"``, ``"opr_fails"``
+    (:func:`bound_fails`), ``"pgr_sufficient"``, ``"opr_sufficient"`` or ``"n_le_N"`` (the
+    predicates above)."""
+    if name not in _CONDITIONS:
+        made = {
+            "pgr_fails": lambda: Condition(lambda p: bound_fails("pgr", p), lambda: (
+                (_expr("gap"), True), (_expr("pgr_lb") - _expr("pgr"), True))),
+            "opr_fails": lambda: Condition(lambda p: bound_fails("opr", p), lambda: (
+                (_expr("opr_lb") - _expr("opr"), True),)),
+            "pgr_sufficient": lambda: Condition(pgr_bound_sufficient, lambda: (
+                (_expr("gain"), False), (_expr("gap"), True),
+                (N * (d_w + 1) - n * (d_s + 1), False)), _pgr_N_min),
+            "opr_sufficient": lambda: Condition(opr_bound_sufficient, _opr_terms, _opr_N_min),
+            "n_le_N": lambda: Condition(n_le_N, lambda: ((N - n, False),), _n_N_min),
+        }
+        if name not in made:
+            raise ValueError(f"name must be one of {tuple(made)}, got {name!r}")
+        _CONDITIONS[name] = made[name]()
+    return _CONDITIONS[name]
+
+
 __all__ = ["ARGS", "BOUNDS", "exact_fn", "exact", "bound_fails", "pgr_bound_sufficient",
-           "opr_bound_sufficient", "n_le_N"]
+           "opr_bound_sufficient", "n_le_N", "condition"]

@@ -86,6 +86,7 @@ def test_sufficient_conditions_on_known_points():
     ("complexity.bounds.pgr.everywhere", "fail"),
     ("complexity.bounds.opr.everywhere", "fail"),
     ("complexity.bounds.pgr.sufficient", "pass"),
+    ("complexity.bounds.opr.sufficient", "pass"),
     ("complexity.bounds.opr.sufficient.variance_only", "pass"),
     ("complexity.pgr.never_exceeds_limit", "fail"),
     ("complexity.pgr.overshoot_iff_n_gt_2dw_plus_1", "pass"),

@@ -4,7 +4,7 @@ Four kinds of claim, all built on ``theory.complexity`` and ``theory.scaling``:
 
 * **symbolic thresholds** (deterministic): each closed-form threshold is substituted back into
   its margin (it is a root), the margin factorises as ``positive * (x - x*)`` (the exact sign
-  change), and at Hypothesis-drawn rational configurations the exact verdict's critical value
+  change), and at sampled rational configurations (:mod:`verify.exact_sampler`) the exact verdict's critical value
   equals the closed form and the margin changes sign there in exact arithmetic;
 * **ordering flips** (statistical): at drawn configurations, simulate a relative distance
   ``r`` below and above the threshold and *confirm* (one-sided tests on paired per-trial
@@ -15,9 +15,11 @@ Four kinds of claim, all built on ``theory.complexity`` and ``theory.scaling``:
   theory gives on the same sweep (asymptotically -1);
 * **bound searches** (deterministic, exact rationals): the paper's PGR / OPR lower bounds
   against the exact ratios of expected risks over drawn *geometrically consistent* rational
-  configurations (Pythagorean cosines, rational target coordinates), with minimal
-  counterexamples from ``hypothesis.find``, and the derived sufficient conditions under which
-  the bounds hold.
+  configurations (Pythagorean cosines, rational target coordinates; sampled directly by
+  :mod:`verify.exact_sampler`, screened in floats with a rigorous error bound and decided in
+  exact arithmetic wherever floats cannot clear a point, :mod:`verify.exact_search`), with
+  greedily shrunk counterexamples, and the derived sufficient conditions under which the
+  bounds hold.
 
 Known-false claims (``expect="fail"``), confirmed refutations:
 
@@ -34,8 +36,6 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
-from hypothesis import HealthCheck, Phase, find, settings
-from hypothesis.errors import NoSuchExample
 
 import theory
 from theory import complexity as cx
@@ -43,22 +43,20 @@ from theory import scaling as sc
 from theory.complexity import VARIANCE_ONLY as VAR
 from theory.symbols import BY_NAME, N, d_s, d_sw, d_w, n
 from verify import measurement, stats
-from verify.bounds import (ARGS, bound_fails, exact, exact_fn, n_le_N, opr_bound_sufficient,
-                           pgr_bound_sufficient)
+from verify.bounds import ARGS, condition, exact, exact_fn
 from verify.claims import CustomClaim, Observation, SymbolicClaim
-from verify.strategies import Regime, configs, distinct_examples, exact_points
+from verify.exact_sampler import Family, sample, unique
+from verify.exact_search import Condition, search
+from verify.strategies import Regime, configs
 from verify.strategies import geometry as geometry_of
 
 SRC = "issue 6; theory.md §4"
 
 
-def draw_exact(ctx, strategy, count, *key) -> list:
-    """``count`` distinct draws of a strategy of exact points, deterministic in (run seed, key).
-
-    Like ``ctx.draw`` but deduplicated by ``repr`` (the points hold Fractions, not JSON)."""
-    hyp_seed = int(ctx.seed_sequence("draw-exact", *key).generate_state(1, np.uint32)[0])
-    return distinct_examples(strategy, count, hyp_seed, max_examples=max(10, 3 * count),
-                             key=lambda x: repr(sorted(x.items())))
+def _rng(ctx, *key) -> np.random.Generator:
+    """The exact searches' generator: deterministic in (run seed, key), independent of the
+    number of workers and of the order in which claims run."""
+    return np.random.default_rng(ctx.seed_sequence("exact-search", *key))
 
 
 def _show(p) -> dict:
@@ -70,54 +68,46 @@ class BoundSearch(CustomClaim):
     """Exact-rational search for configurations where the paper's ``bound`` (``"pgr"`` or
     ``"opr"``, :func:`verify.bounds.bound_fails`) fails.
 
-    ``restrict`` (a predicate on the exact point) limits the search to a sufficient condition;
-    the claim then asserts that no counterexample exists there. Without it the claim asserts
-    the bound everywhere. A found counterexample is shrunk by ``hypothesis.find`` (minimal in
-    Hypothesis' order: small dimensions, small n and N, simple geometry).
+    ``restrict`` (the name of a :func:`verify.bounds.condition`: ``"pgr_sufficient"``,
+    ``"opr_sufficient"``, ``"n_le_N"``) limits the search to a sufficient condition; the claim
+    then asserts that no counterexample exists there. Without it the claim asserts the bound
+    everywhere. The search (:func:`verify.exact_search.search`) samples ``examples``
+    configurations directly (:mod:`verify.exact_sampler`; inside the restriction's lower bound
+    on N by construction), screens them in floats with a rigorous error bound and decides every
+    point the screen cannot clear in exact arithmetic; a counterexample is shrunk greedily with
+    the exact predicate (small dimensions, n and N near their thresholds, simple geometry).
     """
 
-    # quick: 800 draws -- with 150, seed 7 missed the everywhere-refutation of the PGR bound,
-    # with 400 seed 26 of 40 did (a known-false claim then passes and the run exits 1; issue 16)
-    def __init__(self, name, bound, restrict=None, bias=True, examples=(800, 1500), max_N=400, **kw):
+    # quick 20000 / default 50000 draws: the Hypothesis search it replaced drew 800 / 1500 (with
+    # 150, then 400, seeds 7 and 26 of 40 missed the everywhere-refutation of the PGR bound; a
+    # known-false claim then passes and the run exits 1; issues 16, 17)
+    def __init__(self, name, bound, restrict=None, bias=True, examples=(20000, 50000), max_N=400, **kw):
         super().__init__(name, **kw)
         if bound not in ("pgr", "opr"):
             raise ValueError(f"bound must be 'pgr' or 'opr', got {bound!r}")
+        if restrict is not None:
+            condition(restrict)  # validates the name
         self.bound, self.restrict, self.bias, self.examples = bound, restrict, bias, examples
         self.max_N = max_N
 
     def plan(self, ctx) -> int:
         return 0
 
-    def _predicate(self, counter):
-        restrict = self.restrict or (lambda p: True)
-
-        def pred(p):
-            if not restrict(p):
-                return False
-            counter[0] += 1  # draws inside the restriction: the search's effective size
-            return bound_fails(self.bound, p)
-        return pred
-
     def run(self, ctx):
         k = self.examples[0] if ctx.quick else self.examples[1]
         # Restricted searches draw N up to max_N so that conditions such as N >= 2 n are met often.
-        strat = exact_points(bias=self.bias, max_N=self.max_N)
-        counter = [0]
-        pred = self._predicate(counter)
-        try:
-            cex = find(strat, pred, random=ctx.random("bound-search", self.name),
-                       settings=settings(max_examples=k, database=None, deadline=None,
-                                         phases=[Phase.generate, Phase.shrink],
-                                         suppress_health_check=list(HealthCheck)))
-        except NoSuchExample:
-            cex = None
-        details = {"examples": k, "inside_restriction": counter[0], "bias": self.bias, "exact": True,
-                   "restricted_to": None if self.restrict is None else self.restrict.__doc__}
-        if cex is None:
+        restrict = None if self.restrict is None else condition(self.restrict)
+        res = search(_rng(ctx, "bound-search", self.name), k, Family(bias=self.bias, max_N=self.max_N),
+                     condition(f"{self.bound}_fails"), restrict)
+        details = {"examples": k, **res.details(), "bias": self.bias, "exact": True,
+                   "restricted_to": None if restrict is None else restrict.exact.__doc__}
+        if res.counterexample is None:
             return [Observation.check(
-                f"no counterexample in {counter[0]} exact draws satisfying the restriction "
-                f"({k} drawn)", "pass" if counter[0] else "inconclusive", details=details)]
-        vals = {"exact_ratio": str(exact(self.bound)(cex)), "bound": str(exact(f"{self.bound}_lb")(cex))}
+                f"no counterexample in {res.inside} exact configurations satisfying the restriction "
+                f"({k} drawn)", "pass" if res.inside else "inconclusive", details=details)]
+        cex = res.counterexample
+        vals = {"exact_ratio": str(exact(self.bound)(cex)), "bound": str(exact(f"{self.bound}_lb")(cex)),
+                "found_before_shrinking": _show(res.found)}
         return [Observation.check("minimal counterexample (exact)", "fail", config=_show(cex),
                                   details={**details, **vals})]
 
@@ -162,13 +152,18 @@ class ThresholdProof(CustomClaim):
         k = self.points[0] if ctx.quick else self.points[1]
         # Small targets (with large biases most configurations have no threshold at all), and a
         # cheap float pre-filter on A > 0 so that the exact verdicts run where a threshold exists.
-        pts = draw_exact(ctx, exact_points(bias=self.bias, max_dim=12, size=Fraction(1, 4)), 5 * k,
-                         "threshold", self.name)
+        # Candidates from the direct sampler (verify.exact_sampler), deterministic in (run seed,
+        # claim name); the loop stops once k have a threshold (each exact verdict costs ~50 ms).
+        batch, _ = sample(_rng(ctx, "threshold", self.name), 5 * k,
+                          Family(bias=self.bias, max_dim=12, size=Fraction(1, 4)))
+        batch = unique(batch)
         a_fn = sp.lambdify(ARGS + (cx.eps,), th.extras["A"])
-        bad, seen = [], 0
-        for p in pts:
+        bad, seen, tried = [], 0, 0
+        for i in range(len(batch)):
             if seen >= k:
                 break
+            tried += 1
+            p = batch.point(i)
             vals = {a: v for a, v in p.items() if a in BY_NAME and a != x.name}
             if self.extra is not None:
                 vals.update(self.extra(p))
@@ -193,7 +188,7 @@ class ThresholdProof(CustomClaim):
         obs.append(Observation.check(
             f"exact sign change at x* on {seen} drawn configurations with a threshold",
             "fail" if bad else ("pass" if seen else "inconclusive"),
-            details={"drawn": len(pts), "with_threshold": seen, "mismatches": bad[:3]}))
+            details={"drawn": len(batch), "tried": tried, "with_threshold": seen, "mismatches": bad[:3]}))
         return obs
 
 
@@ -203,11 +198,13 @@ class PgrOvershoot(CustomClaim):
     :math:`L d_s [(n - 2 d_w - 1) M - d_w n] / (d_w M (M + n) g)` with :math:`M = N - d_s - 1`
     and :math:`g = 1 - (n - d_w - 1) d_s / (d_w (M + n)) > 0` (a positive gap). So PGR exceeds
     its limit at some N iff :math:`n > 2 d_w + 1`. ``refute=True`` registers the claim "PGR
-    never exceeds its limit" and refutes it with a minimal exact counterexample."""
+    never exceeds its limit" and refutes it with a minimal exact counterexample: an exact
+    search (:func:`verify.exact_search.search`) over ``examples`` (quick, default) sampled
+    configurations without bias."""
 
-    def __init__(self, name, refute=False, **kw):
+    def __init__(self, name, refute=False, examples=(20000, 50000), **kw):
         super().__init__(name, **kw)
-        self.refute = refute
+        self.refute, self.examples = refute, examples
 
     def plan(self, ctx) -> int:
         return 0
@@ -229,17 +226,23 @@ class PgrOvershoot(CustomClaim):
             return (p["d_sw"] < p["d_w"] and exact("gap")({**p, **{k.name: 0 for k in VAR}}) > 0
                     and fn(p) > 1 - Fraction(p["d_sw"]) / p["d_w"])
 
-        try:
-            cex = find(exact_points(bias=False, max_n=60, max_N=200), exceeds,
-                       random=ctx.random("overshoot"),
-                       settings=settings(max_examples=500, database=None, deadline=None,
-                                         suppress_health_check=list(HealthCheck)))
-        except NoSuchExample:
-            return [Observation.check("no configuration with PGR above its limit found", "pass")]
+        def terms():  # the same three inequalities, for the float screen
+            gap0 = (theory.risk("weak") - theory.risk("ceiling")).subs(VAR)
+            return ((d_w - d_sw, True), (gap0, True), (pgr0 - L, True))
+
+        k = self.examples[0] if ctx.quick else self.examples[1]
+        res = search(_rng(ctx, "overshoot", self.name), k, Family(bias=False, max_n=60, max_N=200),
+                     Condition(exceeds, terms))
+        if res.counterexample is None:
+            return [Observation.check(f"no configuration with PGR above its limit in {res.inside} exact "
+                                      "configurations", "pass", details=res.details())]
+        cex = res.counterexample
         return [Observation.check("PGR exceeds its N -> oo limit (exact, rho = 0)", "fail",
                                   config=_show(cex),
-                                  details={"pgr": str(fn(cex)), "limit": str(1 - cex["d_sw"] / cex["d_w"]),
-                                           "n_gt_2dw_plus_1": cex["n"] > 2 * cex["d_w"] + 1})]
+                                  details={**res.details(), "pgr": str(fn(cex)),
+                                           "limit": str(1 - cex["d_sw"] / cex["d_w"]),
+                                           "n_gt_2dw_plus_1": cex["n"] > 2 * cex["d_w"] + 1,
+                                           "found_before_shrinking": _show(res.found)})]
 
 
 # --- statistical: ordering flips ----------------------------------------------------------------
@@ -605,17 +608,17 @@ BOUNDS = PGR_PROOF + [
                             "positive gap (refuted: minimal exact counterexample)"),
     BoundSearch("complexity.bounds.opr.everywhere", "opr", expect="fail", source="theory.md §3",
                 description="paper OPR lower bound <= exact OPR everywhere (refuted)"),
-    BoundSearch("complexity.bounds.pgr.sufficient", "pgr", restrict=pgr_bound_sufficient, max_N=3000,
+    BoundSearch("complexity.bounds.pgr.sufficient", "pgr", restrict="pgr_sufficient", max_N=3000,
                 source="notes/complexity.md",
                 description="PGR bound holds when gain >= 0, gap > 0, N (d_w + 1) >= n (d_s + 1): no "
                             "counterexample in an exact search (proved for rho = 0)"),
-    BoundSearch("complexity.bounds.opr.sufficient", "opr", restrict=opr_bound_sufficient, max_N=3000,
+    BoundSearch("complexity.bounds.opr.sufficient", "opr", restrict="opr_sufficient", max_N=3000,
                 source="notes/complexity.md",
                 description="OPR bound holds under N >= n, "
                             "M >= max(2 d_s, 2 d_s (n - d_s - 1)/(d_s + 1)), "
                             "d_swM (n - d_s - 1) <= (d_s + 1)(n - d_w - 1): exact search"),
     BoundSearch("complexity.bounds.opr.sufficient.variance_only", "opr",
-                restrict=n_le_N, bias=False, max_N=3000, source="notes/complexity.md",
+                restrict="n_le_N", bias=False, max_N=3000, source="notes/complexity.md",
                 description="rho = 0: OPR bound holds when N >= n: exact search"),
 ]
 
