@@ -181,7 +181,8 @@ def simulate(scenario, trials: int, seed=None, engine: str = "auto", batch_size:
     be = device_backend(device)
     root = as_seed_sequence(seed)
     design = build_design(scenario)
-    bs = default_batch(name, design) if batch_size is None else as_count("batch_size", batch_size)
+    bs = (default_batch(name, design, scenario.n + scenario.N) if batch_size is None
+          else as_count("batch_size", batch_size))
     batches = block_batches(name, design, seed_blocks(trials), bs)
     show = (not quiet) and sys.stderr.isatty()
     bar = None
@@ -285,7 +286,8 @@ def _chunks(specs, workers: int, device) -> tuple[list, list]:
             # In this process a chunk is one engine batch where the design's batches hold more
             # than 4 blocks (small designs with block streams: the fixed cost of an engine call
             # and of a store transaction is then spread over 256 trials, a few ms of work).
-            size = max(size, default_batch(s.name, build_design(s.scenario)) // TRIAL_BLOCK)
+            batch = default_batch(s.name, build_design(s.scenario), s.scenario.n + s.scenario.N)
+            size = max(size, batch // TRIAL_BLOCK)
         for c in range(0, len(missing), size):
             idx = tuple(missing[c:c + size])
             chunks.append(Chunk(s.scenario, s.digest, s.root, s.name,

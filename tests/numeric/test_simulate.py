@@ -164,3 +164,17 @@ def test_samples_memory_does_not_grow_with_N(monkeypatch, features):
     # 16x more rows; the budget allows a few chunk-sized buffers of slack, not 16x.
     assert peaks[64_000] < peaks[4_000] + 4 * 2**18 + 2**16, peaks
     assert peaks[64_000] < 8 * 2**20
+
+
+def test_samples_batch_grows_only_where_memory_allows():
+    from numeric.design import build_design
+    from numeric.tasks import _SAMPLES_BATCH_BYTES, _SAMPLES_BATCH_MAX, default_batch
+
+    small = SCENARIOS["rademacher"]()
+    d = build_design(small)
+    assert default_batch("samples", d, small.n + small.N) == _SAMPLES_BATCH_MAX
+    assert default_batch("samples", d) == 4                      # sizes unknown: as before
+    big = Scenario(300, 400, 2000, 3000, 1.0, d_sw=100.0, features="rademacher")
+    db = build_design(big)
+    b = default_batch("samples", db, big.n + big.N)
+    assert 1 <= b <= 4 and b * 8 * db.m * db.m <= _SAMPLES_BATCH_BYTES
