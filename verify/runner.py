@@ -381,7 +381,7 @@ def _run_forked(claims, ctx, workers, collect, alongside=None):
 
 
 def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
-               workers: int = 1, alongside=None) -> RunResult:
+               workers: int = 1, alongside=None, waiting: str | None = None) -> RunResult:
     """Check ``claims`` under context ``ctx`` and return a :class:`RunResult`.
 
     ``workers > 1`` runs whole claims in that many forked processes (where the platform can
@@ -391,7 +391,9 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
     ``RunResult.alongside``. With workers it runs in the pool, first, while the claims run
     (``python -m verify`` draws its figures so, instead of after the claims on one core), with
     ``progress=False`` (a worker's prints would break the bar); serially, after the claims,
-    with ``progress``. It must not depend on the claims' outcomes.
+    with ``progress``. It must not depend on the claims' outcomes. ``waiting``: the line shown
+    (with ``progress``) when every claim is done and that job is still running, so that a
+    finished bar is not followed by silence.
 
     1. Plan: ``m_planned`` = sum of ``claim.plan(ctx)``; ``ctx.planning_level = alpha / m_planned``.
     2. Run every claim (an exception of a claim, whatever its type, becomes an ``error``
@@ -420,6 +422,13 @@ def run_claims(claims, ctx, *, shrink: bool = True, progress: bool = False,
         if bar is not None:
             bar.set_description(claims[i].name[:40])
             bar.update(1)
+        if (progress and waiting and alongside is not None and "value" not in side
+                and all(r is not None for r in results)):
+            if bar is not None:
+                bar.refresh()
+                bar.write(waiting, file=sys.stderr)    # below the bar, not inside its line
+            else:
+                print(waiting, file=sys.stderr, flush=True)
 
     if workers > 1 and len(claims) > 1 and "fork" in multiprocessing.get_all_start_methods():
         _run_forked(claims, ctx, workers, collect, alongside)

@@ -56,3 +56,17 @@ def test_alongside_job_gives_the_serial_value_in_the_pool():
 def test_no_alongside_job_leaves_none():
     claims = select(registry(), patterns=["core.special.*"])
     assert run_claims(claims, Context(seed=0), shrink=False, workers=2).alongside is None
+
+
+def test_a_finished_bar_is_not_followed_by_silence(capsys):
+    import time as _time
+
+    def slow(ctx, progress=False):
+        _time.sleep(1.0)
+        return 1
+
+    claims = select(registry(), patterns=["core.special.*"])
+    r = run_claims(claims, Context(seed=0), shrink=False, progress=True, workers=2,
+                   alongside=slow, waiting="still drawing")
+    assert r.alongside == 1
+    assert capsys.readouterr().err.count("still drawing") == 1

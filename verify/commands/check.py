@@ -154,7 +154,8 @@ def run(args) -> int:
             # in the pool while the claims run, not after them on one core.
             job = None if args.no_plots else figures
             result = run_claims(claims, ctx, shrink=not args.no_shrink, progress=not args.no_progress,
-                                workers=claim_workers, alongside=job)
+                                workers=claim_workers, alongside=job,
+                                waiting="plots: the claims are done; a worker is still drawing the figures")
             drawn = result.alongside
     except KeyboardInterrupt:
         return interrupted("python -m verify", f"finished simulation tasks are kept in {run_dir}")
