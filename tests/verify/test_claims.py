@@ -142,3 +142,21 @@ def test_limit_spot_check_far_enough_at_tiny_overlap():
     assert len(checks) == 1 and not bad and checks[0]["converging"]
     checks, bad = symbolic._spot(claim, Geometry, lhs, rhs * (1 + sp.Rational(1, 10**9)), [point])
     assert len(checks) == 1 and bad
+
+
+def test_misfit_identity_keeps_a_callers_condition():
+    from verify.claimsets.core import MisfitIdentity, _misfit_present
+    from verify.strategies import Regime
+
+    def small_n(g):
+        """n below 40"""
+        return g["n"] < 40
+
+    built_in = MisfitIdentity("t.misfit")
+    assert built_in.regime.where is _misfit_present          # the built-in draws are unchanged
+    mine = MisfitIdentity("t.misfit.mine", regime=Regime(where=small_n))
+    inside = {"n": 30, "d_w": 4, "d_sw": 1.0}
+    assert mine.regime.where(inside)
+    assert not mine.regime.where({**inside, "n": 50})         # the caller's condition
+    assert not mine.regime.where({**inside, "d_sw": 3.9})     # the misfit must be present
+    assert "n below 40" in mine.regime.describe()["where"]

@@ -217,6 +217,16 @@ def _misfit_present(g) -> bool:
     return g["d_w"] - g["d_sw"] >= 0.5
 
 
+def _both(first, second):
+    """The conjunction of two regime conditions (its docstring, which names the regime in its
+    draw key, is both of theirs)."""
+    def where(g) -> bool:
+        return bool(first(g)) and bool(second(g))
+    where.__doc__ = (f"{getattr(first, '__doc__', None) or repr(first)} -- and -- "
+                     f"{getattr(second, '__doc__', None) or repr(second)}")
+    return where
+
+
 class MisfitIdentity(CustomClaim):
     r"""Finite-N misfit identity (theory.md §7), theta in V_s, OLS student:
 
@@ -237,8 +247,11 @@ class MisfitIdentity(CustomClaim):
         if factor not in ("finite", "population"):
             raise ValueError(f"factor must be 'finite' or 'population', got {factor!r}")
         self.factor = factor
-        self.regime = (regime or Regime()).replace(theta_w=(0.0, 0.0), theta_o=(0.0, 0.0), theta_s=(0.2, 1.0),
-                                                   where=_misfit_present)
+        base = regime or Regime()
+        # A caller's own condition is kept, and the misfit must still be present.
+        where = _misfit_present if base.where is None else _both(base.where, _misfit_present)
+        self.regime = base.replace(theta_w=(0.0, 0.0), theta_o=(0.0, 0.0), theta_s=(0.2, 1.0),
+                                   where=where)
 
     def run(self, ctx):
         out = []
