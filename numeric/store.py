@@ -452,17 +452,7 @@ class RunStore:
         A row that does not decode, or does not match, counts in :attr:`rejected`: the caller
         computes the task again and :meth:`put` replaces the row.
         """
-        _check_key(key)
-        with _IOErrors(self.path, "reading a task"):
-            row = self._connect().execute("SELECT layout, data FROM tasks WHERE key=?",
-                                          (key,)).fetchone()
-        if row is None:
-            return None
-        data = _decode(row[0], bytes(row[1]))
-        if data is None or not _matches(data, fields, trials):
-            self.rejected += 1
-            return None
-        return data
+        return self.get_many([key], fields=fields, trials=trials)[0]
 
     def get_many(self, keys, *, fields=None, trials: int | None = None) -> list:
         """:meth:`get` of several keys, in order (``None`` for each one not stored or not
@@ -489,17 +479,8 @@ class RunStore:
 
     def put(self, key: str, per_trial: dict, meta: dict | None = None) -> None:
         """Store (or replace) a finished task atomically; ``meta`` (JSON-serialisable)
-        describes it."""
-        _check_key(key)
-        layout, blob = _encode(per_trial)
-        meta = dict(meta or {})
-        # A full disk, a folder gone read-only: an I/O error of the run (callers report
-        # OSError as such), never mistaken for an error of the computation.
-        with _IOErrors(self.path, "storing a task"):
-            self._connect().execute("INSERT OR REPLACE INTO tasks (key, layout, data, meta) "
-                                    "VALUES (?, ?, ?, ?)",
-                                    (key, layout, blob, json.dumps(meta, sort_keys=True)))
-        self._new[key] = meta
+        describes it (:meth:`put_many` of one task)."""
+        self.put_many([(key, per_trial, meta)])
 
     def put_many(self, items) -> None:
         """:meth:`put` of several tasks ``(key, per_trial, meta)`` in one transaction: all of
@@ -515,6 +496,8 @@ class RunStore:
             metas.append(meta)
         if not rows:
             return
+        # A full disk, a folder gone read-only: an I/O error of the run (callers report
+        # OSError as such), never mistaken for an error of the computation.
         with _IOErrors(self.path, "storing tasks"):
             conn = self._connect()
             conn.execute("BEGIN IMMEDIATE")

@@ -200,5 +200,4 @@ def read_task(store, key: str, trials: int):
     of the stored risks (how :func:`run_batch` made them), which catches arrays that were
     swapped or edited.
     """
-    out = store.get(key, fields=PER_TRIAL_KEYS, trials=trials)
-    return None if out is None else _fits_ratios(store, out)
+    return read_tasks(store, [key], trials)[0]

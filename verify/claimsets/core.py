@@ -17,6 +17,8 @@ otherwise. Known-false claims (``expect="fail"``) record refutations the run mus
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
 import theory
@@ -50,7 +52,7 @@ def _gap_ok(g) -> bool:
     # cost (drawing calls this for every candidate configuration).
     sym = _sym(g)
     try:
-        w, c = float(_FLOAT["weak"](**sym)), float(_FLOAT["ceiling"](**sym))
+        w, c = float(_float_risk("weak")(**sym)), float(_float_risk("ceiling")(**sym))
         margin = w - c - 0.25 * w
         if abs(margin) > 1e-9 * (abs(w) + abs(c)):
             return margin > 0
@@ -64,7 +66,10 @@ def _gap_ok(g) -> bool:
     return w - c >= 0.25 * w
 
 
-_FLOAT = {m: theory.lambdify_numpy(f"risk.{m}.exact") for m in ("weak", "ceiling")}
+@lru_cache(maxsize=None)
+def _float_risk(model: str):
+    # built on first use, in the process that draws (not at import, in the driver's start-up)
+    return theory.lambdify_numpy(f"risk.{model}.exact")
 
 
 def _pgr_bound_domain(g) -> bool:
