@@ -108,8 +108,13 @@ def linear_count_condition(base: sp.Expr):
     return sp.Gt(lhs, rhs)
 
 
+@lru_cache(maxsize=1024)
 def _specific(expr: sp.Expr) -> bool:
-    """True if ``expr`` has a regime-defining denominator (so matching it is not a coincidence)."""
+    """True if ``expr`` has a regime-defining denominator (so matching it is not a coincidence).
+
+    Cached: it is asked of every registered formula each time the conditions of a new
+    expression are inferred (:func:`_conditions_of`), and the answer depends on the formula
+    alone."""
     return any(linear_count_condition(b) is not None for b in denominators(expr))
 
 

@@ -237,8 +237,41 @@ def unique(batch: ExactBatch) -> ExactBatch:
     """The batch without repeated configurations (first occurrences, in order)."""
     cols = [batch.d_s[:, None], batch.d_w[:, None], batch.tj, batch.x, batch.y, batch.zs, batch.zw,
             batch.zo[:, None], batch.n[:, None], batch.N[:, None], batch.s2[:, None]]
-    _, first = np.unique(np.hstack(cols), axis=0, return_index=True)
-    return batch.take(np.sort(first))
+    return batch.take(first_rows(np.hstack(cols).astype(np.int64, copy=False)))
+
+
+def first_rows(rows: np.ndarray) -> np.ndarray:
+    """Indices, ascending, of the first occurrence of each distinct row of an integer matrix:
+    ``np.sort(np.unique(rows, axis=0, return_index=True)[1])``.
+
+    Rows are grouped by a 64-bit hash (one stable integer sort instead of ``np.unique``'s sort of
+    whole rows, several times faster on the searches' 50,000 draws); every row is then compared
+    with the first row of its group, and should two different rows share a hash the answer
+    comes from ``np.unique`` itself, so the result is exact either way."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.intp)
+    h = _row_hash(rows)
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    start = np.ones(len(rows), dtype=bool)
+    start[1:] = hs[1:] != hs[:-1]
+    group = np.cumsum(start) - 1
+    lead = order[start][group]        # first (smallest) index of each element's hash group
+    if not (rows[order] == rows[lead]).all():
+        _, first = np.unique(rows, axis=0, return_index=True)   # a collision: the slow, exact way
+        return np.sort(first)
+    return np.sort(order[start])
+
+
+def _row_hash(rows: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of an ``int64`` matrix (polynomial, wrapping modulo 2**64)."""
+    h = np.zeros(len(rows), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(rows.shape[1]):
+            h = h * np.uint64(0x9E3779B97F4A7C15) + rows[:, j].view(np.uint64)
+            h ^= h >> np.uint64(29)
+    return h
 
 
 # --- shrinking ------------------------------------------------------------------------------------

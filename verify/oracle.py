@@ -181,7 +181,7 @@ def decide(claim, points: list[dict]) -> Verdict:
         return Verdict("pass", f"proof: together(claim - {name}) has numerator 0{where}; equal at "
                                f"{min(SPOT_CHECKS, len(points))} configurations to {PREC - 10} digits",
                        theory=name)
-    if claim.relation in ("le", "ge"):
+    if claim.relation in ("le", "ge") and sign_witness(Ts - Es, claim.relation) is None:
         diff = sp.factor(sp.together(Ts - Es))
         sign = diff.is_nonnegative if claim.relation == "ge" else diff.is_nonpositive
         if sign:
@@ -189,6 +189,50 @@ def decide(claim, points: list[dict]) -> Verdict:
     return Verdict("undecided", f"no configuration of {len(points)} separates the claim from {name}, "
                                 "but SymPy does not prove the claim on its whole domain", theory=name,
                    details={"searched": len(points)})
+
+
+WITNESS_TRIES = 2048
+"""Random points of the symbols' assumptions screened by :func:`sign_witness`."""
+
+
+def sign_witness(diff: sp.Expr, relation: str, tries: int = WITNESS_TRIES) -> dict | None:
+    r"""A point, allowed by the symbols' own assumptions, where ``diff`` has exactly the sign a
+    ``relation`` bound excludes (``diff < 0`` for ``"ge"``, ``> 0`` for ``"le"``); ``None`` if
+    none of ``tries`` random points is one.
+
+    SymPy signs a factored difference from the symbols' assumptions alone (``d_s`` a positive
+    integer, ``rho_w`` non-negative, ...), so where such a point exists ``is_nonnegative``
+    (``is_nonpositive``) cannot be ``True`` and factoring, which costs about half a second for
+    the paper's bounds, cannot give a proof. The point may lie outside the claim's domain: it is
+    a witness against a proof by assumptions, not against the claim. Points are screened in
+    float64 and the most violating are confirmed in exact rational arithmetic; the draw is
+    seeded (0), so the answer does not depend on the run's seed."""
+    symbols = sorted(diff.free_symbols, key=lambda s: s.name)
+    if not symbols:
+        return None
+    rng = np.random.default_rng(0)
+    values = []
+    for s in symbols:
+        if s.is_integer:
+            low = 1 if s.is_positive else 0
+            values.append(rng.integers(low, 65, size=tries).astype(float))
+        else:
+            # multiples of 1/8, so that each point converts to exact rationals
+            low = 1 if s.is_positive else (0 if s.is_nonnegative else -64)
+            values.append(rng.integers(low, 65, size=tries) / 8.0)
+    with np.errstate(all="ignore"):
+        f = sp.lambdify(symbols, diff, "numpy")
+        v = np.broadcast_to(np.asarray(f(*values), dtype=float), (tries,))
+    bad = -v if relation == "ge" else v
+    bad = np.where(np.isfinite(bad), bad, -np.inf)
+    for i in np.argsort(-bad, kind="stable")[:8]:
+        if not bad[i] > 0:
+            break
+        point = {s: sp.Rational(int(round(col[i] * 8)), 8) for s, col in zip(symbols, values)}
+        exact = diff.xreplace(point)
+        if exact.is_Rational and (exact < 0 if relation == "ge" else exact > 0):
+            return {s.name: point[s] for s in symbols}
+    return None
 
 
 def consult(claim, ctx, planned) -> Verdict | None:

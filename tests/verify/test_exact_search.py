@@ -189,3 +189,35 @@ def test_arguments_cover_the_screened_symbols():
     for name in CONDITIONS:
         for expr, _ in bounds.condition(name).built_terms():
             assert {s.name for s in expr.free_symbols} <= names
+
+
+def _first_rows_reference(rows):
+    return np.sort(np.unique(rows, axis=0, return_index=True)[1])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_first_rows_is_np_unique_first_occurrences(seed):
+    """The hashed de-duplication returns exactly what ``np.unique(axis=0)`` would: the first
+    occurrence of each distinct row, ascending (negative entries, repeats, one column, one row)."""
+    rng = np.random.default_rng(seed)
+    for rows, cols, low, high in ((1, 1, -2, 2), (500, 1, -3, 3), (2000, 12, 0, 1), (3000, 40, -40, 40)):
+        a = rng.integers(low, high, size=(rows, cols), endpoint=True)
+        a[rows // 2:] = a[:rows - rows // 2][rng.permutation(rows - rows // 2)]  # repeats
+        assert np.array_equal(xs.first_rows(a), _first_rows_reference(a))
+    assert xs.first_rows(np.zeros((0, 3), dtype=np.int64)).size == 0
+
+
+def test_first_rows_falls_back_to_np_unique_on_a_hash_collision(monkeypatch):
+    """Different rows with one hash are not merged: every row collides here, and the answer is
+    still np.unique's."""
+    monkeypatch.setattr(xs, "_row_hash", lambda rows: np.zeros(len(rows), dtype=np.uint64))
+    a = np.random.default_rng(0).integers(-2, 2, size=(300, 4), endpoint=True)
+    assert np.array_equal(xs.first_rows(a), _first_rows_reference(a))
+
+
+def test_unique_batch_keeps_first_occurrences():
+    rng = np.random.default_rng(4)
+    batch, _ = xs.sample(rng, 400, xs.Family(bias=False, max_dim=3, max_n=6, max_N=6))
+    twice = batch.take(np.concatenate([np.arange(len(batch)), np.arange(len(batch))]))
+    kept = xs.unique(twice)
+    assert len(kept) == len(xs.unique(batch)) <= len(batch)

@@ -309,3 +309,38 @@ def test_misfit_identities_draw_configurations_with_a_misfit():
         for cfg in ctx.draw(configs(claim.regime), 8, "configs", claim.regime.describe()):
             g = geometry(cfg)
             assert g["d_w"] - g["d_sw"] >= 0.5, cfg
+
+
+def test_oracle_proves_a_bound_signed_by_the_assumptions():
+    """A ``ge`` claim whose difference from the exact theory SymPy signs from the symbols'
+    assumptions alone is proved (no sign witness exists, so the factoring runs)."""
+    from theory.symbols import sigma2
+
+    exact = theory.formula("risk.weak.exact").expr
+    claim = Claim("t.weak.below", "weak", exact - sigma2 / 7, "ge", regime=Regime(d_s=(4, 6), d_w=(4, 6)))
+    assert oracle.sign_witness(exact - claim.expr, "ge") is None
+    v = oracle.decide(claim, Context.preset("quick", seed=3).candidates(claim.regime))
+    assert v.status == "pass" and "of fixed sign" in v.how, v.describe()
+
+
+@pytest.mark.parametrize("name", ["core.paper.pgr_lower_bound", "core.paper.opr_lower_bound",
+                                  "core.paper.opr_lower_bound.n_gt_N"])
+def test_sign_witness_is_exact_and_agrees_with_sympy(name):
+    """The paper's bounds have a point, allowed by the symbols' assumptions, where exact theory
+    minus bound is negative (checked here in exact arithmetic); SymPy's assumptions cannot sign
+    the factored difference either, so skipping the factoring changes no verdict."""
+    claim = [c for c in CORE if c.name == name][0]
+    subs = oracle.domain_subs(claim.regime)
+    diff = theory.formula(oracle.exact_theory(claim)).expr.subs(subs) - claim.expr.subs(subs)
+    point = oracle.sign_witness(diff, "ge")
+    assert point is not None
+    from theory.symbols import BY_NAME
+
+    value = diff.xreplace({BY_NAME[k]: v for k, v in point.items()})
+    assert value.is_Rational and value < 0
+    for sym in diff.free_symbols:                      # the point respects every assumption
+        v = point[sym.name]
+        assert (not sym.is_integer or v.is_integer) and (not sym.is_positive or v > 0)
+        assert not sym.is_nonnegative or v >= 0
+    assert not sp.factor(sp.together(diff)).is_nonnegative
+    assert oracle.sign_witness(-diff, "le") == point   # the same point refutes the mirror bound
