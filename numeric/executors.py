@@ -557,8 +557,9 @@ def plan_chunks(n_blocks: int, workers: int, cap: int = 8) -> int:
     """Blocks per chunk: about 4 chunks per worker (load balance), at most ``cap`` blocks.
 
     In this process (``workers == 0``) chunks are 4 blocks (64 trials): an interrupt loses at
-    most those; :func:`numeric.simulate.simulate_many` makes them one engine batch (up to 16
-    blocks) for the small designs that draw a block at a time, where that is milliseconds."""
+    most those; :func:`numeric.simulate.simulate_many` makes them a few engine batches (one
+    store transaction) for the small designs that draw a block at a time, where that is
+    milliseconds."""
     if n_blocks <= 0:
         return 1
     if workers == 0:

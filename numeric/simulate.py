@@ -275,6 +275,10 @@ def _read_stored(specs, store, stats) -> None:
                            "(fields, dtype, trial count) and were computed again")
 
 
+_BATCHES_PER_CHUNK = 4
+"""Engine batches per in-process chunk (one store transaction) of a small design."""
+
+
 def _chunks(specs, workers: int, device) -> tuple[list, list]:
     """The missing tasks of every job cut into executor chunks (:func:`plan_chunks`), and for
     each chunk its owner ``(job index, task indices)``."""
@@ -283,11 +287,12 @@ def _chunks(specs, workers: int, device) -> tuple[list, list]:
         missing = s.missing()
         size = plan_chunks(len(missing), workers)
         if workers == 0 and missing:
-            # In this process a chunk is one engine batch where the design's batches hold more
-            # than 4 blocks (small designs with block streams: the fixed cost of an engine call
-            # and of a store transaction is then spread over 256 trials, a few ms of work).
+            # In this process a chunk is up to _BATCHES_PER_CHUNK engine batches where the
+            # design's batches hold more than 4 blocks (small designs with block streams): the
+            # fixed cost of an engine call is spread over a batch, and that of a store
+            # transaction over several (about 10 ms of work; an interrupt loses at most that).
             batch = default_batch(s.name, build_design(s.scenario), s.scenario.n + s.scenario.N)
-            size = max(size, batch // TRIAL_BLOCK)
+            size = max(size, _BATCHES_PER_CHUNK * batch // TRIAL_BLOCK)
         for c in range(0, len(missing), size):
             idx = tuple(missing[c:c + size])
             chunks.append(Chunk(s.scenario, s.digest, s.root, s.name,

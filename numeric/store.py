@@ -189,20 +189,20 @@ def _check_key(key) -> str:
 
 def _encode(per_trial: dict) -> tuple[str, bytes]:
     """``(layout JSON, bytes)``: per array its name, dtype and shape, then the raw data."""
-    layout, parts = [], []
-    for name in sorted(per_trial):
-        a = np.ascontiguousarray(per_trial[name])
-        if a.dtype.hasobject:
-            raise ValueError(f"per_trial[{name!r}] must be a numeric array, got dtype object")
-        layout.append((str(name), a.dtype.str, a.shape))
-        parts.append(a.tobytes())
-    layout = tuple(layout)
+    names = sorted(per_trial)
+    arrays = [np.ascontiguousarray(per_trial[name]) for name in names]
+    # Every task of a run has one of a few layouts: each is checked and encoded once, keyed
+    # by the arrays' names, dtypes and shapes (an object dtype is refused before it is kept).
+    layout = tuple((name, a.dtype, a.shape) for name, a in zip(names, arrays))
     text = _LAYOUTS.get(layout)
-    if text is None:        # every task of a run has one of a few layouts: encode each once
-        text = json.dumps([[n, d, list(sh)] for n, d, sh in layout])
+    if text is None:
+        for name, a in zip(names, arrays):
+            if a.dtype.hasobject:
+                raise ValueError(f"per_trial[{name!r}] must be a numeric array, got dtype object")
+        text = json.dumps([[str(n), a.dtype.str, list(a.shape)] for n, a in zip(names, arrays)])
         if len(_LAYOUTS) < 4096:
             _LAYOUTS[layout] = text
-    return text, b"".join(parts)
+    return text, b"".join([a.tobytes() for a in arrays])
 
 
 _LAYOUTS: dict = {}

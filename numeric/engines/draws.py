@@ -61,6 +61,7 @@ class BlockDraws:
                                                           for c in self.counts):
             raise ValueError(f"counts must be in [1, {self.block}], one per generator, got "
                              f"{self.counts}")
+        self._used = False          # not computed yet (see _rows)
 
     def __len__(self) -> int:
         return sum(self.counts)
@@ -68,9 +69,23 @@ class BlockDraws:
     def _cat(self, parts):
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
+    def _rows(self) -> np.ndarray | None:
+        """Row indices of the trials asked for in an array of every block's full draw
+        (``None``: every block is used whole)."""
+        if self._used is False:
+            self._used = None if all(c == self.block for c in self.counts) else np.concatenate(
+                [np.arange(i * self.block, i * self.block + c) for i, c in enumerate(self.counts)])
+        return self._used
+
     def normal(self, shape) -> np.ndarray:
-        return self._cat([g.standard_normal((self.block, *_shape(shape)))[:c]
-                          for g, c in zip(self.gens, self.counts)])
+        # Each block's generator fills its own rows of one array (the values of a separate
+        # array per block, without the copies of concatenating them).
+        shape = _shape(shape)
+        out = np.empty((len(self.gens) * self.block, *shape))
+        for i, g in enumerate(self.gens):
+            g.standard_normal(out=out[i * self.block:(i + 1) * self.block])
+        rows = self._rows()
+        return out if rows is None else out[rows]
 
     def chisquare(self, df: float) -> np.ndarray:
         r"""``(B,)`` draws of :math:`\chi^2_{df}` (one degree of freedom for all: the scalar
@@ -92,17 +107,22 @@ class BlockDraws:
         base = top - k + 1
         if base < 1:
             raise ValueError(f"need top - k + 1 >= 1, got top={top}, k={k}")
-        mask = _steps_mask(k)
-        parts = []
-        for g, c in zip(self.gens, self.counts):
-            chi = g.chisquare(float(base), size=(self.block, k))
-            if k > 1:
-                z = g.standard_normal((self.block, k * (k - 1) // 2))
-                extra = np.zeros((self.block, k, k - 1))
-                extra[:, mask] = z * z
-                chi += extra.sum(axis=-1)
-            parts.append(chi[:c])
-        return self._cat(parts)
+        # The generator calls stay block by block, in this order (each block's stream); the
+        # arithmetic on them is elementwise or along a row, so it is done once for all blocks.
+        rows_all = len(self.gens) * self.block
+        chi = np.empty((rows_all, k))
+        z = np.empty((rows_all, k * (k - 1) // 2)) if k > 1 else None
+        for i, g in enumerate(self.gens):
+            sl = slice(i * self.block, (i + 1) * self.block)
+            chi[sl] = g.chisquare(float(base), size=(self.block, k))
+            if z is not None:
+                g.standard_normal(out=z[sl])
+        if z is not None:
+            extra = np.zeros((rows_all, k, k - 1))
+            extra[:, _steps_mask(k)] = z * z
+            chi += extra.sum(axis=-1)
+        rows = self._rows()
+        return chi if rows is None else chi[rows]
 
 
 _MASKS: dict = {}

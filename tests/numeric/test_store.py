@@ -256,15 +256,16 @@ class _Interrupted(SerialExecutor):
 
 def test_interrupt_loses_only_tasks_in_flight(tmp_path):
     sc = _sc()
-    # In this process a small design's chunk is one engine batch of 16 blocks: 16 + 4 here.
-    T = 20 * TRIAL_BLOCK
+    # In this process a small design's chunk is 4 engine batches of 16 blocks (one store
+    # transaction): 64 + 4 blocks here, the second chunk interrupted.
+    T = 68 * TRIAL_BLOCK
     with pytest.raises(KeyboardInterrupt):
         simulate(sc, T, seed=8, store=tmp_path, executor=_Interrupted(after=1))
     st = RunStore(tmp_path)
-    assert len(st.keys()) == 16                  # every delivered task is on disk
-    assert len(st.manifest()) == 16              # with its description
+    assert len(st.keys()) == 64                  # every delivered task is on disk
+    assert len(st.manifest()) == 64              # with its description
     resumed = simulate(sc, T, seed=8, store=tmp_path)
-    assert resumed.execution.tasks_from_store == 16 and resumed.execution.tasks_run == 4
+    assert resumed.execution.tasks_from_store == 64 and resumed.execution.tasks_run == 4
     assert _same(resumed, simulate(sc, T, seed=8))
 
 
