@@ -152,7 +152,8 @@ def run_blocks(scenario, root, blocks, name: str, device=None) -> list:
     flat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     out, start = [], 0
     for _, t in blocks:
-        out.append({k: v[start:start + t].copy() for k, v in flat.items()})
+        # Views: each block's slices are its own (disjoint) part of arrays made here.
+        out.append({k: v[start:start + t] for k, v in flat.items()})
         start += t
     return out
 

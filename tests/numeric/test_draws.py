@@ -26,6 +26,42 @@ def test_chisquare_steps_are_chi_square_with_the_stated_degrees_of_freedom():
         assert stats.kstest(chi[:, i], stats.chi2(top - i).cdf).pvalue > 1e-3, i
 
 
+def _steps_block_by_block(gens, counts, block, top, k):
+    """chisquare_steps as it was written first: each block's draws and sums on their own."""
+    base, parts = top - k + 1, []
+    mask = np.arange(k - 1)[None, :] < (k - 1 - np.arange(k))[:, None]
+    for g, c in zip(gens, counts):
+        chi = g.chisquare(float(base), size=(block, k))
+        if k > 1:
+            z = g.standard_normal((block, k * (k - 1) // 2))
+            extra = np.zeros((block, k, k - 1))
+            extra[:, mask] = z * z
+            chi += extra.sum(axis=-1)
+        parts.append(chi[:c])
+    return np.concatenate(parts)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_block_draws_equal_block_by_block_arithmetic(seed):
+    """BlockDraws does each section's arithmetic once for all its blocks; the numbers are those
+    of doing it block by block, bit for bit (every k up to 24, full and partial blocks)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(25):
+        nb = int(rng.integers(1, 20))
+        counts = ([TRIAL_BLOCK] * nb if rng.random() < 0.5
+                  else [int(c) for c in rng.integers(1, TRIAL_BLOCK, size=nb, endpoint=True)])
+        k = int(rng.integers(1, 25))
+        top = k + int(rng.integers(0, 300))
+        seeds = [int(s) for s in rng.integers(0, 2**32, size=nb)]
+        gens = lambda: [np.random.Generator(np.random.SFC64(s)) for s in seeds]  # noqa: E731
+        src, ref = BlockDraws(gens(), counts, TRIAL_BLOCK), gens()
+        np.testing.assert_array_equal(src.chisquare_steps(top, k),
+                                      _steps_block_by_block(ref, counts, TRIAL_BLOCK, top, k))
+        np.testing.assert_array_equal(
+            src.normal((2, 3)),
+            np.concatenate([g.standard_normal((TRIAL_BLOCK, 2, 3))[:c] for g, c in zip(ref, counts)]))
+
+
 def test_trial_draws_keep_one_stream_per_trial():
     """TrialDraws: trial b's sections come from its own generator, in order."""
     g = _gens(3, 2)

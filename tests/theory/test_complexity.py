@@ -230,3 +230,52 @@ def test_symbolic_target_is_kept():
     v = th.at(n=30, d_s=10, d_w=20, d_sw=5, sigma2=1, target=Fraction(7, 10))
     assert v.status == "threshold"
 
+
+
+
+def _in_dummy_evaluated(rel, expr, subs, x, X):
+    """The relational built with evaluation (how verdicts were first computed)."""
+    e = sp.cancel(sp.together(sp.sympify(expr).xreplace(subs))).xreplace({x: X})
+    return rel(e, 0)
+
+
+def _points(rng, count):
+    """Exact parameter values of random configurations (some outside the conditions)."""
+    for _ in range(count):
+        ds, dw = rng.randint(1, 6), rng.randint(1, 6)
+        frac = lambda hi: Fraction(rng.randint(0, 16 * hi), 16)  # noqa: E731
+        yield {"d_s": ds, "d_w": dw, "n": rng.randint(max(ds, dw) + 2, 60),
+               "N": rng.randint(ds + 2, 80), "d_sw": Fraction(rng.randint(0, 8 * min(ds, dw)), 8),
+               "sigma2": Fraction(rng.randint(1, 32), 16), "rho_s": frac(1), "rho_w": frac(1),
+               "b_w2s": frac(1), "m_sw": Fraction(rng.randint(0, 4), 64)}
+
+
+@pytest.mark.parametrize("build", [lambda: C.pseudo_labels_to_beat_teacher("exact", True),
+                                   lambda: C.opr_region("exact", True).threshold,
+                                   lambda: C.labels_to_reach_risk("w2s", None, "exact", bias=True)],
+                         ids=["beat_teacher", "opr_region", "risk_w2s"])
+def test_verdicts_do_not_depend_on_evaluating_the_relationals(build, monkeypatch):
+    """Threshold.at leaves its rational inequalities unevaluated (the assumptions system's
+    sign queries were most of a verdict's cost): the verdicts -- status, region, domain,
+    critical, upper end and smallest integer -- are those of the evaluated relationals."""
+    import random
+
+    th = build()
+    compared = 0
+    for p in _points(random.Random(7), 40):
+        vals = {k: v for k, v in p.items() if k != th.variable.name}
+        if C.eps in th.margin.free_symbols:
+            vals["eps"] = p["rho_s"] + p["rho_w"] + p["b_w2s"] + p["d_s"] * p["m_sw"] + p["sigma2"]
+        verdicts = []
+        for evaluated in (False, True):
+            with monkeypatch.context() as m:
+                if evaluated:
+                    m.setattr(C, "_in_dummy", _in_dummy_evaluated)
+                try:
+                    v = th.at(**vals)
+                    verdicts.append((v.status, v.region, v.domain, v.critical, v.upper, v.smallest))
+                except ValueError as exc:
+                    verdicts.append(("error", str(exc)))
+        assert verdicts[0] == verdicts[1], vals
+        compared += verdicts[0][0] != "error"
+    assert compared >= 8
