@@ -125,7 +125,11 @@ def task_key(scenario_hash: str, block_seed, trials: int, engine: str,
              "engine": engine, "version": package_version() if version is None else version}
     if device not in (None, "cpu"):
         ident["device"] = str(device)
-    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(_SORTED_JSON.encode(ident).encode()).hexdigest()
+
+
+_SORTED_JSON = json.JSONEncoder(sort_keys=True)
+"""``json.dumps(obj, sort_keys=True)`` without building an encoder per call (twice per task)."""
 
 
 def _jsonable(entropy):
@@ -492,7 +496,7 @@ class RunStore:
             _check_key(key)
             layout, blob = _encode(per_trial)
             meta = dict(meta or {})
-            rows.append((key, layout, blob, json.dumps(meta, sort_keys=True)))
+            rows.append((key, layout, blob, _SORTED_JSON.encode(meta)))
             metas.append(meta)
         if not rows:
             return
