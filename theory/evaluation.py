@@ -233,10 +233,12 @@ class _Vectorised:
         self.symbols = tuple(_sorted(needed))
         self._known = _symbols_by_name(expr, conds)
         args = self.symbols
-        self._f = sp.lambdify(args, expr, "numpy", cse=True)
-        self._conds = [(c, sp.lambdify(args, c, "numpy")) for c in conds]
+        # docstring_limit=0: no docstring, whose printing of the expression is most of the cost
+        self._f = sp.lambdify(args, expr, "numpy", cse=True, docstring_limit=0)
+        self._conds = [(c, sp.lambdify(args, c, "numpy", docstring_limit=0)) for c in conds]
         self._dens = [
-            (b, sp.lambdify(args, b, "numpy"), sp.lambdify(args, _scale(b), "numpy"))
+            (b, sp.lambdify(args, b, "numpy", docstring_limit=0),
+             sp.lambdify(args, _scale(b), "numpy", docstring_limit=0))
             for b in denominators(expr)
         ]
         self.__doc__ = f"Vectorised {expr}; arguments {', '.join(s.name for s in args)}."

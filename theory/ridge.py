@@ -225,7 +225,7 @@ def best_teacher_penalty(objective: str = "w2s", prec: int = 20, **values) -> mp
     if missing:
         raise ValueError(f"missing value for symbol(s) {', '.join(missing)}")
     e = expr.subs(subs)
-    f = sp.lambdify(lambda_w, e, "mpmath")
+    f = sp.lambdify(lambda_w, e, "mpmath", docstring_limit=0)
     with mpmath.workdps(prec):
         lo, hi = mpmath.mpf(-12), mpmath.mpf(8)
         phi = (mpmath.sqrt(5) - 1) / 2

@@ -26,7 +26,7 @@ BOUNDS = ("pgr", "opr")
 
 def exact_fn(expr):
     """Fraction-exact callable of an expression in ARGS (integer constants only)."""
-    f = sp.lambdify(ARGS, expr, modules="math")
+    f = sp.lambdify(ARGS, expr, modules="math", docstring_limit=0)
 
     def call(p):
         return f(*(p[a.name] for a in ARGS))

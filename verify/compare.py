@@ -149,9 +149,9 @@ def _compiled(name: str):
         if not isinstance(cond, sp.core.relational.Relational):
             # A compound condition (Or/And, e.g. the piecewise W2S risk's finiteness): NumPy's
             # logical functions evaluate it elementwise.
-            checks.append((cond, [s.name for s in syms], sp.lambdify(syms, cond, "numpy")))
+            checks.append((cond, [s.name for s in syms], sp.lambdify(syms, cond, "numpy", docstring_limit=0)))
             continue
-        diff = sp.lambdify(syms, cond.lhs - cond.rhs, "numpy")
+        diff = sp.lambdify(syms, cond.lhs - cond.rhs, "numpy", docstring_limit=0)
         checks.append((cond, [s.name for s in syms], diff))
     return func, [s.name for s in func.symbols], checks
 

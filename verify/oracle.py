@@ -221,7 +221,7 @@ def sign_witness(diff: sp.Expr, relation: str, tries: int = WITNESS_TRIES) -> di
             low = 1 if s.is_positive else (0 if s.is_nonnegative else -64)
             values.append(rng.integers(low, 65, size=tries) / 8.0)
     with np.errstate(all="ignore"):
-        f = sp.lambdify(symbols, diff, "numpy")
+        f = sp.lambdify(symbols, diff, "numpy", docstring_limit=0)
         v = np.broadcast_to(np.asarray(f(*values), dtype=float), (tries,))
     bad = -v if relation == "ge" else v
     bad = np.where(np.isfinite(bad), bad, -np.inf)

@@ -157,7 +157,7 @@ class ThresholdProof(CustomClaim):
         batch, _ = sample(_rng(ctx, "threshold", self.name), 5 * k,
                           Family(bias=self.bias, max_dim=12, size=Fraction(1, 4)))
         batch = unique(batch)
-        a_fn = sp.lambdify(ARGS + (cx.eps,), th.extras["A"])
+        a_fn = sp.lambdify(ARGS + (cx.eps,), th.extras["A"], docstring_limit=0)
         bad, seen, tried = [], 0, 0
         for i in range(len(batch)):
             if seen >= k:
@@ -290,7 +290,8 @@ class OrderingFlip(CustomClaim):
         # this runs for every Hypothesis draw, where the exact verdict would cost ~0.3 s.
         if self.other not in _AB:
             th = self._threshold()
-            _AB[self.other] = (sp.lambdify(ARGS, th.extras["A"]), sp.lambdify(ARGS, th.extras["B"]))
+            _AB[self.other] = (sp.lambdify(ARGS, th.extras["A"], docstring_limit=0),
+                               sp.lambdify(ARGS, th.extras["B"], docstring_limit=0))
         args = [float(g[a.name]) for a in ARGS if a.name != "N"]
         args.insert(1, 0.0)  # N does not enter A or B
         a_, b_ = (f(*args) for f in _AB[self.other])

@@ -109,7 +109,8 @@ class OptimalPenalty(CustomClaim):
         for vals in (dict(n=200, d_s=50, sigma2=1, rho_s=0, t2=1), dict(n=100, d_s=300, sigma2=half, rho_s=fifth, t2=2),
                      dict(n=400, d_s=390, sigma2=2, rho_s=0, t2=half)):
             star = theory.evaluate("ridge.penalty.strong", prec=40, **{k: vals[k] for k in ("n", "d_s", "sigma2", "rho_s", "t2")})
-            f = sp.lambdify(ridge.lambda_s, expr.subs({theory.symbols.BY_NAME[k]: sp.Rational(v) for k, v in vals.items()}), "mpmath")
+            f = sp.lambdify(ridge.lambda_s, expr.subs({theory.symbols.BY_NAME[k]: sp.Rational(v) for k, v in vals.items()}), "mpmath",
+                             docstring_limit=0)
             with mpmath.workdps(40):
                 d1, d2 = mpmath.diff(f, star), mpmath.diff(f, star, 2)
                 ok = abs(d1) < mpmath.mpf(10) ** -25 * abs(f(star)) and d2 > 0
