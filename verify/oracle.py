@@ -13,7 +13,9 @@ the claim is a statement about two SymPy expressions, and SymPy decides it outri
   where they differ most, relative to the claim's scale, is reported with the difference, at
   50 digits);
 * ``le`` / ``ge``: *false* where the exact value violates the bound at a configuration of the
-  domain; *proved* when SymPy's assumptions fix the sign of the factored difference;
+  domain; *proved* when SymPy's assumptions fix the sign of the factored difference (not
+  attempted where a point allowed by the symbols' assumptions already has the excluded sign,
+  :func:`sign_witness`: no proof from the assumptions can exist there);
 * ``approx``: *false* where the exact value is outside the claimed tolerance.
 
 Anything else (equal at every point searched, but not provably so under the regime's
