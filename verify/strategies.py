@@ -407,7 +407,28 @@ def config_geometry(config: dict) -> dict:
     The same numbers as :func:`geometry` (``numeric.geometry.derived_geometry`` of the same
     canonical bases and target) without building a ``numeric.Scenario``: about twenty times
     faster, for scoring many candidate configurations (``verify.design``). The configuration
-    is not validated."""
+    is not validated.
+
+    Remembered by the configuration's canonical JSON (a run asks for the same corner-grid and
+    drawn configurations about four times each: their filters, power-seeking scores, the oracle
+    and the simulation); each call returns its own copy of the dict."""
+    try:
+        key = canonical_json(config)
+    except (TypeError, ValueError):       # not plain JSON (e.g. NumPy scalars): not remembered
+        return _config_geometry(config)
+    g = _GEOMETRY.get(key)
+    if g is None:
+        if len(_GEOMETRY) >= _GEOMETRY_MAX:
+            _GEOMETRY.clear()
+        g = _GEOMETRY[key] = _config_geometry(config)
+    return dict(g)
+
+
+_GEOMETRY: dict = {}
+_GEOMETRY_MAX = 100_000
+
+
+def _config_geometry(config: dict) -> dict:
     d_s, d_w = int(config["d_s"]), int(config["d_w"])
     V_s, V_w = canonical_bases(d_s, d_w, np.asarray(config["cosines"], dtype=float))
     g = derived_geometry(V_s, V_w, _theta(config, V_s, V_w))

@@ -183,3 +183,20 @@ def test_drawing_stops_at_a_full_pool_without_changing_the_examples():
         everything()
     assert calls[0] > 12          # the full run went on after its pool was full
     assert distinct_examples(strategy, 12, 1234, 36) == list(found.values())
+
+
+def test_config_geometry_is_remembered_as_a_copy():
+    """config_geometry remembers each configuration's geometry (by canonical JSON): the same
+    numbers as computing it afresh, a new dict on every call (a caller may change its copy),
+    and a configuration that is not plain JSON is computed without being remembered."""
+    from verify import strategies as S
+
+    cfg = {"d_s": 3, "d_w": 4, "n": 30, "N": 50, "sigma2": 0.5, "cosines": [0.3, 0.0, 0.9],
+           "theta": {"s": 0.2, "w": 0.1, "o": 0.05}, "features": "gaussian", "noise": "gaussian"}
+    fresh = S._config_geometry(cfg)
+    first = S.config_geometry(cfg)
+    assert first == fresh and first is not S.config_geometry(cfg)
+    first["rho_s"] = -1.0
+    assert S.config_geometry(cfg) == fresh
+    numpy_cfg = {**cfg, "n": np.int64(30)}
+    assert S.config_geometry(numpy_cfg) == fresh
