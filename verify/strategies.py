@@ -425,7 +425,9 @@ def config_geometry(config: dict) -> dict:
 
 
 _GEOMETRY: dict = {}
-_GEOMETRY_MAX = 100_000
+_GEOMETRY_MAX = 20_000
+"""Configurations remembered at most (a run of all built-in claims asks for about 3,600;
+about 1.5 kB each); when full, the memory is cleared and starts again."""
 
 
 def _config_geometry(config: dict) -> dict:
