@@ -222,19 +222,30 @@ def sign_witness(diff: sp.Expr, relation: str, tries: int = WITNESS_TRIES) -> di
             # multiples of 1/8, so that each point converts to exact rationals
             low = 1 if s.is_positive else (0 if s.is_nonnegative else -64)
             values.append(rng.integers(low, 65, size=tries) / 8.0)
-    with np.errstate(all="ignore"):
-        f = sp.lambdify(symbols, diff, "numpy", docstring_limit=0)
-        v = np.broadcast_to(np.asarray(f(*values), dtype=float), (tries,))
+    try:
+        with np.errstate(all="ignore"):
+            f = sp.lambdify(symbols, diff, "numpy", docstring_limit=0)
+            v = np.broadcast_to(np.asarray(f(*values), dtype=float), (tries,))
+    except Exception:  # noqa: BLE001 - no float screen (e.g. complex values): no witness, factor
+        return None
     bad = -v if relation == "ge" else v
     bad = np.where(np.isfinite(bad), bad, -np.inf)
     for i in np.argsort(-bad, kind="stable")[:8]:
         if not bad[i] > 0:
             break
         point = {s: sp.Rational(int(round(col[i] * 8)), 8) for s, col in zip(symbols, values)}
+        if not all(_allowed(s, point[s]) for s in symbols):
+            continue
         exact = diff.xreplace(point)
         if exact.is_Rational and (exact < 0 if relation == "ge" else exact > 0):
             return {s.name: point[s] for s in symbols}
     return None
+
+
+def _allowed(symbol: sp.Symbol, value: sp.Rational) -> bool:
+    """Whether ``value`` has every property ``symbol`` is assumed to have (or not to have)."""
+    return all(getattr(value, f"is_{key}", None) == want
+               for key, want in symbol.assumptions0.items() if want is not None)
 
 
 def consult(claim, ctx, planned) -> Verdict | None:

@@ -344,3 +344,15 @@ def test_sign_witness_is_exact_and_agrees_with_sympy(name):
         assert not sym.is_nonnegative or v >= 0
     assert not sp.factor(sp.together(diff)).is_nonnegative
     assert oracle.sign_witness(-diff, "le") == point   # the same point refutes the mirror bound
+
+
+def test_sign_witness_respects_every_assumption():
+    """A witness must be allowed by all of a symbol's assumptions (here a negative symbol, which
+    the sampler's range also covers with positive values): none exists for a difference the
+    assumptions do sign, one does where they cannot."""
+    q = sp.Symbol("q", negative=True)
+    k = sp.Symbol("k", integer=True, positive=True)
+    assert oracle.sign_witness(q, "le") is None
+    assert oracle.sign_witness(-q * k, "ge") is None
+    w = oracle.sign_witness(q + k, "ge")
+    assert w is not None and w["q"] < 0 and w["k"].is_integer and w["k"] > 0 and w["q"] + w["k"] < 0
