@@ -61,21 +61,16 @@ class BlockDraws:
                                                           for c in self.counts):
             raise ValueError(f"counts must be in [1, {self.block}], one per generator, got "
                              f"{self.counts}")
-        self._used = False          # not computed yet (see _rows)
+        # Row indices of the trials asked for in an array of every block's full draw (None:
+        # every block is used whole).
+        self._rows = None if all(c == self.block for c in self.counts) else np.concatenate(
+            [np.arange(i * self.block, i * self.block + c) for i, c in enumerate(self.counts)])
 
     def __len__(self) -> int:
         return sum(self.counts)
 
     def _cat(self, parts):
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-    def _rows(self) -> np.ndarray | None:
-        """Row indices of the trials asked for in an array of every block's full draw
-        (``None``: every block is used whole)."""
-        if self._used is False:
-            self._used = None if all(c == self.block for c in self.counts) else np.concatenate(
-                [np.arange(i * self.block, i * self.block + c) for i, c in enumerate(self.counts)])
-        return self._used
 
     def normal(self, shape) -> np.ndarray:
         # Each block's generator fills its own rows of one array (the values of a separate
@@ -84,8 +79,7 @@ class BlockDraws:
         out = np.empty((len(self.gens) * self.block, *shape))
         for i, g in enumerate(self.gens):
             g.standard_normal(out=out[i * self.block:(i + 1) * self.block])
-        rows = self._rows()
-        return out if rows is None else out[rows]
+        return out if self._rows is None else out[self._rows]
 
     def chisquare(self, df: float) -> np.ndarray:
         r"""``(B,)`` draws of :math:`\chi^2_{df}` (one degree of freedom for all: the scalar
@@ -121,8 +115,7 @@ class BlockDraws:
             extra = np.zeros((rows_all, k, k - 1))
             extra[:, _steps_mask(k)] = z * z
             chi += extra.sum(axis=-1)
-        rows = self._rows()
-        return chi if rows is None else chi[rows]
+        return chi if self._rows is None else chi[self._rows]
 
 
 _MASKS: dict = {}
