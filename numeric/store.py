@@ -27,6 +27,7 @@ task layout, never anything else in the folder.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata as md
 import json
@@ -183,6 +184,19 @@ _CHECKPOINT_PAGES = 10000
 # Keys per ``SELECT ... IN (...)`` of :meth:`RunStore.get_many` (SQLite allows 32,766 host
 # parameters since 3.32, 999 before).
 _KEYS_PER_QUERY = 500
+
+
+@contextlib.contextmanager
+def _immediate(conn: sqlite3.Connection):
+    """One write transaction (``BEGIN IMMEDIATE``): committed if the block ends normally,
+    rolled back on any exception (a ``KeyboardInterrupt``, a failed commit) included."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _check_key(key) -> str:
@@ -399,17 +413,12 @@ class RunStore:
             # Copy the log into the database every ~40 MB rather than every 4 MB (the default):
             # a run writes hundreds of MB, and each checkpoint costs a sync.
             conn.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(conn):
                 if conn.execute("PRAGMA application_id").fetchone()[0] != _APP_ID:
                     conn.execute(f"PRAGMA application_id={_APP_ID}")
                     conn.execute(f"PRAGMA user_version={_SCHEMA}")
                 conn.execute("CREATE TABLE IF NOT EXISTS tasks (key TEXT PRIMARY KEY, "
                              "layout TEXT NOT NULL, data BLOB NOT NULL, meta TEXT NOT NULL)")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             conn.close()
             if self._opened:
@@ -504,14 +513,9 @@ class RunStore:
         # OSError as such), never mistaken for an error of the computation.
         with _IOErrors(self.path, "storing tasks"):
             conn = self._connect()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(conn):
                 conn.executemany("INSERT OR REPLACE INTO tasks (key, layout, data, meta) "
                                  "VALUES (?, ?, ?, ?)", rows)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
         for (key, _, _, _), meta in zip(rows, metas):
             self._new[key] = meta
 
